@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gongyi.db import Base, created_now, intpk
+
+if TYPE_CHECKING:
+    from gongyi.orgs.models import Organisation
+
+ROLES = ("member", "reviewer", "admin")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_now]
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a memory-hard KDF.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+    __table_args__ = (CheckConstraint("role IN ('member', 'reviewer', 'admin')", name="role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gongyi.db import Base, created_now, intpk
+
+CALL_STATES = ("draft", "open", "closed", "reviewing", "results", "publicity", "final", "archived")
+
+
+class Call(Base):
+    """One edition of the competition (公开征集)."""
+
+    __tablename__ = "call"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'open', 'closed', 'reviewing', 'results', 'publicity', 'final', 'archived')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    edit_deadline: Mapped[datetime | None]
+    review_deadline: Mapped[datetime | None]
+    created_at: Mapped[created_now]
+
+    rules_versions: Mapped[list[RulesVersion]] = relationship(
+        back_populates="call", order_by="RulesVersion.version", cascade="all, delete-orphan"
+    )
+
+    @property
+    def rules_version(self) -> RulesVersion:
+        return self.rules_versions[-1]
+
+    @property
+    def rules(self) -> dict[str, Any]:
+        return self.rules_version.rules
+
+
+class RulesVersion(Base):
+    """The call's rules as frozen at one moment; a change after opening is a new version with a reason."""
+
+    __tablename__ = "rules_version"
+    __table_args__ = (UniqueConstraint("call_id", "version"),)
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_now]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    call: Mapped[Call] = relationship(back_populates="rules_versions")
+
+
+class LateEntry(Base):
+    """An organisation allowed to submit or edit after the deadline, with the reason."""
+
+    __tablename__ = "late_entry"
+    __table_args__ = (UniqueConstraint("call_id", "organisation_id"),)
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime | None]
+    created_at: Mapped[created_now]

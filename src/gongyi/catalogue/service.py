@@ -1,0 +1,145 @@
+"""The service catalogue (服务目录): loading, exporting and searching the menu."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gongyi.audit.service import record
+from gongyi.catalogue.models import Category, Item
+
+COLUMNS = ["category_code", "category_name_zh", "category_name_en", "item_code", "item_name_zh", "item_name_en", "description_zh"]
+_CATEGORY = re.compile(r"^\d{2}$")
+_ITEM = re.compile(r"^(\d{2})\.\d{2}$")
+
+
+class CatalogueFileError(ValueError):
+    """Every problem of a catalogue file, as `file:line: reason`."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    categories_added: int
+    categories_updated: int
+    items_added: int
+    items_updated: int
+
+
+def bundled_catalogue_text() -> str:
+    return resources.files("gongyi.catalogue").joinpath("data/catalogue.csv").read_text("utf-8")
+
+
+def decode_csv_bytes(data: bytes) -> str:
+    """UTF-8 with or without BOM, else GB18030 (what Chinese Excel writes)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def parse_catalogue(text: str, filename: str = "catalogue.csv") -> list[dict[str, str]]:
+    """Check every row; raise CatalogueFileError listing every bad line."""
+    reader = csv.DictReader(io.StringIO(text))
+    problems: list[str] = []
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != COLUMNS:
+        raise CatalogueFileError([f"{filename}:1: header must be {','.join(COLUMNS)}"])
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    category_names: dict[str, tuple[str, str]] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(v is None for v in row.values()):
+            problems.append(f"{filename}:{line}: wrong number of columns")
+            continue
+        row = {k: v.strip() for k, v in row.items()}
+        cat, item = row["category_code"], row["item_code"]
+        m = _ITEM.match(item)
+        if not _CATEGORY.match(cat):
+            problems.append(f"{filename}:{line}: category_code {cat!r} must be two digits")
+        elif not m or m.group(1) != cat:
+            problems.append(f"{filename}:{line}: item_code {item!r} must be {cat}.NN")
+        elif item in seen:
+            problems.append(f"{filename}:{line}: item_code {item} repeats line {seen[item]}")
+        for key in ("category_name_zh", "item_name_zh"):
+            if not row[key]:
+                problems.append(f"{filename}:{line}: {key} is empty")
+        names = (row["category_name_zh"], row["category_name_en"])
+        if cat in category_names and category_names[cat] != names:
+            problems.append(f"{filename}:{line}: category {cat} is named differently on an earlier line")
+        category_names.setdefault(cat, names)
+        seen.setdefault(item, line)
+        rows.append(row)
+    if problems:
+        raise CatalogueFileError(problems)
+    return rows
+
+
+def load_catalogue(session: Session, actor: Any, rows: Iterable[dict[str, str]]) -> LoadReport:
+    """Upsert categories and items by code, so loading the same file twice changes nothing."""
+    rows = list(rows)
+    categories = {c.code: c for c in session.scalars(select(Category))}
+    items = {i.code: i for i in session.scalars(select(Item))}
+    counts = {"ca": 0, "cu": 0, "ia": 0, "iu": 0}
+    for row in rows:
+        cat = categories.get(row["category_code"])
+        if cat is None:
+            cat = Category(code=row["category_code"], name_zh=row["category_name_zh"], name_en=row["category_name_en"])
+            session.add(cat)
+            categories[cat.code] = cat
+            counts["ca"] += 1
+        elif (cat.name_zh, cat.name_en) != (row["category_name_zh"], row["category_name_en"]):
+            cat.name_zh, cat.name_en = row["category_name_zh"], row["category_name_en"]
+            counts["cu"] += 1
+    session.flush()
+    for row in rows:
+        values = {"category_code": row["category_code"], "name_zh": row["item_name_zh"],
+                  "name_en": row["item_name_en"], "description_zh": row["description_zh"]}
+        item = items.get(row["item_code"])
+        if item is None:
+            session.add(Item(code=row["item_code"], **values))
+            counts["ia"] += 1
+        elif any(getattr(item, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(item, k, v)
+            counts["iu"] += 1
+    session.flush()
+    report = LoadReport(counts["ca"], counts["cu"], counts["ia"], counts["iu"])
+    if any(counts.values()) and actor is not None:
+        record(session, actor, "catalogue.load", next(iter(categories.values())), **counts)
+    return report
+
+
+def export_catalogue(session: Session) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    stmt = select(Item, Category).join(Category).order_by(Item.code)
+    for item, cat in session.execute(stmt):
+        writer.writerow([cat.code, cat.name_zh, cat.name_en, item.code, item.name_zh, item.name_en, item.description_zh])
+    return out.getvalue()
+
+
+def browse(session: Session, query: str = "") -> list[tuple[Category, list[Item]]]:
+    """Categories with their items; with a query, only matching items (by code, name or description)."""
+    categories = session.scalars(select(Category).options(selectinload(Category.items)).order_by(Category.code)).all()
+    q = query.strip().lower()
+    result = []
+    for cat in categories:
+        if not q:
+            result.append((cat, list(cat.items)))
+            continue
+        cat_hit = q in cat.name_zh.lower() or q in cat.name_en.lower() or q == cat.code
+        hits = [i for i in cat.items if cat_hit or any(q in s.lower() for s in (i.code, i.name_zh, i.name_en, i.description_zh))]
+        if hits:
+            result.append((cat, hits))
+    return result

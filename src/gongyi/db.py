@@ -1,0 +1,111 @@
+"""Database wiring: the declarative base, one engine per app, one session per request.
+
+Services receive a session and flush; views commit once at the end of a request.
+Nothing here reads configuration at import time.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and hands them back aware.
+
+    SQLite keeps no zone, so without this a round trip would return naive values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+str20 = Annotated[str, 20]
+str80 = Annotated[str, 80]
+str200 = Annotated[str, 200]
+timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+created_now = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        str20: String(20),
+        str80: String(80),
+        str200: String(200),
+    }
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """Create an engine; SQLite gets foreign keys and WAL, as the app relies on both."""
+    kwargs: dict = {"echo": echo, "future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30}
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and url != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    app.extensions["gongyi.engine"] = engine
+    app.extensions["gongyi.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["gongyi.engine"]
+
+
+def get_session() -> Session:
+    """The request's (or CLI command's) session, created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["gongyi.sessionmaker"]()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

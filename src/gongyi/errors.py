@@ -1,0 +1,26 @@
+"""Errors a person can act on, with the field they belong to. Pure: no Flask at import time.
+
+Messages are Chinese msgids with %(name)s parameters, marked with N_ so `pybabel extract`
+finds them; views show them with `translated()` in the reader's language.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it yet."""
+    return message
+
+
+class UserError(ValueError):
+    def __init__(self, message: str, field: str | None = None, **params: Any):
+        self.message = message
+        self.field = field
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def translated(self) -> str:
+        from flask_babel import gettext
+
+        return gettext(self.message, **self.params)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from gongyi.orgs.districts import DISTRICTS
+
+ORG_TYPE_LABELS = {
+    "social_association": _l("社会团体"),
+    "social_service": _l("社会服务机构"),
+    "foundation": _l("基金会"),
+    "community_centre": _l("社区服务中心"),
+    "other": _l("其他"),
+}
+
+
+def district_choices() -> list[SelectChoice]:
+    from flask_babel import get_locale
+
+    english = str(get_locale()).startswith("en")
+    return [SelectChoice("", _l("请选择"))] + [
+        SelectChoice(code, names[1] if english else names[0]) for code, names in DISTRICTS.items()
+    ]
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("组织名称"), validators=[DataRequired(), Length(max=200)])
+    credit_code = StringField(
+        _l("统一社会信用代码"), validators=[DataRequired()], description=_l("18 位，可输入全角字符，系统会自动转换")
+    )
+    org_type = SelectField(_l("组织类型"), choices=[SelectChoice(k, v) for k, v in ORG_TYPE_LABELS.items()], validators=[DataRequired()])
+    district_code = SelectField(_l("所在区"), choices=district_choices, validators=[DataRequired(message=_l("请选择所在区"))])
+    contact_person = StringField(_l("联系人"), validators=[DataRequired(), Length(max=80)])
+    phone = StringField(
+        _l("联系电话"),
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[0-9+\-() ]{5,40}$", message=_l("请输入有效的电话号码"))],
+    )
+    address = StringField(_l("地址"), validators=[DataRequired(), Length(max=300)])
+
+
+class ReviewDecisionForm(FlaskForm):
+    reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,64 @@
+"""Registering social organisations and verifying them."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.service import record
+from gongyi.auth.service import grant_role
+from gongyi.db import utcnow
+from gongyi.errors import N_, UserError
+from gongyi.orgs import creditcode
+from gongyi.orgs.districts import DISTRICTS
+from gongyi.orgs.models import ORG_TYPES, Organisation
+
+
+class OrganisationError(UserError):
+    pass
+
+
+def find_by_credit_code(session: Session, code: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.credit_code == code))
+
+
+def register_organisation(session: Session, actor: Any, *, name: str, credit_code: str, org_type: str,
+                          district_code: str, contact_person: str, phone: str, address: str) -> Organisation:
+    """Create a pending organisation and make `actor` its member."""
+    if actor.organisation_id is not None:
+        raise OrganisationError(N_("您已属于一个社会组织"), "name")
+    code = creditcode.validate(credit_code)
+    if find_by_credit_code(session, code) is not None:
+        raise OrganisationError(N_("该统一社会信用代码已登记"), "credit_code")
+    if org_type not in ORG_TYPES:
+        raise OrganisationError(N_("请选择组织类型"), "org_type")
+    if district_code not in DISTRICTS:
+        raise OrganisationError(N_("请选择所在区"), "district_code")
+    org = Organisation(
+        name=name.strip(), credit_code=code, org_type=org_type, district_code=district_code,
+        contact_person=contact_person.strip(), phone=phone.strip(), address=address.strip(),
+    )
+    session.add(org)
+    session.flush()
+    actor.organisation_id = org.id
+    grant_role(session, actor, actor, "member")
+    record(session, actor, "organisation.register", org, credit_code=code)
+    return org
+
+
+def verify_organisation(session: Session, actor: Any, org: Organisation) -> None:
+    if org.status == "verified":
+        raise OrganisationError(N_("该组织已认证"))
+    org.status = "verified"
+    org.status_reason = None
+    org.verified_at = utcnow()
+    record(session, actor, "organisation.verify", org)
+
+
+def reject_organisation(session: Session, actor: Any, org: Organisation, reason: str) -> None:
+    if not reason.strip():
+        raise OrganisationError(N_("驳回须填写理由"), "reason")
+    org.status = "rejected"
+    org.status_reason = reason.strip()
+    record(session, actor, "organisation.reject", org, reason=reason.strip())

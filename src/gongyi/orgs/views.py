@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from gongyi import policy
+from gongyi.db import get_session
+from gongyi.errors import UserError
+from gongyi.orgs import service
+from gongyi.orgs.forms import ORG_TYPE_LABELS, OrganisationForm, ReviewDecisionForm
+from gongyi.orgs.models import ORG_STATUSES, Organisation
+
+bp = Blueprint("orgs", __name__)
+
+
+@bp.route("/orgs/register", methods=["GET", "POST"])
+@login_required
+def register():
+    if not policy.can_register_organisation(current_user):
+        flash(_("您已属于一个社会组织。"), "info")
+        return redirect(url_for("orgs.mine"))
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            service.register_organisation(db, current_user, **{f: getattr(form, f).data for f in (
+                "name", "credit_code", "org_type", "district_code", "contact_person", "phone", "address")})
+        except UserError as exc:
+            getattr(form, exc.field or "name").errors.append(exc.translated())
+        else:
+            db.commit()
+            flash(_("组织已提交登记，等待管理员认证。"), "success")
+            return redirect(url_for("orgs.mine"))
+    return render_template("orgs/register.html", form=form)
+
+
+@bp.get("/orgs/mine")
+@login_required
+def mine():
+    if current_user.organisation_id is None:
+        return redirect(url_for("orgs.register"))
+    org = get_session().get(Organisation, current_user.organisation_id)
+    return render_template("orgs/detail.html", org=org, type_labels=ORG_TYPE_LABELS, form=None)
+
+
+@bp.get("/admin/orgs")
+@login_required
+def admin_list():
+    if not policy.is_admin(current_user):
+        abort(403)
+    status = request.args.get("status", "pending")
+    db = get_session()
+    stmt = select(Organisation).order_by(Organisation.created_at.desc())
+    if status in ORG_STATUSES:
+        stmt = stmt.where(Organisation.status == status)
+    orgs = db.scalars(stmt).all()
+    counts = dict(db.execute(select(Organisation.status, func.count()).group_by(Organisation.status)).all())
+    return render_template("orgs/admin_list.html", orgs=orgs, status=status, counts=counts, type_labels=ORG_TYPE_LABELS)
+
+
+@bp.route("/admin/orgs/<int:org_id>", methods=["GET", "POST"])
+@login_required
+def admin_detail(org_id: int):
+    db = get_session()
+    org = db.get(Organisation, org_id) or abort(404)
+    if not policy.is_admin(current_user):
+        abort(403)
+    form = ReviewDecisionForm()
+    if form.validate_on_submit():
+        if not policy.can_verify_organisation(current_user, org):
+            abort(403)
+        try:
+            if request.form.get("decision") == "verify":
+                service.verify_organisation(db, current_user, org)
+                message = _("已认证：%(name)s", name=org.name)
+            else:
+                service.reject_organisation(db, current_user, org, form.reason.data or "")
+                message = _("已驳回：%(name)s", name=org.name)
+        except UserError as exc:
+            form.reason.errors.append(exc.translated())
+        else:
+            db.commit()
+            flash(message, "success")
+            return redirect(url_for("orgs.admin_list"))
+    return render_template("orgs/detail.html", org=org, type_labels=ORG_TYPE_LABELS, form=form)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gongyi.db import Base, created_now, intpk
+
+
+class Run(Base):
+    """One saved, immutable computation of a call's results, with the rules and inputs it read."""
+
+    __tablename__ = "run"
+    __table_args__ = (
+        UniqueConstraint("call_id", "number"),
+        CheckConstraint("published IN ('provisional', 'final') OR published IS NULL", name="published"),
+    )
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    rules_version_id: Mapped[int] = mapped_column(ForeignKey("rules_version.id"))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_digest: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_now]
+    matching_pool_fen: Mapped[int]
+    matching_allocated_fen: Mapped[int]
+    library_pool_fen: Mapped[int]
+    library_allocated_fen: Mapped[int]
+    published: Mapped[str | None] = mapped_column(String(20))
+    published_at: Mapped[datetime | None]
+
+    rows: Mapped[list[RunRow]] = relationship(back_populates="run", order_by="RunRow.position", cascade="all, delete-orphan")
+
+
+class RunRow(Base):
+    """A submission's inputs and results in one run, in results.csv order (`position`)."""
+
+    __tablename__ = "run_row"
+    __table_args__ = (
+        UniqueConstraint("run_id", "submission_id"),
+        Index("ix_run_row_run_position", "run_id", "position"),
+    )
+
+    id: Mapped[intpk]
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    ref: Mapped[str] = mapped_column(String(40))
+    totals: Mapped[list[str]] = mapped_column(JSON)
+    requested_fen: Mapped[int]
+    submitted_at: Mapped[datetime | None]
+    complete_reviews: Mapped[int]
+    aggregate: Mapped[str | None] = mapped_column(String(60))  # exact, "num/den"
+    aggregate_display: Mapped[str | None] = mapped_column(String(20))
+    rank: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(20))
+    verified_raised_fen: Mapped[int]
+    matching_fen: Mapped[int]
+    library_grant_fen: Mapped[int]
+    ledger: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    run: Mapped[Run] = relationship(back_populates="rows")

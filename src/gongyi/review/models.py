@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gongyi.db import Base, created_now, intpk
+
+
+class ReviewerProfile(Base):
+    __tablename__ = "reviewer_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_reviews: Mapped[int] = mapped_column(default=30)
+
+
+class Conflict(Base):
+    """A reviewer who must not review a submission (回避)."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (
+        UniqueConstraint("reviewer_id", "submission_id"),
+        CheckConstraint("source IN ('affiliation', 'reviewer', 'admin')", name="source"),
+    )
+
+    id: Mapped[intpk]
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_now]
+
+
+class Review(Base):
+    """A reviewer's assignment to a submission and their scores; submitted reviews are locked."""
+
+    __tablename__ = "review"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "reviewer_id"),
+        Index("ix_review_reviewer", "reviewer_id"),
+        CheckConstraint("status IN ('assigned', 'draft', 'submitted')", name="status"),
+    )
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="assigned")
+    overall_comment: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    assigned_at: Mapped[created_now]
+    submitted_at: Mapped[datetime | None]
+
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="Score.criterion"
+    )
+
+
+class Score(Base):
+    """One criterion's score in hundredths of a point, so scores stay exact on every database."""
+
+    __tablename__ = "score"
+    __table_args__ = (CheckConstraint("points_centi >= 0", name="points_nonnegative"),)
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), primary_key=True)
+    criterion: Mapped[str] = mapped_column(String(40), primary_key=True)
+    points_centi: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="scores")
+
+
+class ReviewVersion(Base):
+    """A snapshot of a review as it was when submitted; reopening keeps every earlier version."""
+
+    __tablename__ = "review_version"
+    __table_args__ = (UniqueConstraint("review_id", "version"),)
+
+    id: Mapped[intpk]
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[created_now]

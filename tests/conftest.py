@@ -1,0 +1,134 @@
+"""Fixtures: `app`, `client`, `runner`, `db` and a login helper, on SQLite and (when
+GONGYI_TEST_DATABASE_URL is set) on PostgreSQL too.
+
+SQLite: the schema is migrated once into a template file that each test copies.
+PostgreSQL: the schema is migrated once; each test runs inside a transaction that is
+rolled back, the app's commits becoming savepoints.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from gongyi import create_app
+from gongyi.db import make_engine
+
+PG_URL = os.environ.get("GONGYI_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _prepare(app) -> None:
+    from gongyi import migrate
+    from gongyi.catalogue import service as catalogue
+    from gongyi.db import get_session
+
+    with app.app_context():
+        migrate.upgrade(app)
+        session = get_session()
+        catalogue.load_catalogue(session, None, catalogue.parse_catalogue(catalogue.bundled_catalogue_text()))
+        session.commit()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}"})
+    _prepare(app)
+    app.extensions["gongyi.engine"].dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    reset_postgres_schema(PG_URL)
+    app = create_app({"TESTING": True, "DATABASE_URL": PG_URL})
+    _prepare(app)
+    engine = app.extensions["gongyi.engine"]
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, tmp_path):
+    backend = request.param
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"}
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        app = create_app({**config, "DATABASE_URL": f"sqlite:///{path}"})
+        yield app
+        app.extensions["gongyi.engine"].dispose()
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        app = create_app({**config, "DATABASE_URL": PG_URL})
+        app.extensions["gongyi.engine"].dispose()
+        connection = engine.connect()
+        outer = connection.begin()
+        app.extensions["gongyi.engine"] = engine
+        app.extensions["gongyi.sessionmaker"] = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        yield app
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A session of its own for arranging and checking data (no app context is kept pushed,
+    so each request gets its own). Call `db.rollback()` before re-reading what a request wrote."""
+    session = app.extensions["gongyi.sessionmaker"]()
+    yield session
+    session.close()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = "password123"):
+        return self._client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with roles; password is 'password123'."""
+    from gongyi.auth.service import create_user
+
+    def make(email: str, roles=("member",), name: str = "测试用户"):
+        user = create_user(db, None, email=email, name=name, password="password123", roles=roles)
+        db.commit()
+        return user
+
+    return make
