@@ -4,12 +4,14 @@ from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call, LateEntry, RulesVersion
 from gongyi.catalogue.models import Category, Item
 from gongyi.orgs.models import Organisation
-from gongyi.results.models import Run, RunRow
+from gongyi.funding.models import Disbursement
+from gongyi.mail.models import OutboxMessage
+from gongyi.results.models import Objection, Run, RunRow
 from gongyi.review.models import Conflict, Review, ReviewerProfile, ReviewVersion, Score
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
-    "AuditEntry", "Attachment", "BudgetLine", "Call", "Category", "Conflict", "FundingLine", "Item",
+    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Conflict", "FundingLine", "Item",
     "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerProfile", "RulesVersion", "Run",
     "RunRow", "Score", "Submission", "SubmissionItem", "User", "UserRole",
 ]

@@ -254,3 +254,14 @@ def engine_rules(rules: dict[str, Any]):
     )
     library_rules = LibraryRules(pool_fen=parse_yuan(library["pool"]), cap_fen=fen(library["cap"]), policy=library["policy"])
     return review_rules, matching_rules, library_rules
+
+
+def rules_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Dotted keys whose values differ between two rule sets (for the amendment history)."""
+    keys = []
+    for section in sorted(set(old) | set(new)):
+        a, b = old.get(section, {}), new.get(section, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                keys.append(f"{section}.{key}")
+    return keys

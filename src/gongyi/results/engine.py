@@ -159,8 +159,9 @@ def compute_results(
     """Rank; candidates (shortlisted, rank <= award_top) claim d = floor_fen(ratio * R) capped
     at the matching cap; shortlisted ones left without matching claim L = min(requested,
     library cap) from the library pool; each pool is shared by its own policy."""
+    entries = tuple(entries)
+    ranked = rank_submissions(entries, review_rules)  # refuses duplicate refs
     by_ref = {e.ref: e for e in entries}
-    ranked = rank_submissions(by_ref.values(), review_rules)
 
     ratios: dict[str, Fraction] = {}
     matching_claims: list[Claim] = []

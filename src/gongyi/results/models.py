@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from gongyi.db import Base, created_now, intpk
 
@@ -33,6 +33,7 @@ class Run(Base):
     library_allocated_fen: Mapped[int]
     published: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None]
+    publicity_until: Mapped[datetime | None]
 
     rows: Mapped[list[RunRow]] = relationship(back_populates="run", order_by="RunRow.position", cascade="all, delete-orphan")
 
@@ -65,3 +66,27 @@ class RunRow(Base):
     ledger: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     run: Mapped[Run] = relationship(back_populates="rows")
+
+
+class Objection(Base):
+    """An objection (异议) to a published result, filed under real name during publicity."""
+
+    __tablename__ = "objection"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'upheld', 'dismissed')", name="status"),)
+
+    id: Mapped[intpk]
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    real_name: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_type: Mapped[str | None] = mapped_column(String(100))
+    evidence: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[created_now]

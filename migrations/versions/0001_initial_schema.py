@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 144f0bce6428
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 05:15:37.775185
+Create Date: 2026-11-29 05:18:49.790074
 """
 from alembic import op
 import sqlalchemy as sa
 import gongyi.db
 
 
-revision = '144f0bce6428'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -59,6 +59,19 @@ def upgrade() -> None:
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_status'), ['status'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('to', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=True),
+    sa.Column('created_at', gongyi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', gongyi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_message_dedupe_key'))
+    )
     op.create_table('item',
     sa.Column('code', sa.String(length=5), nullable=False),
     sa.Column('category_code', sa.String(length=2), nullable=False),
@@ -190,6 +203,26 @@ def upgrade() -> None:
     with op.batch_alter_table('conflict', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conflict_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('disbursement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=True),
+    sa.Column('pool', sa.String(length=20), nullable=False),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', gongyi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("pool IN ('matching', 'library')", name=op.f('ck_disbursement_pool')),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_disbursement_amount_positive')),
+    sa.ForeignKeyConstraint(['call_id'], ['call.id'], name=op.f('fk_disbursement_call_id_call'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_disbursement_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_disbursement_submission_id_submission'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disbursement'))
+    )
+    with op.batch_alter_table('disbursement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disbursement_call_id'), ['call_id'], unique=False)
+
     op.create_table('review',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -291,6 +324,7 @@ def upgrade() -> None:
     sa.Column('library_allocated_fen', sa.Integer(), nullable=False),
     sa.Column('published', sa.String(length=20), nullable=True),
     sa.Column('published_at', gongyi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('publicity_until', gongyi.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("published IN ('provisional', 'final') OR published IS NULL", name=op.f('ck_run_published')),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], name=op.f('fk_run_call_id_call'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_run_created_by_id_user'), ondelete='SET NULL'),
@@ -307,6 +341,34 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['review_id'], ['review.id'], name=op.f('fk_score_review_id_review'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('review_id', 'criterion', name=op.f('pk_score'))
     )
+    op.create_table('objection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('filed_by_id', sa.Integer(), nullable=False),
+    sa.Column('real_name', sa.String(length=80), nullable=False),
+    sa.Column('contact', sa.String(length=120), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('evidence_name', sa.String(length=255), nullable=True),
+    sa.Column('evidence_type', sa.String(length=100), nullable=True),
+    sa.Column('evidence', sa.LargeBinary(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', gongyi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', gongyi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'upheld', 'dismissed')", name=op.f('ck_objection_status')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['user.id'], name=op.f('fk_objection_answered_by_id_user')),
+    sa.ForeignKeyConstraint(['filed_by_id'], ['user.id'], name=op.f('fk_objection_filed_by_id_user')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_objection_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['run_id'], ['run.id'], name=op.f('fk_objection_run_id_run'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_objection_submission_id_submission'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_objection'))
+    )
+    with op.batch_alter_table('objection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_objection_run_id'), ['run_id'], unique=False)
+
     op.create_table('run_row',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -342,6 +404,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_run_row_run_position')
 
     op.drop_table('run_row')
+    with op.batch_alter_table('objection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_objection_run_id'))
+
+    op.drop_table('objection')
     op.drop_table('score')
     op.drop_table('run')
     op.drop_table('review_version')
@@ -357,6 +423,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_review_reviewer')
 
     op.drop_table('review')
+    with op.batch_alter_table('disbursement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disbursement_call_id'))
+
+    op.drop_table('disbursement')
     with op.batch_alter_table('conflict', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflict_submission_id'))
 
@@ -386,6 +456,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_item_category_code'))
 
     op.drop_table('item')
+    op.drop_table('outbox_message')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_status'))
 
