@@ -2,8 +2,8 @@
 GONGYI_TEST_DATABASE_URL is set) on PostgreSQL too.
 
 SQLite: the schema is migrated once into a template file that each test copies.
-PostgreSQL: the schema is migrated once; each test runs inside a transaction that is
-rolled back, the app's commits becoming savepoints.
+PostgreSQL: the schema is migrated once; after each test every table is emptied and the
+catalogue reloaded, so commits behave exactly as in production.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import sessionmaker
 
 from gongyi import create_app
 from gongyi.db import make_engine
@@ -24,11 +23,27 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 def _prepare(app) -> None:
     from gongyi import migrate
+
+    with app.app_context():
+        migrate.upgrade(app)
+    _load_catalogue(app)
+
+
+def _empty_postgres(app) -> None:
+    from gongyi.db import Base
+    import gongyi.models  # noqa: F401
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with app.extensions["gongyi.engine"].begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _load_catalogue(app)
+
+
+def _load_catalogue(app) -> None:
     from gongyi.catalogue import service as catalogue
     from gongyi.db import get_session
 
     with app.app_context():
-        migrate.upgrade(app)
         session = get_session()
         catalogue.load_catalogue(session, None, catalogue.parse_catalogue(catalogue.bundled_catalogue_text()))
         session.commit()
@@ -72,18 +87,13 @@ def app(request, tmp_path):
         yield app
         app.extensions["gongyi.engine"].dispose()
     else:
-        engine = request.getfixturevalue("postgres_engine")
+        request.getfixturevalue("postgres_engine")
         app = create_app({**config, "DATABASE_URL": PG_URL})
-        app.extensions["gongyi.engine"].dispose()
-        connection = engine.connect()
-        outer = connection.begin()
-        app.extensions["gongyi.engine"] = engine
-        app.extensions["gongyi.sessionmaker"] = sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
         yield app
-        outer.rollback()
-        connection.close()
+        engine = app.extensions["gongyi.engine"]
+        engine.dispose()  # closes what the test left open, so TRUNCATE is not blocked
+        _empty_postgres(app)
+        app.extensions["gongyi.engine"].dispose()
 
 
 @pytest.fixture

@@ -144,3 +144,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(demo_command)
+    from gongyi.results.cli import calls_cli
+
+    app.cli.add_command(calls_cli)

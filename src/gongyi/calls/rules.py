@@ -7,6 +7,7 @@ Pure: no Flask or SQLAlchemy.
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from gongyi.errors import N_
 from gongyi.money import MoneyError, fen_to_str, parse_yuan
 
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")  # safe in URLs and file names
 AGGREGATES = ("mean", "trimmed_mean", "median")
 TIE_BREAKERS = ("raised_desc", "raised_asc", "submitted_asc", "submitted_desc")
 POLICIES = ("rank_order", "pro_rata", "water_fill")

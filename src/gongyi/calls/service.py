@@ -1,7 +1,6 @@
 """Calls: creating them, moving them through their lifecycle, amending their rules."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +9,10 @@ from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call, LateEntry, RulesVersion
-from gongyi.calls.rules import rules_diff, validate_rules
+from gongyi.calls.rules import SLUG, rules_diff, validate_rules
 from gongyi.calls.workflow import find_transition
 from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
-
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
-
 
 class CallError(UserError):
     pass
@@ -40,7 +36,7 @@ def create_call(
 ) -> Call:
     """Create a draft call with its first rules version (validated; defaults fill what is missing)."""
     if not SLUG.match(slug):
-        raise CallError(N_("标识只能包含小写字母、数字和连字符（3–80 个字符）"), "slug")
+        raise CallError(N_("标识只能包含字母、数字、点、下划线和连字符（最多 80 个字符）"), "slug")
     if find_call(session, slug) is not None:
         raise CallError(N_("标识 %(slug)s 已被使用"), "slug", slug=slug)
     _check_dates(opens_at, closes_at, edit_deadline)

@@ -159,7 +159,8 @@ def allocate_pool(claims: Sequence[Claim], pool_fen: int, policy: str, cap_fen: 
     If sum D <= pool everyone gets D ("full"). Otherwise, by policy:
     rank_order: groups of equal rank in rank order get D while the rest of the pool covers
     the group's total; the first uncovered group shares what remains in proportion to D;
-    later groups get 0 ("pool exhausted"). pro_rata: D * pool / sum D. water_fill:
+    later groups get 0 ("pool exhausted"; so is an uncovered group when nothing remains,
+    its share being 0 anyway). pro_rata: D * pool / sum D. water_fill:
     min(k*d, C) with the k that spends the pool exactly. Exact shares become fen by
     _round, over the sharing group (rank_order) or over all claims.
     """
@@ -188,11 +189,12 @@ def allocate_pool(claims: Sequence[Claim], pool_fen: int, policy: str, cap_fen: 
         for _, members in groupby(claims, key=lambda c: c.rank):
             group = list(members)
             group_total = sum(c.capped_fen for c in group)
-            if exhausted:
-                shares.update((c.ref, Share(c.ref, Fraction(0), 0, "pool exhausted")) for c in group)
-            elif group_total <= remaining:
+            if group_total <= remaining and not exhausted:
                 remaining -= group_total
                 shares.update((c.ref, Share(c.ref, Fraction(c.capped_fen), c.capped_fen, "full")) for c in group)
+            elif exhausted or remaining == 0:
+                shares.update((c.ref, Share(c.ref, Fraction(0), 0, "pool exhausted")) for c in group)
+                exhausted = True
             else:
                 for c in group:
                     exacts[c.ref] = Fraction(c.capped_fen * remaining, group_total)

@@ -159,12 +159,13 @@ def rank_submissions(entries: Iterable[Entry], rules: ReviewRules) -> tuple[Rank
             unranked.append(Ranked(entry.ref, len(entry.totals), aggregate, None, False))
     ranked.sort(key=lambda item: (item[0], item[1].ref))
 
+    line = exact(rules.shortlist_min_score, "shortlist_min_score")
     placed: list[Ranked] = []
     rank = 0
     for position, (key, entry, aggregate) in enumerate(ranked):
         if position == 0 or key != ranked[position - 1][0]:
             rank = position + 1
-        shortlisted = aggregate >= rules.shortlist_min_score and (rules.shortlist_size == 0 or rank <= rules.shortlist_size)
+        shortlisted = aggregate >= line and (rules.shortlist_size == 0 or rank <= rules.shortlist_size)
         placed.append(Ranked(entry.ref, len(entry.totals), aggregate, rank, shortlisted))
     unranked.sort(key=lambda r: r.ref)
     return tuple(placed) + tuple(unranked)

@@ -1,0 +1,85 @@
+"""`flask calls import | compute | export`: the call package round trip from the command line."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from gongyi.db import get_session
+
+calls_cli = AppGroup("calls", help="Call packages and results.")
+
+
+def _call_or_exit(session, slug: str):
+    from gongyi.calls.service import find_call
+
+    call = find_call(session, slug)
+    if call is None:
+        raise click.ClickException(f"no call with slug {slug!r}")
+    return call
+
+
+@calls_cli.command("import")
+@click.argument("path", type=click.Path(exists=True))
+def import_command(path: str) -> None:
+    """Import a call package (folder or .zip), all or nothing."""
+    from gongyi.results.importer import import_call_package
+    from gongyi.results.package import PackageError
+
+    session = get_session()
+    try:
+        report = import_call_package(session, None, path)
+    except PackageError as exc:
+        session.rollback()
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"import refused: {len(exc.problems)} problem(s); nothing was changed", err=True)
+        sys.exit(1)
+    session.commit()
+    click.echo(
+        f"imported call {report.slug}: {report.submissions} submissions, {report.funding_lines} funding lines, "
+        f"{report.reviews} reviews ({report.scores} scores); organisations {report.organisations_created} new, "
+        f"{report.organisations_reused} reused; reviewers {report.reviewers_created} new, {report.reviewers_reused} reused"
+    )
+
+
+@calls_cli.command("compute")
+@click.argument("slug")
+@click.option("--note", default="", help="A note saved with the run.")
+def compute_command(slug: str, note: str) -> None:
+    """Compute the call's results and save them as a new run."""
+    from gongyi.money import format_fen
+    from gongyi.results.service import compute_call
+
+    session = get_session()
+    call = _call_or_exit(session, slug)
+    run = compute_call(session, None, call, note=note)
+    session.commit()
+    counts: dict[str, int] = {}
+    for row in run.rows:
+        counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    click.echo(f"run {run.number} of {slug} (rules version {call.rules_version.version}, inputs {run.input_digest[:12]})")
+    click.echo("outcomes: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "library", "not_shortlisted", "unranked")))
+    click.echo(f"matching pool ¥{format_fen(run.matching_pool_fen)}: allocated ¥{format_fen(run.matching_allocated_fen)}")
+    click.echo(f"library pool ¥{format_fen(run.library_pool_fen)}: allocated ¥{format_fen(run.library_allocated_fen)}")
+
+
+@calls_cli.command("export")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="results.csv, or a .xlsx workbook with results, ledger and scores.")
+@click.option("--run", "number", type=int, default=None, help="Run number (default: the latest).")
+def export_command(slug: str, out: str, number: int | None) -> None:
+    """Write the results of the latest (or a given) run."""
+    from gongyi.results import export
+
+    session = get_session()
+    call = _call_or_exit(session, slug)
+    run = export.find_run(session, call, number)
+    if run is None:
+        raise click.ClickException(f"no results computed for {slug}; run `flask calls compute {slug}` first")
+    data = export.results_xlsx(session, call, run) if out.lower().endswith(".xlsx") else export.results_csv(session, run)
+    with open(out, "wb") as fh:
+        fh.write(data)
+    click.echo(f"wrote run {run.number} of {slug} to {out}")

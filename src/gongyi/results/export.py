@@ -1,0 +1,92 @@
+"""Results files: results.csv (section 8) and an XLSX workbook with results, ledger and scores."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gongyi.calls.models import Call
+from gongyi.money import fen_to_str
+from gongyi.results.engine import CSV_COLUMNS
+from gongyi.results.models import Run, RunRow
+from gongyi.results.service import results_table
+from gongyi.review.models import Review, Score
+from gongyi.auth.models import User
+from gongyi.submissions.models import Submission
+
+
+def find_run(session: Session, call: Call, number: int | None = None) -> Run | None:
+    stmt = select(Run).where(Run.call_id == call.id)
+    stmt = stmt.where(Run.number == number) if number is not None else stmt.order_by(Run.number.desc()).limit(1)
+    return session.scalar(stmt)
+
+
+def results_csv(session: Session, run: Run) -> bytes:
+    """UTF-8 without BOM, one row per submission in rank order: the machine-readable contract."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(results_table(session, run))
+    return out.getvalue().encode("utf-8")
+
+
+LEDGER_COLUMNS = ["ref", "pool", "rank", "verified_raised", "requested", "ratio", "demand", "cap", "capped_demand",
+                  "policy", "pool_total", "sum_capped_demand", "pool_binding", "exact_share", "water_level",
+                  "rounding_fen", "amount", "step"]
+
+
+def ledger_rows(session: Session, run: Run) -> list[list[object]]:
+    rows = []
+    for ref, ledger in session.execute(select(RunRow.ref, RunRow.ledger).where(RunRow.run_id == run.id).order_by(RunRow.position)):
+        for pool in ("matching", "library"):
+            line = (ledger or {}).get(pool)
+            if not line:
+                continue
+            rows.append([
+                ref, pool, line["rank"], fen_to_str(line["verified_raised_fen"]), fen_to_str(line["requested_fen"]),
+                line["ratio"] or "", fen_to_str(line["demand_fen"]),
+                "" if line["cap_fen"] is None else fen_to_str(line["cap_fen"]), fen_to_str(line["capped_fen"]),
+                line["policy"], fen_to_str(line["pool_fen"]), fen_to_str(line["total_capped_fen"]),
+                "yes" if line["pool_binding"] else "no", line["exact"], line["water_level"] or "",
+                line["rounding_fen"], fen_to_str(line["amount_fen"]), line["step"],
+            ])
+    return rows
+
+
+def score_rows(session: Session, call: Call) -> list[list[object]]:
+    """Every score of the call's submissions, with criterion detail, in one query."""
+    stmt = (
+        select(Submission.ref, User.email, Review.status, Score.criterion, Score.points_centi)
+        .join(Review, Review.submission_id == Submission.id)
+        .join(User, User.id == Review.reviewer_id)
+        .join(Score, Score.review_id == Review.id)
+        .where(Submission.call_id == call.id)
+        .order_by(Submission.ref, User.email, Score.criterion)
+    )
+    return [[ref, email, status, criterion, f"{centi // 100}.{centi % 100:02d}"] for ref, email, status, criterion, centi in session.execute(stmt)]
+
+
+def results_xlsx(session: Session, call: Call, run: Run) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheets = [
+        ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run)]),
+        ("ledger", LEDGER_COLUMNS, ledger_rows(session, run)),
+        ("scores", ["ref", "reviewer", "review_status", "criterion", "score"], score_rows(session, call)),
+    ]
+    book.remove(book.active)
+    for title, columns, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

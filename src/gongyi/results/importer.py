@@ -1,0 +1,143 @@
+"""Importing a call package into the database, all or nothing (competition-rules.md section 8)."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.service import record
+from gongyi.auth.models import User, UserRole
+from gongyi.calls.models import Call, RulesVersion
+from gongyi.catalogue.models import Item
+from gongyi.db import utcnow
+from gongyi.orgs.models import Organisation
+from gongyi.results.package import Package, parse_package, read_package
+from gongyi.review.models import Review, ReviewerProfile, Score
+from gongyi.submissions.models import FundingLine, Submission, SubmissionItem
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    slug: str
+    organisations_created: int
+    organisations_reused: int
+    submissions: int
+    funding_lines: int
+    reviewers_created: int
+    reviewers_reused: int
+    reviews: int
+    scores: int
+
+
+def import_call_package(session: Session, actor: Any, path: str) -> ImportReport:
+    """Check the package at `path` (folder or .zip) and create everything it describes.
+
+    Raises PackageError listing every problem; then nothing has been written. The caller
+    commits on success (the CLI and the view do), so a failure midway leaves nothing either.
+    """
+    files = read_package(path)
+    return import_package_files(session, actor, files)
+
+
+def import_package_files(session: Session, actor: Any, files: dict[str, bytes]) -> ImportReport:
+    reviewer_rows = session.execute(
+        select(User.email, Organisation.credit_code)
+        .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
+        .outerjoin(Organisation, Organisation.id == ReviewerProfile.affiliation_id)
+    ).all()
+    pkg = parse_package(
+        files,
+        catalogue_codes=set(session.scalars(select(Item.code))),
+        slug_exists=lambda slug: session.scalar(select(Call.id).where(Call.slug == slug)) is not None,
+        known_organisations=set(session.scalars(select(Organisation.credit_code))),
+        known_reviewers={email: code for email, code in reviewer_rows},
+    )
+    return _create(session, actor, pkg)
+
+
+def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
+    now = utcnow()
+    call = Call(slug=pkg.call["slug"], title=pkg.call["title"], description=pkg.call["description"],
+                opens_at=pkg.call["opens_at"], closes_at=pkg.call["closes_at"], status="reviewing")
+    call.rules_versions.append(RulesVersion(version=1, rules=pkg.rules, reason="", created_by_id=getattr(actor, "id", None)))
+    session.add(call)
+    session.flush()
+
+    # Organisations: reuse by credit code, create the rest (verified: they took part in the competition).
+    existing = dict(session.execute(select(Organisation.credit_code, Organisation.id)).all())
+    needed = {s.credit_code for s in pkg.submissions} | set(pkg.organisations) | {
+        r.credit_code for r in pkg.reviewers if r.credit_code and r.credit_code in pkg.organisations}
+    new_orgs = [{"credit_code": code, "name": pkg.organisations[code], "org_type": "other", "status": "verified",
+                 "verified_at": now, "created_at": now} for code in sorted(needed) if code not in existing]
+    if new_orgs:
+        session.execute(insert(Organisation), new_orgs)
+    org_ids = dict(session.execute(select(Organisation.credit_code, Organisation.id)).all())
+
+    # Reviewers: reuse by e-mail (granting the reviewer role), create the rest with an unusable password.
+    users = {email.lower(): uid for uid, email in session.execute(select(User.id, User.email))}
+    created_reviewers = 0
+    for reviewer in pkg.reviewers:
+        if reviewer.email not in users:
+            user = User(email=reviewer.email, name=reviewer.name)
+            user.set_password(secrets.token_urlsafe(24))
+            session.add(user)
+            session.flush()
+            users[reviewer.email] = user.id
+            created_reviewers += 1
+        uid = users[reviewer.email]
+        if session.get(UserRole, (uid, "reviewer")) is None:
+            session.add(UserRole(user_id=uid, role="reviewer"))
+        profile = session.get(ReviewerProfile, uid)
+        affiliation = org_ids.get(reviewer.credit_code) if reviewer.credit_code else None
+        if profile is None:
+            session.add(ReviewerProfile(user_id=uid, affiliation_id=affiliation, expertise=[]))
+        elif reviewer.credit_code:
+            profile.affiliation_id = affiliation
+    session.flush()
+
+    sub_rows = [{"call_id": call.id, "organisation_id": org_ids[s.credit_code], "ref": s.ref, "title": s.title,
+                 "community_name": s.community, "requested_fen": s.requested_fen, "status": "submitted",
+                 "eligibility": "eligible", "submitted_at": s.submitted_at, "created_at": now, "updated_at": now}
+                for s in pkg.submissions]
+    if sub_rows:
+        session.execute(insert(Submission), sub_rows)
+    sub_ids = dict(session.execute(select(Submission.ref, Submission.id).where(Submission.call_id == call.id)).all())
+    item_rows = [{"submission_id": sub_ids[s.ref], "item_code": code, "need": ""} for s in pkg.submissions for code in s.items]
+    if item_rows:
+        session.execute(insert(SubmissionItem), item_rows)
+    fund_rows = [{"submission_id": sub_ids[f.ref], "source": f.source, "donor": f.donor, "amount_fen": f.amount_fen,
+                  "status": f.status} for f in pkg.funds]
+    if fund_rows:
+        session.execute(insert(FundingLine), fund_rows)
+
+    review_rows = [{"submission_id": sub_ids[ref], "reviewer_id": users[email], "status": "submitted",
+                    "overall_comment": "", "version": 1, "assigned_at": now, "submitted_at": now}
+                   for (ref, email) in pkg.scores]
+    if review_rows:
+        session.execute(insert(Review), review_rows)
+    review_ids = {(sid, rid): id_ for id_, sid, rid in session.execute(
+        select(Review.id, Review.submission_id, Review.reviewer_id)
+        .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id))}
+    score_rows = [{"review_id": review_ids[(sub_ids[ref], users[email])], "criterion": criterion,
+                   "points_centi": centi, "comment": ""}
+                  for (ref, email), scores in pkg.scores.items() for criterion, centi in scores.items()]
+    if score_rows:
+        session.execute(insert(Score), score_rows)
+    session.flush()
+
+    report = ImportReport(
+        slug=call.slug,
+        organisations_created=len(new_orgs),
+        organisations_reused=len(needed) - len(new_orgs),
+        submissions=len(sub_rows),
+        funding_lines=len(fund_rows),
+        reviewers_created=created_reviewers,
+        reviewers_reused=len(pkg.reviewers) - created_reviewers,
+        reviews=len(review_rows),
+        scores=len(score_rows),
+    )
+    record(session, actor, "call.import", call, **report.__dict__)
+    return report

@@ -1,0 +1,162 @@
+"""Computing, saving and reading a call's results.
+
+Inputs are loaded with a fixed handful of set-based queries, whatever the call's size; the
+money and ranking rules live in the pure engine (results/engine.py); each computation is
+saved as an immutable Run with the rules and inputs it read.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.service import record
+from gongyi.calls.models import Call
+from gongyi.calls.rules import engine_rules, validate_rules
+from gongyi.results.engine import Results, compute_results
+from gongyi.results.models import Run, RunRow
+from gongyi.results.rank import Entry
+from gongyi.review.models import Review, Score
+from gongyi.submissions.models import FundingLine, Submission
+
+
+@dataclass(frozen=True)
+class Inputs:
+    entries: tuple[Entry, ...]
+    submission_ids: dict[str, int]
+
+
+def competing_submissions(call: Call):
+    """Submissions that take part in the results: submitted and not screened out."""
+    return and_(Submission.call_id == call.id, Submission.status == "submitted", Submission.eligibility != "ineligible")
+
+
+def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
+    """Requests, verified raised funds and complete review totals, in three queries.
+
+    A review is complete when it is submitted and every criterion of the rubric is scored
+    (section 3); its total is the sum of its scores, exact (scores are stored in hundredths).
+    """
+    criteria = [c["code"] for c in rules["review"]["criteria"]]
+    subs = session.execute(
+        select(Submission.id, Submission.ref, Submission.requested_fen, Submission.submitted_at)
+        .where(competing_submissions(call))
+    ).all()
+    raised = dict(session.execute(
+        select(FundingLine.submission_id, func.sum(FundingLine.amount_fen))
+        .join(Submission, Submission.id == FundingLine.submission_id)
+        .where(competing_submissions(call), FundingLine.status == "verified")
+        .group_by(FundingLine.submission_id)
+    ).all())
+    totals: dict[int, list[Fraction]] = {}
+    review_totals = session.execute(
+        select(Review.submission_id, func.sum(Score.points_centi))
+        .join(Score, Score.review_id == Review.id)
+        .join(Submission, Submission.id == Review.submission_id)
+        .where(competing_submissions(call), Review.status == "submitted", Score.criterion.in_(criteria))
+        .group_by(Review.id, Review.submission_id)
+        .having(func.count(Score.criterion) == len(criteria))
+    ).all()
+    for submission_id, centi in review_totals:
+        totals.setdefault(submission_id, []).append(Fraction(int(centi), 100))
+    entries = tuple(
+        Entry(ref=ref, totals=tuple(sorted(totals.get(sid, ()))), raised_fen=int(raised.get(sid, 0)),
+              submitted_at=submitted_at, requested_fen=requested)
+        for sid, ref, requested, submitted_at in subs
+    )
+    return Inputs(entries=entries, submission_ids={ref: sid for sid, ref, _, _ in subs})
+
+
+def calculate(inputs: Inputs, rules: dict[str, Any]) -> Results:
+    review_rules, matching_rules, library_rules = engine_rules(rules)
+    return compute_results(inputs.entries, review_rules, matching_rules, library_rules)
+
+
+def input_digest(inputs: Inputs, rules: dict[str, Any]) -> str:
+    """A fingerprint of everything a run read: equal digests mean a rerun gives the same result."""
+    data = {
+        "rules": rules,
+        "entries": sorted(
+            [e.ref, [str(t) for t in e.totals], e.raised_fen, e.requested_fen, e.submitted_at.isoformat()]
+            for e in inputs.entries
+        ),
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def what_if(session: Session, call: Call, changes: dict[str, Any]) -> tuple[dict[str, Any], Results]:
+    """Results under the call's rules with `changes` merged in, computed but not saved."""
+    rules = validate_rules(merge_rules(call.rules, changes))
+    return rules, calculate(load_inputs(session, call, rules), rules)
+
+
+def merge_rules(rules: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = {section: dict(values) for section, values in rules.items()}
+    for section, values in changes.items():
+        merged.setdefault(section, {}).update(values)
+    return merged
+
+
+def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Run:
+    """Compute the call's results under its current rules and save them as a new run."""
+    rules = call.rules
+    inputs = load_inputs(session, call, rules)
+    results = calculate(inputs, rules)
+    number = (session.scalar(select(func.max(Run.number)).where(Run.call_id == call.id)) or 0) + 1
+    run = Run(
+        call_id=call.id, number=number, rules_version_id=call.rules_version.id, rules=rules,
+        input_digest=input_digest(inputs, rules), note=note, created_by_id=getattr(actor, "id", None),
+        matching_pool_fen=results.matching_pool_fen, matching_allocated_fen=results.matching_allocated_fen,
+        library_pool_fen=results.library_pool_fen, library_allocated_fen=results.library_allocated_fen,
+    )
+    session.add(run)
+    session.flush()
+    by_ref = {e.ref: e for e in inputs.entries}
+    rows = []
+    for position, row in enumerate(results.rows, 1):
+        entry = by_ref[row.ref]
+        ledger = {}
+        if row.ledger is not None:
+            ledger["matching"] = row.ledger.as_dict()
+        if row.library_ledger is not None:
+            ledger["library"] = row.library_ledger.as_dict()
+        rows.append({
+            "run_id": run.id, "submission_id": inputs.submission_ids[row.ref], "position": position, "ref": row.ref,
+            "totals": [str(t) for t in entry.totals], "requested_fen": entry.requested_fen,
+            "submitted_at": entry.submitted_at, "complete_reviews": row.complete_reviews,
+            "aggregate": None if row.aggregate is None else str(row.aggregate),
+            "aggregate_display": None if row.aggregate_display is None else str(row.aggregate_display),
+            "rank": row.rank, "outcome": row.outcome, "verified_raised_fen": row.verified_raised_fen,
+            "matching_fen": row.matching_fen, "library_grant_fen": row.library_grant_fen, "ledger": ledger or None,
+        })
+    if rows:
+        session.execute(insert(RunRow), rows)
+    record(session, actor, "run.compute", run, call=call.slug, number=number, digest=run.input_digest,
+           matching_allocated_fen=run.matching_allocated_fen, library_allocated_fen=run.library_allocated_fen)
+    return run
+
+
+def latest_run(session: Session, call: Call) -> Run | None:
+    return session.scalar(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc()).limit(1))
+
+
+def results_table(session: Session, run: Run) -> list[dict[str, str]]:
+    """The run's results.csv rows, in order, in one query."""
+    from gongyi.money import fen_to_str
+
+    rows = session.execute(
+        select(RunRow.ref, RunRow.complete_reviews, RunRow.aggregate_display, RunRow.rank, RunRow.outcome,
+               RunRow.verified_raised_fen, RunRow.matching_fen, RunRow.library_grant_fen)
+        .where(RunRow.run_id == run.id).order_by(RunRow.position)
+    ).all()
+    return [
+        {"ref": ref, "complete_reviews": str(n), "aggregate": agg or "", "rank": "" if rank is None else str(rank),
+         "outcome": outcome, "verified_raised": fen_to_str(raised), "matching": fen_to_str(matching),
+         "library_grant": fen_to_str(library)}
+        for ref, n, agg, rank, outcome, raised, matching, library in rows
+    ]

@@ -1,0 +1,202 @@
+"""Call packages (spec section 8): import, compute and export, all or nothing.
+
+The sample package (tests/data/sample) is worked by hand:
+- A: 5 complete reviews 90 80 85 70 95; trimmed mean drops 95 and 70 -> 85.
+- B: 85 85 85 -> 85 (n=3 < trim_from=5: plain mean). A and B tie on 85; raised_desc puts
+  A (verified 60,000; the pending 10,000 does not count) before B (30,000).
+- C: 70 71 72 -> 71 (r4's review scores only `need`, so it is not complete). Rank 3.
+- G: 65 65 65 -> 65, rank 4; D: 60 61 62 63 -> 61.5, rank 5 (both above the line of 60 but
+  outside award_top=3: library). E: 50 55 59 -> 54.67, not shortlisted. F: 2 reviews, unranked.
+- Matching, pool 100,000, ratio 1, cap 50,000, rank_order: D(A)=min(60,000, 50,000)=50,000,
+  D(B)=30,000, D(C)=40,000 (the rejected 5,000 does not count); sum 120,000 > pool. A gets
+  50,000, B 30,000, the remaining 20,000 go to C.
+- Library, pool 30,000, pro_rata: G asks 20,000 and D 25,000; sum 45,000 > 30,000.
+  G: 20,000 x 30,000 / 45,000 = 13,333.333..; D: 16,666.666... Floors 13,333.33 and
+  16,666.66 leave 1 fen, which goes to the larger remainder (D): 16,666.67.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from gongyi.audit.models import AuditEntry
+from gongyi.auth.models import User
+from gongyi.calls.models import Call
+from gongyi.orgs.models import Organisation
+from gongyi.results.models import Run, RunRow
+from gongyi.review.models import Review, Score
+from gongyi.submissions.models import FundingLine, Submission
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+EXPECTED = (Path(__file__).parent.parent / "data" / "sample-expected-results.csv").read_text("utf-8")
+
+
+def copy_sample(tmp_path: Path) -> Path:
+    target = tmp_path / "package"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+def counts(db) -> dict[str, int]:
+    db.rollback()
+    return {m.__name__: db.scalar(select(func.count()).select_from(m))
+            for m in (Call, Organisation, User, Submission, FundingLine, Review, Score, AuditEntry)}
+
+
+def test_import_compute_export_matches_the_hand_worked_results(runner, tmp_path, db):
+    result = runner.invoke(args=["calls", "import", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "7 submissions, 5 funding lines, 24 reviews (47 scores)" in result.output
+    result = runner.invoke(args=["calls", "compute", "sz-2026"])
+    assert result.exit_code == 0, result.output
+    assert "matched 3, library 2, not_shortlisted 1, unranked 1" in result.output
+    out = tmp_path / "results.csv"
+    assert runner.invoke(args=["calls", "export", "sz-2026", "--out", str(out)]).exit_code == 0
+    assert out.read_text("utf-8") == EXPECTED
+
+    xlsx = tmp_path / "results.xlsx"
+    assert runner.invoke(args=["calls", "export", "sz-2026", "--out", str(xlsx)]).exit_code == 0
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["results", "ledger", "scores"]
+    results = [[("" if c is None else str(c)) for c in row] for row in book["results"].iter_rows(values_only=True)]
+    assert [",".join(r) for r in results] == EXPECTED.strip().split("\n")
+    ledger = {(r[0], r[1]): r for r in book["ledger"].iter_rows(min_row=2, values_only=True)}
+    assert ledger[("C", "matching")][-2] == "20000.00" and "share of the last" in ledger[("C", "matching")][-1]
+    assert ledger[("D", "library")][-3] == 1  # the rounding fen
+    assert book["scores"].max_row == 1 + 47
+
+
+def test_rerun_on_unchanged_data_is_identical(runner, db):
+    runner.invoke(args=["calls", "import", str(SAMPLE)])
+    runner.invoke(args=["calls", "compute", "sz-2026"])
+    runner.invoke(args=["calls", "compute", "sz-2026"])
+    db.rollback()
+    first, second = db.scalars(select(Run).order_by(Run.number)).all()
+    assert (first.number, second.number) == (1, 2)
+    assert first.input_digest == second.input_digest
+
+    def rows(run):
+        return [(r.ref, r.rank, r.outcome, r.aggregate, r.matching_fen, r.library_grant_fen, r.ledger)
+                for r in db.scalars(select(RunRow).where(RunRow.run_id == run.id).order_by(RunRow.position))]
+
+    assert rows(first) == rows(second)
+
+
+def test_zip_with_a_top_folder_gb18030_and_bom(runner, tmp_path):
+    package = copy_sample(tmp_path)
+    text = (package / "submissions.csv").read_text("utf-8")
+    (package / "submissions.csv").write_bytes(text.encode("gb18030"))
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in package.iterdir():
+            zf.write(f, f"sz-2026/{f.name}")
+    result = runner.invoke(args=["calls", "import", str(archive)])
+    assert result.exit_code == 0, result.output
+
+
+def test_existing_organisations_and_reviewers_are_reused(runner, tmp_path, db):
+    runner.invoke(args=["calls", "import", str(SAMPLE)])
+    package = copy_sample(tmp_path)
+    toml = (package / "call.toml").read_text("utf-8").replace('slug = "sz-2026"', 'slug = "sz-2027"')
+    (package / "call.toml").write_text(toml, "utf-8")
+    before = counts(db)
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 0, result.output
+    assert "organisations 0 new, 3 reused; reviewers 0 new, 6 reused" in result.output
+    after = counts(db)
+    assert after["Organisation"] == before["Organisation"] and after["User"] == before["User"]
+    assert after["Submission"] == 2 * before["Submission"]
+
+
+def _broken(tmp_path, edits: dict[str, tuple[str, str]]) -> Path:
+    package = copy_sample(tmp_path)
+    for name, (old, new) in edits.items():
+        path = package / name
+        text = path.read_text("utf-8-sig")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+    return package
+
+
+@pytest.mark.parametrize("edits,expected", [
+    ({"submissions.csv": ("ref,credit_code", "ref,colour,credit_code")}, "submissions.csv:1: unknown column 'colour'"),
+    ({"organisations.csv": ("MJL000010", "MJL000011")}, "organisations.csv:2: credit_code"),
+    ({"submissions.csv": ("02.01|02.02", "02.01|99.99")}, "submissions.csv:2: unknown catalogue item '99.99'"),
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,need,40.01")}, "reviews.csv:2: score 40.01 is out of range 0..40"),
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,need,36.001")}, "reviews.csv:2: score 36.001 has more than 2 decimals"),
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,need,abc")}, "reviews.csv:2: score 'abc' is not a number"),
+    ({"reviews.csv": ("E,r6@example.org", "A,r6@example.org")}, "may not score A, a submission of their own organisation"),
+    ({"submissions.csv": ("\nB,", "\nA,")}, "submissions.csv:3: duplicate ref A (first on line 2)"),
+    ({"funds.csv": ("60000.00", "60000.005")}, "funds.csv:2: amount '60000.005': more than 2 decimals"),
+    ({"funds.csv": ("60000.00", "-1.00")}, "funds.csv:2: amount '-1.00': a negative amount"),
+    ({"submissions.csv": ("80000.00", "80000.123")}, "submissions.csv:2: requested '80000.123': more than 2 decimals"),
+    ({"funds.csv": ("enterprise", "company")}, "funds.csv:2: source 'company' must be one of"),
+    ({"funds.csv": ("verified", "approved")}, "funds.csv:2: status 'approved' must be one of"),
+    ({"call.toml": ('pool = "100000.00"', 'pool = "100000.001"')}, "call.toml: matching.pool:"),
+    ({"call.toml": ('policy = "rank_order"', 'policy = "lottery"')}, "call.toml: matching.policy: must be one of"),
+    ({"call.toml": ("trim_from = 5", "trim_form = 5")}, "call.toml: review.trim_form: unknown key"),
+    ({"call.toml": ("[entry]", "[entry\n")}, "call.toml: invalid TOML"),
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,nobody@example.org,need,36.0")}, "reviews.csv:2: reviewer 'nobody@example.org' is not in reviewers.csv"),
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,needs,36.0")}, "reviews.csv:2: unknown criterion 'needs'"),
+])
+def test_a_bad_row_refuses_the_whole_package(runner, tmp_path, db, edits, expected):
+    before = counts(db)
+    result = runner.invoke(args=["calls", "import", str(_broken(tmp_path, edits))])
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+    assert "nothing was changed" in result.output
+    assert counts(db) == before
+
+
+def test_every_problem_is_listed_at_once(runner, tmp_path, db):
+    package = _broken(tmp_path, {
+        "funds.csv": ("60000.00", "-5"),
+        "reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,need,99"),
+        "submissions.csv": ("02.01|02.02", "77.77"),
+    })
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 1
+    assert "3 problem(s)" in result.output
+    for fragment in ("funds.csv:2:", "reviews.csv:2:", "submissions.csv:2:"):
+        assert fragment in result.output
+
+
+def test_existing_slug_is_an_error(runner, db):
+    assert runner.invoke(args=["calls", "import", str(SAMPLE)]).exit_code == 0
+    before = counts(db)
+    result = runner.invoke(args=["calls", "import", str(SAMPLE)])
+    assert result.exit_code == 1 and "call.toml: slug: a call with slug 'sz-2026' already exists" in result.output
+    assert counts(db) == before
+
+
+def test_missing_required_file(runner, tmp_path):
+    package = copy_sample(tmp_path)
+    (package / "submissions.csv").unlink()
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 1 and "submissions.csv: file is missing" in result.output
+
+
+def test_defaults_fill_omitted_keys(runner, tmp_path, db):
+    package = copy_sample(tmp_path)
+    (package / "call.toml").write_text(
+        'slug = "minimal"\ntitle = "最简"\nopens_at = "2026-01-01T00:00:00+08:00"\ncloses_at = "2026-02-01T00:00:00+08:00"\n'
+        '[[review.criteria]]\ncode = "need"\nname = "需求"\nmax = 40\n[[review.criteria]]\ncode = "impact"\nname = "成效"\nmax = 60\n',
+        "utf-8")
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 0, result.output
+    db.rollback()
+    rules = db.scalar(select(Call).where(Call.slug == "minimal")).rules
+    assert rules["review"]["aggregate"] == "trimmed_mean" and rules["matching"]["policy"] == "rank_order"
+    assert rules["matching"]["award_top"] == 10 and rules["review"]["tie_breakers"] == ["raised_desc", "submitted_asc"]
+
+
+def test_export_without_a_run_says_what_to_do(runner, tmp_path):
+    runner.invoke(args=["calls", "import", str(SAMPLE)])
+    result = runner.invoke(args=["calls", "export", "sz-2026", "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code != 0 and "flask calls compute sz-2026" in result.output
