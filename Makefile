@@ -43,7 +43,7 @@ test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev translations
-	$(BIN)/python bench/compute.py
+	$(BIN)/python bench/compute.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/gongyi.sqlite3*

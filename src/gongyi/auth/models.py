@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from gongyi.orgs.models import Organisation
 
 ROLES = ("member", "reviewer", "admin")
+UNUSABLE_PASSWORD = "!"
 
 
 class User(UserMixin, Base):
@@ -37,7 +38,13 @@ class User(UserMixin, Base):
         # Werkzeug's default is scrypt, a memory-hard KDF.
         self.password_hash = generate_password_hash(password)
 
+    def set_unusable_password(self) -> None:
+        """For accounts created by an import: no password works until one is set."""
+        self.password_hash = UNUSABLE_PASSWORD
+
     def check_password(self, password: str) -> bool:
+        if self.password_hash == UNUSABLE_PASSWORD:
+            return False
         return check_password_hash(self.password_hash, password)
 
     @property

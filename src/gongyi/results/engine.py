@@ -118,12 +118,11 @@ def _ledger(
     share: Share,
     entry: Entry,
     ratio: Fraction | None,
-    claims: list[Claim],
+    total: int,
     pool_fen: int,
     cap_fen: int | None,
     policy: str,
 ) -> LedgerLine:
-    total = sum(c.capped_fen for c in claims)
     return LedgerLine(
         pool=pool,
         ref=claim.ref,
@@ -179,13 +178,15 @@ def compute_results(
     ]
     library = allocate_pool(library_claims, library_rules.pool_fen, library_rules.policy, library_rules.cap_fen)
 
+    matching_total = sum(c.capped_fen for c in matching_claims)
+    library_total = sum(c.capped_fen for c in library_claims)
     matching_lines = {
-        c.ref: _ledger("matching", c, matching[c.ref], by_ref[c.ref], ratios[c.ref], matching_claims,
+        c.ref: _ledger("matching", c, matching[c.ref], by_ref[c.ref], ratios[c.ref], matching_total,
                        matching_rules.pool_fen, matching_rules.cap_fen, matching_rules.policy)
         for c in matching_claims
     }
     library_lines = {
-        c.ref: _ledger("library", c, library[c.ref], by_ref[c.ref], None, library_claims,
+        c.ref: _ledger("library", c, library[c.ref], by_ref[c.ref], None, library_total,
                        library_rules.pool_fen, library_rules.cap_fen, library_rules.policy)
         for c in library_claims
     }

@@ -1,7 +1,6 @@
 """Importing a call package into the database, all or nothing (competition-rules.md section 8)."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +81,7 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
     for reviewer in pkg.reviewers:
         if reviewer.email not in users:
             user = User(email=reviewer.email, name=reviewer.name)
-            user.set_password(secrets.token_urlsafe(24))
+            user.set_unusable_password()
             session.add(user)
             session.flush()
             users[reviewer.email] = user.id

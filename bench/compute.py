@@ -1,0 +1,94 @@
+"""Benchmark: computing a 10,000-submission call (about 300,000 scores) in the app versus a
+plain script doing the same from the CSV files held in memory, run side by side.
+
+    make bench                      # SQLite
+    GONGYI_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench make bench
+
+The app's time covers loading the inputs from the database, the pure engine, and saving the
+run (10,000 result rows with their ledgers). The baseline parses the CSV text and runs the
+same engine. Reported: best of N runs for each, and their ratio (app / baseline).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from gongyi import create_app  # noqa: E402
+from gongyi.db import get_session  # noqa: E402
+from tests.package_gen import random_package  # noqa: E402
+from tests.plain_results import plain_results_csv  # noqa: E402
+
+
+def best_of(n: int, fn) -> float:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--submissions", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    files = random_package(7, submissions=args.submissions, reviewers=200, criteria=6, reviews_per=(5, 5), random_rules=False)
+    scores = files["reviews.csv"].count(b"\n")
+    workdir = Path(tempfile.mkdtemp(prefix="gongyi-bench-"))
+    url = os.environ.get("GONGYI_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    from gongyi import migrate
+    from gongyi.catalogue import service as catalogue
+    from gongyi.results.importer import import_package_files
+    from gongyi.calls.service import find_call
+    from gongyi.results.service import compute_call
+
+    with app.app_context():
+        engine = app.extensions["gongyi.engine"]
+        if engine.dialect.name == "postgresql":
+            from sqlalchemy import text
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        migrate.upgrade(app)
+        session = get_session()
+        catalogue.load_catalogue(session, None, catalogue.parse_catalogue(catalogue.bundled_catalogue_text()))
+        session.commit()
+        start = time.perf_counter()
+        import_package_files(session, None, files)
+        session.commit()
+        import_time = time.perf_counter() - start
+
+        statements = []
+        event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
+
+        def app_compute():
+            with app.app_context():
+                s = get_session()
+                compute_call(s, None, find_call(s, "random-7"))
+                s.commit()
+
+        app_time = best_of(args.repeat, app_compute)
+        per_run_statements = len(statements) // args.repeat
+        baseline_time = best_of(args.repeat, lambda: plain_results_csv(files))
+
+    print(f"call: {args.submissions} submissions, {scores} scores; database {engine.dialect.name}")
+    print(f"import (once, not compared):  {import_time:8.3f} s")
+    print(f"app compute (load+engine+save): {app_time:8.3f} s   ({per_run_statements} SQL statements per run)")
+    print(f"plain script from CSV in memory: {baseline_time:8.3f} s")
+    print(f"ratio app / baseline:          {app_time / baseline_time:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
