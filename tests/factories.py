@@ -47,3 +47,32 @@ def make_call(session, admin, *, slug: str | None = None, status: str = "open", 
     for name in path[status]:
         transition_call(session, admin, call, name)
     return call
+
+
+def make_submission(session, call, org, *, status: str = "submitted", ref: str | None = None, title: str | None = None,
+                    items=("01.01",), funds=(), requested_fen: int = 10_000_000, district: str | None = "440304",
+                    eligibility: str = "pending", **fields):
+    """A submission written directly with the models, for screening tests.
+
+    `items`: catalogue codes, or (code, need) pairs; `funds`: (source, donor, amount_fen, status) tuples.
+    """
+    from gongyi.submissions.models import BudgetLine, FundingLine, Submission, SubmissionItem
+
+    n = next(_seq)
+    submission = Submission(
+        call_id=call.id, organisation_id=org.id, ref=ref or f"S{n:05d}", title=title or f"测试项目{n}",
+        community_name=f"测试社区{n}", community_district=district, requested_fen=requested_fen, status=status,
+        eligibility=eligibility, submitted_at=None if status == "draft" else datetime.now(timezone.utc), **fields,
+    )
+    for entry in items:
+        code, need = (entry, f"社区需求{n}") if isinstance(entry, str) else entry
+        submission.items.append(SubmissionItem(item_code=code, need=need))
+    submission.budget_lines.append(BudgetLine(position=0, what="项目经费", amount_fen=requested_fen))
+    for source, donor, amount_fen, fund_status in funds:
+        submission.funding_lines.append(FundingLine(
+            source=source, donor=donor, amount_fen=amount_fen, status=fund_status,
+            status_reason="凭证不符" if fund_status == "rejected" else None,
+        ))
+    session.add(submission)
+    session.flush()
+    return submission

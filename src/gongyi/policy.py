@@ -40,3 +40,25 @@ def can_verify_organisation(user: Any, org: Any) -> bool:
 
 def can_manage_calls(user: Any) -> bool:
     return is_admin(user)
+
+
+def can_screen_submissions(user: Any) -> bool:
+    """Screening (形式审查) and fund verification are for administrators."""
+    return is_admin(user)
+
+
+def can_view_call(user: Any, call: Any) -> bool:
+    """Drafts are the administrators' working copies; every other call is public."""
+    return call.status != "draft" or is_admin(user)
+
+
+def can_edit_call(user: Any, call: Any) -> bool:
+    from gongyi.calls.workflow import EDITABLE_STATES
+
+    return is_admin(user) and call.status in EDITABLE_STATES
+
+
+def can_manage_late_entries(user: Any, call: Any) -> bool:
+    from gongyi.calls.workflow import LATE_LIST_STATES
+
+    return is_admin(user) and call.status in LATE_LIST_STATES

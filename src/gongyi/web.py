@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gongyi import policy
 from gongyi.calls.workflow import STATE_LABELS
+from gongyi.results.service import OUTCOME_LABELS
 from gongyi.db import get_session, utcnow
 from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.money import format_fen, parse_yuan
@@ -74,8 +75,11 @@ def init_app(app: Flask) -> None:
     from gongyi.catalogue.views import bp as catalogue_bp
     from gongyi.main import bp as main_bp
     from gongyi.orgs.views import bp as orgs_bp
+    from gongyi.submissions.admin_views import bp as screening_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp):
+    from gongyi.results.admin_views import bp as results_admin_bp
+
+    for bp in (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(policy=policy, get_locale=lambda: str(get_locale()))
@@ -86,6 +90,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["yuan_text"] = lambda text: format_fen(parse_yuan(text)) if text else ""
     for name in ("aggregate_label", "tie_breaker_label", "policy_label"):
         app.jinja_env.filters[name] = lambda key: _(RULE_LABELS.get(key, key))
+    app.jinja_env.filters["outcome_label"] = lambda outcome: _(OUTCOME_LABELS.get(outcome, outcome))
     app.jinja_env.filters["call_state"] = lambda state: _(STATE_LABELS.get(state, state))
 
     def error_page(code: int, title: str, message: str):

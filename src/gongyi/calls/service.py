@@ -1,32 +1,138 @@
-"""Calls: creating them, moving them through their lifecycle, amending their rules."""
+"""Calls: creating them, moving them through their lifecycle, amending their rules, the late list."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import record
 from gongyi.calls.models import Call, LateEntry, RulesVersion
-from gongyi.calls.rules import SLUG, rules_diff, validate_rules
-from gongyi.calls.workflow import find_transition
+from gongyi.calls.rules import SLUG, RulesError, rules_diff, validate_rules
+from gongyi.calls.workflow import EDITABLE_STATES, LATE_LIST_STATES, find_transition
+from gongyi.catalogue.models import Category
 from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
+from gongyi.orgs.models import Organisation
+
+CALL_FIELDS = ("slug", "title", "description", "opens_at", "closes_at", "edit_deadline", "review_deadline")
+DATE_FIELDS = ("opens_at", "closes_at", "edit_deadline", "review_deadline")
+
 
 class CallError(UserError):
     pass
+
+
+class CallInvalid(CallError):
+    """Every problem of a call's fields and rules at once, so a form can show each beside its field.
+
+    Each error's `field` is a call field ("closes_at") or a dotted rules key ("matching.pool").
+    """
+
+    def __init__(self, errors: list[UserError]):
+        first = errors[0]
+        super().__init__(first.message, first.field, **first.params)
+        self.errors = errors
 
 
 def find_call(session: Session, slug: str) -> Call | None:
     return session.scalar(select(Call).where(Call.slug == slug))
 
 
-def _check_dates(opens_at: datetime, closes_at: datetime, edit_deadline: datetime | None) -> None:
-    if closes_at <= opens_at:
-        raise CallError(N_("截止时间必须晚于开始时间"), "closes_at")
-    if edit_deadline is not None and edit_deadline < closes_at:
-        raise CallError(N_("修改截止时间不能早于申报截止时间"), "edit_deadline")
+def _check_fields(session: Session, call: Call | None, values: dict[str, Any]) -> list[UserError]:
+    """Problems of the call's own fields (`values` holds all of them, merged over the stored call)."""
+    errors: list[UserError] = []
+    slug = values["slug"]
+    if not SLUG.match(slug or ""):
+        errors.append(CallError(N_("标识只能包含字母、数字、点、下划线和连字符（最多 80 个字符）"), "slug"))
+    else:
+        other = find_call(session, slug)
+        if other is not None and other is not call:
+            errors.append(CallError(N_("标识 %(slug)s 已被使用"), "slug", slug=slug))
+    if not (values["title"] or "").strip():
+        errors.append(CallError(N_("请填写标题"), "title"))
+    opens_at, closes_at = values["opens_at"], values["closes_at"]
+    if opens_at is None:
+        errors.append(CallError(N_("请填写开始时间"), "opens_at"))
+    if closes_at is None:
+        errors.append(CallError(N_("请填写截止时间"), "closes_at"))
+    elif opens_at is not None and closes_at <= opens_at:
+        errors.append(CallError(N_("截止时间必须晚于开始时间"), "closes_at"))
+    if closes_at is not None:
+        if values["edit_deadline"] is not None and values["edit_deadline"] < closes_at:
+            errors.append(CallError(N_("修改截止时间不能早于申报截止时间"), "edit_deadline"))
+        if values["review_deadline"] is not None and values["review_deadline"] < closes_at:
+            errors.append(CallError(N_("评审截止时间不能早于申报截止时间"), "review_deadline"))
+    return errors
+
+
+def _check_rules(session: Session, rules: dict[str, Any]) -> tuple[dict[str, Any] | None, list[UserError]]:
+    """Validated rules (or None) and their problems, including categories the catalogue does not have."""
+    try:
+        normalised = validate_rules(rules)
+    except RulesError as exc:
+        return None, list(exc.errors)
+    codes = normalised["entry"]["categories"]
+    if codes:
+        known = set(session.scalars(select(Category.code).where(Category.code.in_(codes))))
+        unknown = sorted(set(codes) - known)
+        if unknown:
+            return None, [CallError(N_("服务目录中没有这些类别：%(codes)s"), "entry.categories", codes=", ".join(unknown))]
+        normalised["entry"]["categories"] = sorted(set(codes))
+    return normalised, []
+
+
+class _Plan(NamedTuple):
+    """What a create or update would change, once every check has passed."""
+
+    fields: dict[str, Any]  # the call's fields after the change
+    changed: list[str]  # fields whose value changes
+    rules: dict[str, Any] | None  # normalised rules, when rules were given
+    keys: list[str]  # rules keys that change
+    amending: bool  # a change to a call that is no longer a draft
+
+
+def _plan(session: Session, call: Call | None, fields: dict[str, Any], rules: dict[str, Any] | None,
+          reason: str) -> _Plan:
+    """Check a create (call=None) or an update; raise CallInvalid listing every problem."""
+    unknown = set(fields) - set(CALL_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown call fields: {sorted(unknown)}")
+    if call is not None and call.status not in EDITABLE_STATES:
+        raise CallError(N_("征集已进入公示或之后的阶段，不能再修改"))
+    fields = dict(fields)
+    for name in ("title", "description"):
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+    values = {k: fields[k] if k in fields else (getattr(call, k) if call is not None else None) for k in CALL_FIELDS}
+    values["description"] = values["description"] or ""
+    changed = sorted(k for k in fields if call is None or getattr(call, k) != fields[k])
+    errors = _check_fields(session, call, values)
+    if call is not None and "slug" in changed and call.status != "draft":
+        errors.append(CallError(N_("征集开放后不能修改标识"), "slug"))
+    normalised, keys = None, []
+    if rules is not None:
+        normalised, rule_errors = _check_rules(session, rules)
+        errors += rule_errors
+        if normalised is not None and call is not None:
+            keys = rules_diff(call.rules, normalised)
+    amending = call is not None and call.status != "draft" and bool(changed or keys)
+    if amending and not reason.strip():
+        errors.append(CallError(N_("征集开放后修改须填写修订理由"), "reason"))
+    if errors:
+        raise CallInvalid(errors)
+    return _Plan(values, changed, normalised, keys, amending)
+
+
+def check_call(session: Session, call: Call | None, *, rules: dict[str, Any] | None = None, reason: str = "",
+               **fields: Any) -> None:
+    """Raise CallInvalid with every problem that create_call (call=None) or update_call would find.
+
+    Changes nothing: a form whose own checks failed uses it to show the rest of the problems too.
+    """
+    _plan(session, call, fields, rules if rules is not None or call is not None else {}, reason)
 
 
 def create_call(
@@ -34,16 +140,15 @@ def create_call(
     description: str = "", edit_deadline: datetime | None = None, review_deadline: datetime | None = None,
     rules: dict[str, Any] | None = None,
 ) -> Call:
-    """Create a draft call with its first rules version (validated; defaults fill what is missing)."""
-    if not SLUG.match(slug):
-        raise CallError(N_("标识只能包含字母、数字、点、下划线和连字符（最多 80 个字符）"), "slug")
-    if find_call(session, slug) is not None:
-        raise CallError(N_("标识 %(slug)s 已被使用"), "slug", slug=slug)
-    _check_dates(opens_at, closes_at, edit_deadline)
-    normalised = validate_rules(rules or {})
-    call = Call(slug=slug, title=title.strip(), description=description, opens_at=opens_at, closes_at=closes_at,
-                edit_deadline=edit_deadline, review_deadline=review_deadline)
-    call.rules_versions.append(RulesVersion(version=1, rules=normalised, reason="", created_by_id=getattr(actor, "id", None)))
+    """Create a draft call with its first rules version (validated; defaults fill what is missing).
+
+    Raises CallInvalid listing every problem; nothing is stored then.
+    """
+    plan = _plan(session, None, {"slug": slug, "title": title, "description": description, "opens_at": opens_at,
+                                 "closes_at": closes_at, "edit_deadline": edit_deadline,
+                                 "review_deadline": review_deadline}, rules or {}, "")
+    call = Call(**plan.fields)
+    call.rules_versions.append(RulesVersion(version=1, rules=plan.rules, reason="", created_by_id=getattr(actor, "id", None)))
     session.add(call)
     session.flush()
     record(session, actor, "call.create", call, slug=slug)
@@ -52,28 +157,30 @@ def create_call(
 
 def update_call(session: Session, actor: Any, call: Call, *, rules: dict[str, Any] | None = None,
                 reason: str = "", **fields: Any) -> Call:
-    """Change a call. In draft everything may change; after opening, a rules change is an amendment."""
-    allowed = {"title", "description", "opens_at", "closes_at", "edit_deadline", "review_deadline"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValueError(f"unknown call fields: {sorted(unknown)}")
-    changed = {k for k, v in fields.items() if getattr(call, k) != v}
-    if changed:
-        _check_dates(fields.get("opens_at", call.opens_at), fields.get("closes_at", call.closes_at),
-                     fields.get("edit_deadline", call.edit_deadline))
-        for k in changed:
-            setattr(call, k, fields[k])
-        record(session, actor, "call.update", call, fields=sorted(changed))
-    if rules is not None:
-        normalised = validate_rules(rules)
+    """Change a call. In draft everything may change freely; once open, any change needs a written
+    reason, the slug stays (it is in published links), and a rules change is a new rules version.
+
+    Raises CallInvalid listing every problem; nothing is changed then.
+    """
+    plan = _plan(session, call, fields, rules, reason)
+    if plan.changed:
+        dates = {k: [_iso(getattr(call, k)), _iso(plan.fields[k])] for k in plan.changed if k in DATE_FIELDS}
+        for k in plan.changed:
+            setattr(call, k, plan.fields[k])
+        record(session, actor, "call.update", call, fields=plan.changed, changes=dates or None,
+               reason=reason.strip() if plan.amending else None)
+    if plan.keys:
         if call.status == "draft":
-            if normalised != call.rules:
-                call.rules_version.rules = normalised
-                record(session, actor, "call.rules_edit", call, keys=rules_diff(call.rules, normalised))
+            call.rules_version.rules = plan.rules
+            record(session, actor, "call.rules_edit", call, keys=plan.keys)
         else:
-            amend_rules(session, actor, call, normalised, reason)
+            amend_rules(session, actor, call, plan.rules, reason)
     session.flush()
     return call
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def amend_rules(session: Session, actor: Any, call: Call, rules: dict[str, Any], reason: str) -> RulesVersion | None:
@@ -83,7 +190,7 @@ def amend_rules(session: Session, actor: Any, call: Call, rules: dict[str, Any],
     if not keys:
         return None
     if not reason.strip():
-        raise CallError(N_("开放后修改规则须填写修订理由"), "reason")
+        raise CallError(N_("征集开放后修改须填写修订理由"), "reason")
     version = RulesVersion(version=call.rules_version.version + 1, rules=normalised, reason=reason.strip(),
                            created_by_id=getattr(actor, "id", None))
     call.rules_versions.append(version)
@@ -92,11 +199,33 @@ def amend_rules(session: Session, actor: Any, call: Call, rules: dict[str, Any],
     return version
 
 
+def rules_history(call: Call) -> list[dict[str, Any]]:
+    """Each rules version with its reason and the settings it changed from the version before."""
+    history = []
+    previous = None
+    for v in call.rules_versions:
+        keys = rules_diff(previous.rules, v.rules) if previous is not None else []
+        history.append({"version": v.version, "created_at": v.created_at, "reason": v.reason, "keys": keys})
+        previous = v
+    return history
+
+
+def call_amendments(session: Session, call: Call) -> list[AuditEntry]:
+    """Changes to the call's own fields (dates, title, description) made after it opened, with their reasons."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.object_type == Call.__tablename__, AuditEntry.object_id == str(call.id),
+               AuditEntry.action == "call.update")
+        .order_by(AuditEntry.id)
+    )
+    return [e for e in session.scalars(stmt) if e.detail.get("reason")]
+
+
 def transition_call(session: Session, actor: Any, call: Call, name: str) -> None:
     """Take a transition of the lifecycle table; anything not in the table is refused."""
     transition = find_transition(call.status, name)
     if transition is None:
-        raise CallError(N_("当前状态下不能执行此操作"), None)
+        raise CallError(N_("当前状态下不能执行操作“%(name)s”；只能执行页面上列出的操作"), None, name=name)
     if transition.role not in getattr(actor, "roles", set()):
         raise CallError(N_("您没有权限执行此操作"), None)
     previous = call.status
@@ -105,11 +234,31 @@ def transition_call(session: Session, actor: Any, call: Call, name: str) -> None
     record(session, actor, f"call.{name}", call, source=previous, target=transition.target)
 
 
+def late_entries(session: Session, call: Call) -> list[tuple[LateEntry, Organisation]]:
+    stmt = (
+        select(LateEntry, Organisation)
+        .join(Organisation, Organisation.id == LateEntry.organisation_id)
+        .where(LateEntry.call_id == call.id)
+        .order_by(Organisation.name)
+    )
+    return [(entry, org) for entry, org in session.execute(stmt)]
+
+
 def add_late_entry(session: Session, actor: Any, call: Call, organisation_id: int, reason: str,
                    until: datetime | None = None) -> LateEntry:
-    """Allow one organisation to submit or edit after the deadline (audited, with the reason)."""
+    """Allow one verified organisation to submit or edit after the deadline (audited, with the reason).
+
+    Adding an organisation already on the list updates its reason and `until`.
+    """
+    if call.status not in LATE_LIST_STATES:
+        raise CallError(N_("评审开始后不能再修改补交名单"))
+    org = session.get(Organisation, organisation_id)
+    if org is None or not org.is_verified:
+        raise CallError(N_("请选择已认证的组织"), "organisation_id")
     if not reason.strip():
         raise CallError(N_("须填写理由"), "reason")
+    if until is not None and until <= call.closes_at:
+        raise CallError(N_("补交截止时间须晚于申报截止时间"), "until")
     entry = session.scalar(select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
     if entry is None:
         entry = LateEntry(call_id=call.id, organisation_id=organisation_id, reason=reason.strip(), until=until)
@@ -117,31 +266,37 @@ def add_late_entry(session: Session, actor: Any, call: Call, organisation_id: in
     else:
         entry.reason, entry.until = reason.strip(), until
     session.flush()
-    record(session, actor, "call.late_entry", call, organisation_id=organisation_id, reason=reason.strip())
+    record(session, actor, "call.late_entry", call, organisation_id=organisation_id, organisation=org.name,
+           reason=reason.strip(), until=_iso(until))
     return entry
 
 
 def remove_late_entry(session: Session, actor: Any, call: Call, organisation_id: int) -> None:
+    if call.status not in LATE_LIST_STATES:
+        raise CallError(N_("评审开始后不能再修改补交名单"))
     entry = session.scalar(select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
-    if entry is not None:
-        session.delete(entry)
-        record(session, actor, "call.late_entry_removed", call, organisation_id=organisation_id)
+    if entry is None:
+        raise CallError(N_("该组织不在补交名单中"))
+    session.delete(entry)
+    session.flush()
+    record(session, actor, "call.late_entry_removed", call, organisation_id=organisation_id)
 
 
 def submissions_open_for(session: Session, call: Call, organisation_id: int, now: datetime | None = None,
                          editing: bool = False) -> bool:
     """Whether an organisation may submit (or, with editing=True, edit) in this call right now.
 
-    The window is [opens_at, closes_at) while the call is open; editing of a submitted project
-    runs until the optional editing deadline. An organisation on the late list may act until its
-    `until` (or while the call is open or closed, when no `until` is set).
+    Nothing is possible before `opens_at` or once review starts. New submissions: while the call
+    is open, in [opens_at, closes_at). Editing a submitted project: until the editing deadline
+    when there is one (also after the call was closed to new entries), else as submitting.
+    An organisation on the late list may do both until its `until` (without one: until review starts).
     """
     now = now or utcnow()
-    end = call.edit_deadline if editing and call.edit_deadline else call.closes_at
-    if call.status == "open" and call.opens_at <= now < end:
+    if call.status not in ("open", "closed") or now < call.opens_at:
+        return False
+    if call.status == "open" and now < call.closes_at:
         return True
-    if call.status in ("open", "closed"):
-        late = session.scalar(select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
-        if late is not None and (late.until is None or now < late.until):
-            return True
-    return False
+    if editing and call.edit_deadline is not None and now < call.edit_deadline:
+        return True
+    late = session.scalar(select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
+    return late is not None and (late.until is None or now < late.until)

@@ -44,3 +44,10 @@ def transitions_from(state: str, roles: set[str]) -> list[Transition]:
 
 def find_transition(state: str, name: str) -> Transition | None:
     return next((t for t in TRANSITIONS if t.source == state and t.name == name), None)
+
+
+# A call's settings may be edited (amended, once open) until results go to publicity (公示);
+# after that they are what was published.
+EDITABLE_STATES = ("draft", "open", "closed", "reviewing", "results")
+# The late-submission list matters only while submissions can still arrive.
+LATE_LIST_STATES = ("draft", "open", "closed")

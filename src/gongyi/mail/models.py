@@ -21,4 +21,5 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[created_now]
     sent_at: Mapped[datetime | None]
+    via: Mapped[str | None] = mapped_column(String(10))  # "smtp", or "log" when no mail server is configured
     error: Mapped[str | None] = mapped_column(Text)

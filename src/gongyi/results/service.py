@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
 from gongyi.calls.rules import engine_rules, validate_rules
+from gongyi.errors import N_, UserError
 from gongyi.results.engine import Results, compute_results
 from gongyi.results.models import Run, RunRow
 from gongyi.results.rank import Entry
@@ -160,3 +161,115 @@ def results_table(session: Session, run: Run) -> list[dict[str, str]]:
          "library_grant": fen_to_str(library)}
         for ref, n, agg, rank, outcome, raised, matching, library in rows
     ]
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One submission's result in two runs; `changed` names the fields that differ."""
+
+    submission_id: int
+    ref: str
+    before: RunRow | None
+    after: RunRow | None
+    changed: frozenset[str]
+
+
+COMPARED = ("rank", "outcome", "aggregate_display", "verified_raised_fen", "matching_fen", "library_grant_fen")
+
+
+def compare_runs(session: Session, before: Run, after: Run) -> list[RowChange]:
+    """Every submission of either run, in the later run's order, with what changed (two queries)."""
+    def rows(run: Run) -> dict[int, RunRow]:
+        return {r.submission_id: r for r in session.scalars(
+            select(RunRow).where(RunRow.run_id == run.id).order_by(RunRow.position))}
+
+    old, new = rows(before), rows(after)
+    order = list(new) + [sid for sid in old if sid not in new]
+    changes = []
+    for sid in order:
+        a, b = old.get(sid), new.get(sid)
+        if a is None or b is None:
+            changed = frozenset(COMPARED)
+        else:
+            changed = frozenset(f for f in COMPARED if getattr(a, f) != getattr(b, f))
+        changes.append(RowChange(sid, (b or a).ref, a, b, changed))
+    return changes
+
+
+SORTS = {
+    "rank": (RunRow.position,),
+    "aggregate": (RunRow.aggregate_display, RunRow.position),
+    "raised": (RunRow.verified_raised_fen, RunRow.position),
+    "matching": (RunRow.matching_fen, RunRow.position),
+    "library": (RunRow.library_grant_fen, RunRow.position),
+    "ref": (RunRow.ref,),
+}
+OUTCOMES = ("matched", "library", "not_shortlisted", "unranked")
+OUTCOME_LABELS = {
+    "matched": N_("获配套资金"),
+    "library": N_("进入福彩公益金项目库"),
+    "not_shortlisted": N_("未入围"),
+    "unranked": N_("评审不足，未排名"),
+}
+
+
+def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: bool = False,
+                 outcome: str | None = None, query: str = "", page: int = 1, per_page: int = 250):
+    """One page of a run's rows with project title and organisation, and the filtered count.
+
+    Two statements whatever the call's size: the page (ordered, limited) and the count.
+    """
+    from gongyi.orgs.models import Organisation
+
+    conditions = [RunRow.run_id == run.id]
+    if outcome in OUTCOMES:
+        conditions.append(RunRow.outcome == outcome)
+    if query.strip():
+        like = f"%{query.strip()}%"
+        conditions.append(RunRow.ref.ilike(like) | Submission.title.ilike(like) | Organisation.name.ilike(like))
+    columns = SORTS.get(sort, SORTS["rank"])
+    order = [c.desc() if descending else c.asc() for c in columns]
+    base = (select(RunRow, Submission.title, Organisation.name)
+            .join(Submission, Submission.id == RunRow.submission_id)
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .where(*conditions))
+    total = session.scalar(select(func.count()).select_from(base.with_only_columns(RunRow.id).subquery()))
+    rows = session.execute(base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return rows, total
+
+
+def withdraw_after_results(session: Session, actor: Any, submission: Submission, reason: str) -> Run:
+    """A project withdraws after results: mark it withdrawn and recompute, so the next ones move up."""
+    if not reason.strip():
+        raise UserError(N_("须填写理由"), "reason")
+    if submission.status == "withdrawn":
+        raise UserError(N_("该项目已撤回"), "reason")
+    submission.status = "withdrawn"
+    session.flush()
+    record(session, actor, "submission.withdraw_after_results", submission, reason=reason.strip())
+    call = session.get(Call, submission.call_id)
+    return compute_call(session, actor, call, note=f"{submission.ref} withdrew: {reason.strip()}")
+
+
+@dataclass(frozen=True)
+class TrialChange:
+    ref: str
+    rank: int | None
+    outcome_before: str | None
+    outcome_after: str
+    matching_before: int
+    matching_after: int
+    library_before: int
+    library_after: int
+
+
+def diff_against_run(session: Session, run: Run, results: Results) -> list[TrialChange]:
+    """Rows whose outcome or amounts differ between a saved run and an unsaved trial."""
+    saved = {ref: (outcome, m, l) for ref, outcome, m, l in session.execute(
+        select(RunRow.ref, RunRow.outcome, RunRow.matching_fen, RunRow.library_grant_fen).where(RunRow.run_id == run.id))}
+    changes = []
+    for row in results.rows:
+        outcome, m, l = saved.get(row.ref, (None, 0, 0))
+        if (outcome, m, l) != (row.outcome, row.matching_fen, row.library_grant_fen):
+            changes.append(TrialChange(row.ref, row.rank, outcome, row.outcome, m, row.matching_fen, l, row.library_grant_fen))
+    return changes

@@ -1,25 +1,43 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.db import Base, created_now, intpk
+from gongyi.errors import N_
+
+if TYPE_CHECKING:
+    from gongyi.auth.models import User
+    from gongyi.orgs.models import Organisation
+    from gongyi.submissions.models import Submission
+
+DEFAULT_MAX_REVIEWS = 30  # per call, for a reviewer without a profile too
+REVIEW_STATUS_LABELS = {"assigned": N_("未开始"), "draft": N_("草稿"), "submitted": N_("已提交")}
 
 
 class ReviewerProfile(Base):
+    """What assignment needs to know about a reviewer; a reviewer without one gets the defaults."""
+
     __tablename__ = "reviewer_profile"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
-    max_reviews: Mapped[int] = mapped_column(default=30)
+    max_reviews: Mapped[int] = mapped_column(default=DEFAULT_MAX_REVIEWS)
+
+    affiliation: Mapped[Organisation | None] = relationship()
 
 
 class Conflict(Base):
-    """A reviewer who must not review a submission (回避)."""
+    """A declared reason why a reviewer must not review a submission (回避).
+
+    The automatic conflict (the reviewer's affiliation submitted the project) is derived from
+    the profile whenever needed, so it can never go stale; the database refuses both kinds
+    (triggers in the migration).
+    """
 
     __tablename__ = "conflict"
     __table_args__ = (
@@ -33,6 +51,9 @@ class Conflict(Base):
     source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_now]
+
+    reviewer: Mapped[User] = relationship()
+    submission: Mapped[Submission] = relationship()
 
 
 class Review(Base):
@@ -57,6 +78,11 @@ class Review(Base):
     scores: Mapped[list[Score]] = relationship(
         back_populates="review", cascade="all, delete-orphan", order_by="Score.criterion"
     )
+    versions: Mapped[list[ReviewVersion]] = relationship(
+        cascade="all, delete-orphan", order_by="ReviewVersion.version", passive_deletes=True
+    )
+    reviewer: Mapped[User] = relationship()
+    submission: Mapped[Submission] = relationship()
 
 
 class Score(Base):

@@ -1,0 +1,89 @@
+"""Funding pools of a call (matching and library): totals, allocations, disbursements."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.service import record
+from gongyi.calls.models import Call
+from gongyi.errors import N_, UserError
+from gongyi.funding.models import Disbursement
+from gongyi.results.models import Run, RunRow
+
+
+class FundingError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    pool: str
+    total_fen: int
+    allocated_fen: int
+    disbursed_fen: int
+
+    @property
+    def balance_fen(self) -> int:
+        """What is left in the pool after the disbursements so far."""
+        return self.total_fen - self.disbursed_fen
+
+    @property
+    def undisbursed_fen(self) -> int:
+        """Allocated but not yet paid out."""
+        return self.allocated_fen - self.disbursed_fen
+
+
+def pool_status(session: Session, call: Call, run: Run | None) -> list[PoolStatus]:
+    """Both pools: totals and allocations from `run` (the results in force), disbursed from the ledger of payments."""
+    disbursed = dict(session.execute(
+        select(Disbursement.pool, func.sum(Disbursement.amount_fen)).where(Disbursement.call_id == call.id)
+        .group_by(Disbursement.pool)).all())
+    from gongyi.money import parse_yuan
+
+    rules = run.rules if run is not None else call.rules
+    return [
+        PoolStatus("matching", parse_yuan(rules["matching"]["pool"]), run.matching_allocated_fen if run else 0,
+                   int(disbursed.get("matching", 0))),
+        PoolStatus("library", parse_yuan(rules["library"]["pool"]), run.library_allocated_fen if run else 0,
+                   int(disbursed.get("library", 0))),
+    ]
+
+
+def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, pool: str, submission_id: int,
+                        amount_fen: int, paid_on: date, reference: str) -> Disbursement:
+    """Record a tranche paid to a project; a project is never paid more than it was allocated in `run`."""
+    if pool not in ("matching", "library"):
+        raise FundingError(N_("资金池无效"), "pool")
+    if amount_fen <= 0:
+        raise FundingError(N_("金额必须大于零"), "amount")
+    if not reference.strip():
+        raise FundingError(N_("请填写凭证号或说明"), "reference")
+    row = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == submission_id))
+    if row is None:
+        raise FundingError(N_("该项目不在本次结果中"), "submission_id")
+    allocated = row.matching_fen if pool == "matching" else row.library_grant_fen
+    paid = session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
+        Disbursement.call_id == call.id, Disbursement.pool == pool, Disbursement.submission_id == submission_id)) or 0
+    if paid + amount_fen > allocated:
+        from gongyi.money import format_fen
+
+        raise FundingError(N_("超出该项目的分配额：已拨付 ¥%(paid)s，分配 ¥%(allocated)s"), "amount",
+                           paid=format_fen(paid), allocated=format_fen(allocated))
+    tranche = Disbursement(call_id=call.id, submission_id=submission_id, pool=pool, amount_fen=amount_fen,
+                           paid_on=paid_on, reference=reference.strip(), created_by_id=getattr(actor, "id", None))
+    session.add(tranche)
+    session.flush()
+    record(session, actor, "disbursement.record", tranche, call=call.slug, ref=row.ref, pool=pool, amount_fen=amount_fen)
+    return tranche
+
+
+def disbursements(session: Session, call: Call) -> list[tuple[Disbursement, str | None]]:
+    from gongyi.submissions.models import Submission
+
+    return list(session.execute(
+        select(Disbursement, Submission.ref).outerjoin(Submission, Submission.id == Disbursement.submission_id)
+        .where(Disbursement.call_id == call.id).order_by(Disbursement.paid_on, Disbursement.id)).all())

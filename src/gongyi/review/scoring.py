@@ -1,0 +1,130 @@
+"""Scores as people type them <-> hundredths as stored, and the calibration statistics. Pure.
+
+Scores are whole hundredths of a point (centi), so sums are exact. Statistics are exact
+where they can be: means are Fractions; a standard deviation is a square root, computed as
+a Decimal to 28 significant digits; pages round with results.rank.round_half_up_2. Standard
+deviations are population ones: calibration describes the reviews a reviewer actually
+wrote, not a sample of some larger set.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
+from fractions import Fraction
+from typing import Iterable
+
+from gongyi.errors import N_, UserError
+
+class ScoreError(UserError):
+    pass
+
+
+def parse_score(text: str | None, maximum: int) -> int | None:
+    """A score typed by a reviewer, in hundredths; None when left blank.
+
+    Full-width digits are accepted (Chinese input methods type them); a negative number,
+    a third decimal, text, or more than the criterion's maximum is refused.
+    """
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    if not s:
+        return None
+    try:
+        value = Decimal(s)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or "e" in s.lower():
+        raise ScoreError(N_("请输入数字，例如 16 或 16.5"))
+    if s.startswith("-"):
+        raise ScoreError(N_("分数不能为负数"))
+    if value.normalize().as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ScoreError(N_("分数最多保留两位小数"))
+    if value > maximum:
+        raise ScoreError(N_("分数不能超过满分 %(max)s"), max=maximum)
+    return int(value * 100)
+
+
+def points(centi: int) -> Decimal:
+    """1650 -> Decimal("16.50"): exact, always 2 decimals."""
+    return Decimal(centi).scaleb(-2)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """n totals (in points): their exact mean and population standard deviation."""
+
+    n: int
+    mean: Fraction | None
+    sd: Decimal | None  # 28 significant digits
+
+    def z(self, total: Fraction) -> Decimal | None:
+        """How many standard deviations `total` lies from the mean (None when sd is 0 or unknown)."""
+        if self.mean is None or not self.sd:
+            return None
+        difference = total - self.mean
+        with localcontext() as ctx:
+            ctx.prec = 28
+            return Decimal(difference.numerator) / Decimal(difference.denominator) / self.sd
+
+
+def stats(totals: Iterable[Fraction]) -> Stats:
+    values = list(totals)
+    if not values:
+        return Stats(0, None, None)
+    mean = sum(values, Fraction(0)) / len(values)
+    variance = sum(((v - mean) ** 2 for v in values), Fraction(0)) / len(values)
+    with localcontext() as ctx:
+        ctx.prec = 28
+        sd = (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
+    return Stats(len(values), mean, sd)
+
+
+@dataclass(frozen=True)
+class ScoredReview:
+    """A submitted, complete review as calibration sees it."""
+
+    review_id: int
+    reviewer_id: int
+    submission_id: int
+    total_centi: int
+
+    @property
+    def total(self) -> Fraction:
+        return Fraction(self.total_centi, 100)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    panel: Stats
+    reviewers: dict[int, Stats]  # reviewer id -> their stats
+    z_scores: dict[int, Decimal]  # review id -> z within its reviewer's reviews (only reviewers with enough)
+    spreads: dict[int, Fraction]  # submission id -> max - min of its totals (two or more reviews)
+    disagreements: frozenset[int]  # submission ids whose spread exceeds the threshold
+
+
+def calibrate(reviews: Iterable[ScoredReview], threshold: Fraction, min_reviews_for_z: int = 5) -> Calibration:
+    """Each reviewer's mean and spread next to the panel's, z-scores for reviewers with at least
+    `min_reviews_for_z` reviews (fewer say little), and submissions whose totals spread more
+    than `threshold` points."""
+    reviews = sorted(reviews, key=lambda r: r.review_id)
+    by_reviewer: dict[int, list[ScoredReview]] = {}
+    by_submission: dict[int, list[Fraction]] = {}
+    for r in reviews:
+        by_reviewer.setdefault(r.reviewer_id, []).append(r)
+        by_submission.setdefault(r.submission_id, []).append(r.total)
+    reviewer_stats = {rid: stats(r.total for r in rows) for rid, rows in by_reviewer.items()}
+    z_scores = {}
+    for rid, rows in by_reviewer.items():
+        if len(rows) >= min_reviews_for_z:
+            for r in rows:
+                z = reviewer_stats[rid].z(r.total)
+                if z is not None:
+                    z_scores[r.review_id] = z
+    spreads = {sid: max(totals) - min(totals) for sid, totals in by_submission.items() if len(totals) >= 2}
+    return Calibration(
+        panel=stats(r.total for r in reviews),
+        reviewers=reviewer_stats,
+        z_scores=z_scores,
+        spreads=spreads,
+        disagreements=frozenset(sid for sid, spread in spreads.items() if spread > threshold),
+    )
