@@ -15,6 +15,8 @@ import os
 import sys
 import tempfile
 import time
+
+os.environ.setdefault("GONGYI_SECRET_KEY", "bench")
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +49,7 @@ def main() -> None:
     scores = files["reviews.csv"].count(b"\n")
     workdir = Path(tempfile.mkdtemp(prefix="gongyi-bench-"))
     url = os.environ.get("GONGYI_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": url})
     from gongyi import migrate
     from gongyi.catalogue import service as catalogue
     from gongyi.results.importer import import_package_files
@@ -83,11 +85,30 @@ def main() -> None:
         per_run_statements = len(statements) // args.repeat
         baseline_time = best_of(args.repeat, lambda: plain_results_csv(files))
 
+        # The administrator's ranking page on the same call: 250 rows a page.
+        from gongyi.auth.service import create_user
+
+        create_user(session, None, email="bench-admin@example.org", name="bench", password="bench-password", roles=("admin",))
+        session.commit()
+        client = app.test_client()
+        client.post("/auth/login", data={"email": "bench-admin@example.org", "password": "bench-password"})
+        pages = {}
+        for label, url in [("page 1", "/admin/calls/random-7/results"),
+                           ("page 20", "/admin/calls/random-7/results?page=20"),
+                           ("sorted by matching", "/admin/calls/random-7/results?sort=matching&dir=desc&page=3"),
+                           ("filtered + search", "/admin/calls/random-7/results?outcome=library&q=P00")]:
+            client.get(url)
+            statements.clear()
+            pages[label] = (best_of(args.repeat * 3, lambda: client.get(url)), len(statements) // (args.repeat * 3))
+
     print(f"call: {args.submissions} submissions, {scores} scores; database {engine.dialect.name}")
     print(f"import (once, not compared):  {import_time:8.3f} s")
     print(f"app compute (load+engine+save): {app_time:8.3f} s   ({per_run_statements} SQL statements per run)")
     print(f"plain script from CSV in memory: {baseline_time:8.3f} s")
     print(f"ratio app / baseline:          {app_time / baseline_time:8.2f}")
+    print("ranking page (admin, 250 rows, best of runs):")
+    for label, (seconds, count) in pages.items():
+        print(f"  {label:22} {seconds * 1000:7.1f} ms   {count} SQL statements")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+"""Browser fixtures: the app served on a free local port, driven by Debian's Chromium via Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from gongyi import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def live_server(request, tmp_path):
+    """A real HTTP server on a copy of the migrated template database (SQLite)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    path = tmp_path / "live.sqlite3"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.app = app
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join()
+    app.extensions["gongyi.engine"].dispose()
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_session(live_server):
+    """A database session on the live server's database, for arranging data."""
+    session = live_server.app.extensions["gongyi.sessionmaker"]()
+    yield session
+    session.close()
