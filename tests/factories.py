@@ -76,3 +76,14 @@ def make_submission(session, call, org, *, status: str = "submitted", ref: str |
     session.add(submission)
     session.flush()
     return submission
+
+
+def make_reviewer(session, admin, *, name: str | None = None, email: str | None = None, affiliation=None,
+                  expertise=(), max_reviews: int = 30):
+    """A reviewer account (password PASSWORD) with its profile, through the service the admin page uses."""
+    from gongyi.review.service import create_reviewer
+
+    n = next(_seq)
+    return create_reviewer(session, admin, email=email or f"reviewer{n}@example.org", name=name or f"评审专家{n}",
+                           password=PASSWORD, affiliation_id=affiliation.id if affiliation is not None else None,
+                           expertise=expertise, max_reviews=max_reviews)

@@ -237,7 +237,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['reviewer_id'], ['user.id'], name=op.f('fk_review_reviewer_id_user'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_review_submission_id_submission'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review')),
-    sa.UniqueConstraint('submission_id', 'reviewer_id', name=op.f('uq_review_submission_id_reviewer_id'))
+    sa.UniqueConstraint('submission_id', 'reviewer_id', name=op.f('uq_review_submission_id_reviewer_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('review', schema=None) as batch_op:
         batch_op.create_index('ix_review_reviewer', ['reviewer_id'], unique=False)

@@ -147,3 +147,8 @@ def init_app(app: Flask) -> None:
     from gongyi.results.cli import calls_cli
 
     app.cli.add_command(calls_cli)
+    from gongyi.mail.cli import mail_cli
+    from gongyi.review.cli import review_cli
+
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(review_cli)

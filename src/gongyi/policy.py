@@ -62,3 +62,22 @@ def can_manage_late_entries(user: Any, call: Any) -> bool:
     from gongyi.calls.workflow import LATE_LIST_STATES
 
     return is_admin(user) and call.status in LATE_LIST_STATES
+
+
+def can_manage_reviews(user: Any) -> bool:
+    """Reviewer profiles, assignment, conflicts, progress, calibration and exports."""
+    return is_admin(user)
+
+
+def can_score(user: Any, review: Any) -> bool:
+    """Only the assigned reviewer fills in a review."""
+    return is_reviewer(user) and review.reviewer_id == user.id
+
+
+def can_view_review(user: Any, review: Any) -> bool:
+    """A reviewer sees their own review only, never another reviewer's (see review.service)."""
+    return is_admin(user) or can_score(user, review)
+
+
+def can_reopen_review(user: Any, review: Any) -> bool:
+    return is_admin(user) and review.status == "submitted"

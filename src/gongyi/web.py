@@ -76,10 +76,11 @@ def init_app(app: Flask) -> None:
     from gongyi.main import bp as main_bp
     from gongyi.orgs.views import bp as orgs_bp
     from gongyi.submissions.admin_views import bp as screening_bp
+    from gongyi.review.views import bp as review_bp
 
     from gongyi.results.admin_views import bp as results_admin_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp):
+    for bp in (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(policy=policy, get_locale=lambda: str(get_locale()))

@@ -19,8 +19,9 @@ def world(db):
 
 
 def _actions(db, obj):
-    return db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == obj.__tablename__,
-                                                      AuditEntry.object_id == str(obj.id)).order_by(AuditEntry.id)).all()
+    stmt = select(AuditEntry.action).where(AuditEntry.object_type == obj.__tablename__,
+                                           AuditEntry.object_id == str(obj.id))
+    return db.scalars(stmt.order_by(AuditEntry.id)).all()
 
 
 def test_ineligible_needs_a_reason_the_organisation_sees(db, world):
@@ -40,16 +41,20 @@ def test_ineligible_needs_a_reason_the_organisation_sees(db, world):
     assert entry.actor_id == admin.id and entry.detail == {"previous": "pending", "reason": "缺少机构年检材料"}
 
 
-def test_only_submitted_projects_of_calls_before_results_can_be_screened(db, world):
+def test_only_submitted_projects_of_calls_before_final_results_can_be_screened(db, world):
     admin, call, org = world
     for status in ("draft", "withdrawn"):
         with pytest.raises(ScreeningError, match="只有已提交"):
             screening.set_eligibility(db, admin, make_submission(db, call, org, status=status), True)
     s = make_submission(db, call, org, funds=[("enterprise", "甲公司", 100, "pending")])
-    call.status = "results"
-    with pytest.raises(ScreeningError, match="结果阶段"):
+    call.status = "publicity"  # corrections after an upheld objection are still possible
+    screening.verify_funding_line(db, admin, s.funding_lines[0])
+    assert s.funding_lines[0].status == "verified"
+    s = make_submission(db, call, org, funds=[("enterprise", "甲公司", 100, "pending")])
+    call.status = "final"
+    with pytest.raises(ScreeningError, match="结果已确定"):
         screening.set_eligibility(db, admin, s, True)
-    with pytest.raises(ScreeningError, match="结果阶段"):
+    with pytest.raises(ScreeningError, match="结果已确定"):
         screening.verify_funding_line(db, admin, s.funding_lines[0])
     assert s.eligibility == "pending" and s.funding_lines[0].status == "pending"
 
@@ -111,7 +116,8 @@ def test_filters_sorting_and_fund_totals(db, world):
     assert rows["A2"].organisation_name == "南山青少年100%成长中心"
     with pytest.raises(ValueError):
         screening.filtered_submissions(db, SubmissionFilters(sort="password"))
-    assert screening.status_counts(db, SubmissionFilters(call_id=call.id)) == {"submitted": 2, "withdrawn": 1, "draft": 1}
+    counts = screening.status_counts(db, SubmissionFilters(call_id=call.id))
+    assert counts == {"submitted": 2, "withdrawn": 1, "draft": 1}
     assert screening.status_counts(db, SubmissionFilters(category="02")) == {"submitted": 1, "withdrawn": 1}
     items = screening.items_by_submission(db, screening.filtered_submissions(db, SubmissionFilters(call_id=call.id)))
     assert sorted(items.values()) == [["01.01", "01.02"], ["02.01"], ["02.01"]]
@@ -145,7 +151,8 @@ def test_bulk_eligibility_preview_then_apply_all(db, world):
     plan = screening.plan_eligibility(db, [a.id, b.id], True, "")
     assert screening.bulk_set_eligibility(db, admin, plan.expected(), True, "") == 2
     assert (a.eligibility, b.eligibility, b.eligibility_reason) == ("eligible", "eligible", None)
-    entry = db.scalar(select(AuditEntry).where(AuditEntry.object_id == str(b.id), AuditEntry.object_type == "submission"))
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.object_type == "submission",
+                                               AuditEntry.object_id == str(b.id)))
     assert entry.detail == {"previous": "ineligible", "bulk": 2}
 
 

@@ -6,7 +6,7 @@ one place; its dotted keys ("review.criteria[2].max") are mapped back to the fie
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from typing import Any
 
 from flask_babel import get_locale
@@ -49,13 +49,18 @@ def _number(text: str | None) -> int | str | None:
 
 
 def _blank(form: Form) -> bool:
-    return all(not (f.data or "").strip() for f in form if isinstance(f.data, str) or f.data is None)
+    return all(not (f.data or "").strip() for f in form)
 
 
+def _append_error(field: Field, message: str) -> None:
+    field.errors = list(field.errors) + [message]  # a field never validated holds an empty tuple
+
+
+# The sub-forms carry no validators: validate_rules checks every setting, with messages in one place.
 class CriterionForm(Form):
     code = StringField(_l("代码"), render_kw={"maxlength": 40, "autocapitalize": "off"})
     name = StringField(_l("评分项"), render_kw={"maxlength": 100})
-    max = StringField(_l("满分"), render_kw={"inputmode": "numeric", "class": "criterion-max"})
+    max = StringField(_l("满分"), render_kw={"inputmode": "numeric"})
     guide = StringField(_l("评分说明"))
 
 
@@ -77,13 +82,14 @@ class EntryForm(Form):
 
 class ReviewForm(Form):
     min_reviews = StringField(_label("review.min_reviews"), render_kw={"inputmode": "numeric"})
-    aggregate = SelectField(_label("review.aggregate"), choices=_choices(AGGREGATES))
+    aggregate = SelectField(_label("review.aggregate"), choices=_choices(AGGREGATES), validate_choice=False)
     trim_from = StringField(_label("review.trim_from"), render_kw={"inputmode": "numeric"},
                             description=_l("至少 3；评审份数不足时取算术平均"))
     shortlist_min_score = StringField(_label("review.shortlist_min_score"), render_kw={"inputmode": "decimal"})
     shortlist_size = StringField(_label("review.shortlist_size"), render_kw={"inputmode": "numeric"})
     tie_breakers = FieldList(
-        SelectField(_label("review.tie_breakers"), choices=[SelectChoice("", _l("（无）"))] + _choices(TIE_BREAKERS)),
+        SelectField(_label("review.tie_breakers"), choices=[SelectChoice("", _l("（无）"))] + _choices(TIE_BREAKERS),
+                    validate_choice=False),
         min_entries=TIE_BREAKER_SLOTS, max_entries=TIE_BREAKER_SLOTS,
     )
     reviewers_per_submission = StringField(_label("review.reviewers_per_submission"), render_kw={"inputmode": "numeric"})
@@ -99,13 +105,13 @@ class MatchingForm(Form):
                         description=_l("如 1 表示 1:1，0.5 表示 1:0.5"))
     tiers = FieldList(FormField(TierForm))
     cap = StringField(_label("matching.cap"), render_kw={"inputmode": "decimal"})
-    policy = SelectField(_label("matching.policy"), choices=_choices(POLICIES))
+    policy = SelectField(_label("matching.policy"), choices=_choices(POLICIES), validate_choice=False)
 
 
 class LibraryForm(Form):
     pool = StringField(_label("library.pool"), render_kw={"inputmode": "decimal"})
     cap = StringField(_label("library.cap"), render_kw={"inputmode": "decimal"})
-    policy = SelectField(_label("library.policy"), choices=_choices(POLICIES))
+    policy = SelectField(_label("library.policy"), choices=_choices(POLICIES), validate_choice=False)
 
 
 class CallForm(FlaskForm):
@@ -126,14 +132,25 @@ class CallForm(FlaskForm):
     reason = TextAreaField(_l("修订理由"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
                            description=_l("征集已开放：任何修改都会连同理由公开显示"))
 
-    def __init__(self, *args: Any, categories: list[Any] = (), **kwargs: Any):
+    def __init__(self, *args: Any, categories: list[Any] = (), frozen_slug: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        if frozen_slug:  # published links use it
+            self.slug.render_kw = {**self.slug.render_kw, "readonly": True}
+            self.slug.description = _l("征集开放后标识不能修改")
         english = str(get_locale()).startswith("en")
         self.entry.categories.choices = [
             SelectChoice(c.code, f"{c.code} {c.name_en if english else c.name_zh}") for c in categories
         ]
-        self.extra_errors: dict[str, list[str]] = {}  # problems of a whole table (rubric, tiers)
+        if not self.review.criteria.entries:  # keep a row to type into (and for the script to copy)
+            self.review.criteria.append_entry()
+        if not self.matching.tiers.entries:
+            self.matching.tiers.append_entry()
+        self.extra_errors: dict[str, list[str]] = {}  # problems of a whole table (rubric, tiers) or of no field
         self._rows: dict[str, list[Form]] = {}
+
+    def typed_rubric_total(self) -> int:
+        """The rubric total of the rows as typed (the script keeps it live as the maxima change)."""
+        return sum(int(e.form.max.data) for e in self.review.criteria if _INTEGER.match((e.form.max.data or "").strip()))
 
     def call_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name).data for name in (
@@ -176,32 +193,30 @@ class CallForm(FlaskForm):
         }
 
     def add_error(self, key: str | None, message: str) -> None:
-        """Show a problem beside the field its key names: 'closes_at', 'matching.pool',
-        'review.criteria[2].max' (the second non-blank row), or a whole table ('review.criteria')."""
-        match = re.match(r"^(\w+)\.(\w+)(?:\[(\d+)\](?:\.(\w+))?)?$", key or "")
+        """Show a service's problem beside the field its key names: 'closes_at', 'matching.pool',
+        'review.criteria[2].max' (the second non-blank row), or a whole table ('review.criteria').
+
+        A field that already shows the form's own error (an unreadable date) keeps just that one.
+        Call after rules_input(), which records which rows were not blank.
+        """
+        match = re.match(r"^(entry|review|matching|library)\.(\w+)(?:\[(\d+)\](?:\.(\w+))?)?$", key or "")
+        field: Field | None = None
         if match is None:
-            field = getattr(self, key, None) if key else None
-            if isinstance(field, Field) and key in self._fields:
-                field.errors.append(message)
-            else:
-                self.extra_errors.setdefault("form", []).append(message)
-            return
-        section, name, index, sub = match.groups()
-        table = f"{section}.{name}"
-        if index is not None:
+            field = self._fields.get(key or "")
+            table = "form"
+        else:
+            section, name, index, sub = match.groups()
+            table = f"{section}.{name}"
             rows = self._rows.get(table, [])
-            position = int(index) - 1
-            if 0 <= position < len(rows):
-                row = rows[position]
-                target = row[sub] if sub in row._fields else next(iter(row))
-                target.errors.append(message)
-                return
-        subform = getattr(self, section).form if section in ("entry", "review", "matching", "library") else None
-        field = subform._fields.get(name) if subform is not None else None
+            if index is not None and 0 < int(index) <= len(rows):
+                row = rows[int(index) - 1]
+                field = row._fields.get(sub) or next(iter(row))
+            elif index is None:
+                field = getattr(self, section).form._fields.get(name)
         if field is None or isinstance(field, FieldList):
             self.extra_errors.setdefault(table, []).append(message)
-        else:
-            field.errors = list(field.errors) + [message]
+        elif not field.errors:
+            _append_error(field, message)
 
 
 def call_form_data(call: Any | None = None) -> dict[str, Any]:
@@ -244,7 +259,3 @@ class LateEntryForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token is posted with it."""
-
-
-def to_utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(timezone.utc) if value is not None else None

@@ -156,7 +156,8 @@ def validate_rules(raw: dict[str, Any]) -> dict[str, Any]:
                 fail(f"{section}.{key}", "is required", N_("请填写金额"))
             return
         try:
-            rules[section][key] = fen_to_str(parse_yuan(_decimal_text(value)))
+            # Text goes to parse_yuan as typed ("1,000,000", "¥500"); numbers must be exact.
+            rules[section][key] = fen_to_str(parse_yuan(value if isinstance(value, str) else _decimal_text(value)))
         except MoneyError as exc:
             text = f"not a valid amount ({exc}); write yuan with at most 2 decimals"
             fail(f"{section}.{key}", text, exc.message, **exc.params)

@@ -53,6 +53,8 @@ def _check_fields(session: Session, call: Call | None, values: dict[str, Any]) -
             errors.append(CallError(N_("标识 %(slug)s 已被使用"), "slug", slug=slug))
     if not (values["title"] or "").strip():
         errors.append(CallError(N_("请填写标题"), "title"))
+    elif len(values["title"]) > 200:
+        errors.append(CallError(N_("标题最多 %(n)s 个字符"), "title", n=200))
     opens_at, closes_at = values["opens_at"], values["closes_at"]
     if opens_at is None:
         errors.append(CallError(N_("请填写开始时间"), "opens_at"))

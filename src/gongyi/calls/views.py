@@ -1,24 +1,271 @@
+"""Calls: the public list and call pages, and the administrators' pages to create, amend and run them."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from gongyi import policy
+from gongyi.audit.models import AuditEntry
+from gongyi.audit.service import history
+from gongyi.auth.models import User
+from gongyi.calls import service
+from gongyi.calls.forms import ActionForm, CallForm, LateEntryForm, call_form_data, organisation_choices
 from gongyi.calls.models import Call
-from gongyi.calls.rules import rubric_total
-from gongyi.db import get_session
+from gongyi.calls.rules import SETTING_LABELS, rubric_total
+from gongyi.calls.workflow import STATE_LABELS, TRANSITIONS, transitions_from
+from gongyi.catalogue.models import Category
+from gongyi.catalogue.service import browse
+from gongyi.db import get_session, utcnow
+from gongyi.errors import N_, UserError
+from gongyi.orgs.models import Organisation
+from gongyi.web import local_time
 
-bp = Blueprint("calls", __name__, url_prefix="/calls")
+bp = Blueprint("calls", __name__)
+
+ACTION_LABELS = {
+    "call.create": N_("创建征集"),
+    "call.update": N_("修改征集信息"),
+    "call.rules_edit": N_("修改规则（草稿）"),
+    "call.amend_rules": N_("发布规则修订版"),
+    "call.late_entry": N_("加入补交名单"),
+    "call.late_entry_removed": N_("移出补交名单"),
+    **{f"call.{t.name}": t.label for t in TRANSITIONS},
+}
+FIELD_LABELS = {
+    "slug": N_("标识"), "title": N_("标题"), "description": N_("说明"), "opens_at": N_("申报开始时间"),
+    "closes_at": N_("申报截止时间"), "edit_deadline": N_("修改截止时间"), "review_deadline": N_("评审截止时间"),
+}
 
 
-@bp.get("/")
+def _describe(entry: AuditEntry) -> list[str]:
+    """An audit entry's detail as short lines a person reads (times in Beijing time)."""
+    d = entry.detail
+    lines = [_("标识：%(slug)s", slug=d["slug"])] if "slug" in d else []
+    if "source" in d and "target" in d:
+        lines.append(f"{_(STATE_LABELS.get(d['source'], d['source']))} → {_(STATE_LABELS.get(d['target'], d['target']))}")
+    if "version" in d:
+        lines.append(_("第 %(v)s 版", v=d["version"]))
+    if d.get("fields"):
+        lines.append(_("修改：%(f)s", f="、".join(_(FIELD_LABELS.get(f, f)) for f in d["fields"])))
+    for name, (old, new) in (d.get("changes") or {}).items():
+        lines.append(f"{_(FIELD_LABELS.get(name, name))}：{_when(old)} → {_when(new)}")
+    if d.get("keys"):
+        lines.append(_("修改的设置：%(k)s", k="、".join(_(SETTING_LABELS.get(k, k)) for k in d["keys"])))
+    if d.get("organisation"):
+        lines.append(_("组织：%(name)s", name=d["organisation"]))
+    if d.get("until"):
+        lines.append(_("允许补交至 %(t)s", t=_when(d["until"])))
+    if d.get("reason"):
+        lines.append(_("理由：%(r)s", r=d["reason"]))
+    return lines
+
+
+def _when(iso: str | None) -> str:
+    return local_time(datetime.fromisoformat(iso)) if iso else _("（无）")
+
+
+def _call_or_404(slug: str) -> Call:
+    return service.find_call(get_session(), slug) or abort(404)
+
+
+def _require_admin() -> None:
+    if not policy.can_manage_calls(current_user):
+        abort(403)
+
+
+def _categories() -> list[Category]:
+    return list(get_session().scalars(select(Category).order_by(Category.code)))
+
+
+def _label_context() -> dict:
+    return {"setting_labels": SETTING_LABELS, "field_labels": FIELD_LABELS, "action_labels": ACTION_LABELS}
+
+
+def _card_context(call: Call) -> dict:
+    """What calls/_rules_card.html needs to show a call's current rules and their history."""
+    return {"rules": call.rules, "rules_version": call.rules_version, "rubric_total": rubric_total(call.rules),
+            "rules_history": service.rules_history(call),
+            "category_names": {c.code: c for c in _categories()}, **_label_context()}
+
+
+@bp.get("/calls/")
 def index():
     calls = get_session().scalars(select(Call).where(Call.status != "draft").order_by(Call.opens_at.desc())).all()
     return render_template("calls/index.html", calls=calls)
 
 
-@bp.get("/<slug>")
+@bp.get("/calls/<slug>")
 def detail(slug: str):
-    call = get_session().scalar(select(Call).where(Call.slug == slug))
-    if call is None or call.status == "draft":
-        abort(404)
-    return render_template("calls/detail.html", call=call, rules=call.rules, rubric_total=rubric_total(call.rules))
+    call = _call_or_404(slug)
+    if not policy.can_view_call(current_user, call):
+        abort(404)  # a draft does not exist for the public
+    db = get_session()
+    open_codes = set(call.rules["entry"]["categories"])
+    coverage = [(cat, items) for cat, items in browse(db) if not open_codes or cat.code in open_codes]
+    amendments = [{"at": e.at, "lines": _describe(e)} for e in service.call_amendments(db, call)]
+    return render_template("calls/detail.html", call=call, coverage=coverage, now=utcnow(),
+                           item_count=sum(len(items) for _cat, items in coverage), amendments=amendments,
+                           **_card_context(call))
+
+
+@bp.get("/admin/calls")
+@login_required
+def admin_list():
+    _require_admin()
+    calls = get_session().scalars(select(Call).order_by(Call.opens_at.desc(), Call.id.desc())).all()
+    return render_template("calls/admin_list.html", calls=calls)
+
+
+def _handle_call_form(form: CallForm, call: Call | None):
+    """Check the posted form with the service; on success save, commit and return the call, else None.
+
+    Every problem (the form's own and the service's) ends up beside its field.
+    """
+    db = get_session()
+    form.validate()
+    rules = form.rules_input()
+    reason = form.reason.data or ""
+    try:
+        if form.errors:
+            service.check_call(db, call, rules=rules, reason=reason, **form.call_fields())
+            return None
+        if call is None:
+            call = service.create_call(db, current_user, rules=rules, **form.call_fields())
+        else:
+            service.update_call(db, current_user, call, rules=rules, reason=reason, **form.call_fields())
+    except service.CallInvalid as exc:
+        for error in exc.errors:
+            form.add_error(error.field, error.translated())
+        db.rollback()
+        return None
+    db.commit()
+    return call
+
+
+@bp.route("/admin/calls/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_admin()
+    form = CallForm(data=call_form_data(), categories=_categories())
+    if form.is_submitted():
+        call = _handle_call_form(form, None)
+        if call is not None:
+            flash(_("已创建征集草稿：%(title)s", title=call.title), "success")
+            return redirect(url_for("calls.admin_detail", slug=call.slug))
+    return render_template("calls/form.html", form=form, call=None, **_label_context())
+
+
+@bp.route("/admin/calls/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    _require_admin()
+    call = _call_or_404(slug)
+    if not policy.can_edit_call(current_user, call):
+        flash(_("征集已进入公示或之后的阶段，不能再修改"), "error")
+        return redirect(url_for("calls.admin_detail", slug=call.slug))
+    form = CallForm(data=call_form_data(call), categories=_categories(), frozen_slug=call.status != "draft")
+    if form.is_submitted():
+        version = call.rules_version.version
+        try:
+            saved = _handle_call_form(form, call)
+        except UserError as exc:
+            flash(exc.translated(), "error")
+            return redirect(url_for("calls.admin_detail", slug=call.slug))
+        if saved is not None:
+            if call.rules_version.version > version:
+                flash(_("规则已修订为第 %(v)s 版，修订理由已公开显示", v=call.rules_version.version), "success")
+            else:
+                flash(_("已保存"), "success")
+            return redirect(url_for("calls.admin_detail", slug=call.slug))
+    return render_template("calls/form.html", form=form, call=call, **_label_context())
+
+
+def _late_form(**kwargs) -> LateEntryForm:
+    """The late-list form, offering the verified organisations."""
+    form = LateEntryForm(**kwargs)
+    verified = select(Organisation).where(Organisation.status == "verified").order_by(Organisation.name)
+    form.organisation_id.choices = organisation_choices(get_session().scalars(verified).all())
+    return form
+
+
+def _admin_page(call: Call, late_form: LateEntryForm | None = None):
+    db = get_session()
+    entries = history(db, call)
+    actors = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(sorted({e.actor_id for e in entries if e.actor_id}))))}
+    audit = [{"at": e.at, "actor": actors.get(e.actor_id, "—"), "action": _(ACTION_LABELS.get(e.action, e.action)),
+              "lines": _describe(e)} for e in reversed(entries)]
+    return render_template(
+        "calls/admin_detail.html", call=call, audit=audit, late_form=late_form or _late_form(formdata=None),
+        late=service.late_entries(db, call), transitions=transitions_from(call.status, current_user.roles),
+        now=utcnow(), **_card_context(call),
+    )
+
+
+@bp.get("/admin/calls/<slug>")
+@login_required
+def admin_detail(slug: str):
+    _require_admin()
+    return _admin_page(_call_or_404(slug))
+
+
+@bp.post("/admin/calls/<slug>/transition")
+@login_required
+def transition(slug: str):
+    _require_admin()
+    call = _call_or_404(slug)
+    if ActionForm().validate_on_submit():
+        db = get_session()
+        name = request.form.get("transition", "")
+        try:
+            service.transition_call(db, current_user, call, name)
+        except UserError as exc:
+            db.rollback()
+            flash(exc.translated(), "error")
+        else:
+            db.commit()
+            flash(_("征集状态已改为：%(state)s", state=_(STATE_LABELS[call.status])), "success")
+    return redirect(url_for("calls.admin_detail", slug=call.slug))
+
+
+@bp.post("/admin/calls/<slug>/late")
+@login_required
+def add_late(slug: str):
+    _require_admin()
+    call = _call_or_404(slug)
+    form = _late_form()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            service.add_late_entry(db, current_user, call, int(form.organisation_id.data), form.reason.data,
+                                   form.until.data)
+        except UserError as exc:
+            db.rollback()
+            field = getattr(form, exc.field or "", None) or form.organisation_id
+            field.errors.append(exc.translated())
+        else:
+            db.commit()
+            flash(_("已加入补交名单"), "success")
+            return redirect(url_for("calls.admin_detail", slug=call.slug, _anchor="late"))
+    return _admin_page(call, late_form=form)
+
+
+@bp.post("/admin/calls/<slug>/late/<int:org_id>/remove")
+@login_required
+def remove_late(slug: str, org_id: int):
+    _require_admin()
+    call = _call_or_404(slug)
+    if ActionForm().validate_on_submit():
+        db = get_session()
+        try:
+            service.remove_late_entry(db, current_user, call, org_id)
+        except UserError as exc:
+            db.rollback()
+            flash(exc.translated(), "error")
+        else:
+            db.commit()
+            flash(_("已移出补交名单"), "success")
+    return redirect(url_for("calls.admin_detail", slug=call.slug, _anchor="late"))

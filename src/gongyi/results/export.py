@@ -69,24 +69,11 @@ def score_rows(session: Session, call: Call) -> list[list[object]]:
 
 
 def results_xlsx(session: Session, call: Call, run: Run) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """Three sheets: results (as results.csv), the matching and library ledger, every score."""
+    from gongyi.exports import write_xlsx
 
-    book = Workbook()
-    sheets = [
+    return write_xlsx([
         ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run)]),
         ("ledger", LEDGER_COLUMNS, ledger_rows(session, run)),
         ("scores", ["ref", "reviewer", "review_status", "criterion", "score"], score_rows(session, call)),
-    ]
-    book.remove(book.active)
-    for title, columns, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(columns)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    ])

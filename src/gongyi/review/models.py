@@ -64,6 +64,8 @@ class Review(Base):
         UniqueConstraint("submission_id", "reviewer_id"),
         Index("ix_review_reviewer", "reviewer_id"),
         CheckConstraint("status IN ('assigned', 'draft', 'submitted')", name="status"),
+        # Ids are never reused (SQLite would reuse a deleted highest id), so audit history stays per review.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[intpk]

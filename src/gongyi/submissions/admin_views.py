@@ -80,7 +80,8 @@ def _submission_filters(db) -> tuple[SubmissionFilterForm, screening.SubmissionF
 def _url_with(**changes: str | int | None) -> str:
     """This page's URL with some query arguments changed (None removes one): sorting, tabs, pages."""
     args = {**request.args.to_dict(), **changes}
-    return url_for(request.endpoint, **(request.view_args or {}), **{k: v for k, v in args.items() if v not in (None, "")})
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -88,6 +89,14 @@ def _safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return default
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "status": screening.SUBMISSION_STATUS_LABELS, "eligibility": screening.ELIGIBILITY_LABELS,
+        "fund_status": screening.FUND_STATUS_LABELS, "source": screening.FUND_SOURCE_LABELS,
+        "action": screening.ACTION_LABELS,
+    }
 
 
 @bp.get("/")
@@ -103,14 +112,6 @@ def index():
                            bulk=bulk, labels=_labels(), url_with=_url_with, export_args=export_args)
 
 
-def _labels() -> dict[str, dict[str, str]]:
-    return {
-        "status": screening.SUBMISSION_STATUS_LABELS, "eligibility": screening.ELIGIBILITY_LABELS,
-        "fund_status": screening.FUND_STATUS_LABELS, "source": screening.FUND_SOURCE_LABELS,
-        "action": screening.ACTION_LABELS,
-    }
-
-
 def _money(fen: int) -> Decimal:
     return Decimal(fen_to_str(fen))
 
@@ -119,7 +120,7 @@ def _money(fen: int) -> Decimal:
 def export(fmt: str):
     """Exactly the rows the list shows for these filters, all pages, as CSV or XLSX."""
     db = get_session()
-    _form, filters = _submission_filters(db)
+    filters = _submission_filters(db)[1]
     stmt = screening.filtered_submissions(db, filters)
     rows = db.execute(stmt).all()
     items = screening.items_by_submission(db, stmt)
@@ -158,7 +159,7 @@ def _render_detail(submission: Submission, eligibility_form: EligibilityForm | N
     return render_template(
         "submissions/admin_detail.html", submission=submission, catalogue=catalogue,
         totals=funding_totals(submission.funding_lines), refusal=screening.screening_refusal(submission),
-        eligibility_form=eligibility_form or EligibilityForm(formdata=None, reason=submission.eligibility_reason),
+        eligibility_form=eligibility_form or EligibilityForm(formdata=None),
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},
         history=screening.screening_history(db, submission), labels=_labels(),
     )
@@ -179,7 +180,8 @@ def decide_eligibility(submission_id: int):
             form.reason.errors.append(_("请选择合格或不合格"))
         else:
             try:
-                screening.set_eligibility(db, current_user, submission, bool(form.eligible.data), form.reason.data or "")
+                screening.set_eligibility(db, current_user, submission, bool(form.eligible.data),
+                                          form.reason.data or "")
             except UserError as exc:
                 form.reason.errors.append(exc.translated())
             else:
@@ -209,8 +211,8 @@ def decide_funding(submission_id: int, line_id: int):
                 form.reason.errors.append(exc.translated())
             else:
                 db.commit()
-                flash(_("%(donor)s：%(state)s", donor=line.donor, state=_(screening.FUND_STATUS_LABELS[line.status])),
-                      "success")
+                state = _(screening.FUND_STATUS_LABELS[line.status])
+                flash(_("“%(donor)s”的资金已更新为%(state)s", donor=line.donor, state=state), "success")
                 return redirect(url_for(".detail", submission_id=submission.id, _anchor="funds"))
     return _render_detail(submission, failed_line=(line.id, form))
 
@@ -252,11 +254,11 @@ def funds():
 BULK = {
     "eligibility": {
         "form": BulkEligibilityForm, "plan": screening.plan_eligibility, "apply": screening.bulk_set_eligibility,
-        "decisions": ("eligible", "ineligible"), "positive": "eligible", "back": ".index", "labels": screening.ELIGIBILITY_LABELS,
+        "decisions": ("eligible", "ineligible"), "positive": "eligible", "back": ".index",
     },
     "funds": {
         "form": BulkFundingForm, "plan": screening.plan_funding_review, "apply": screening.bulk_review_funding,
-        "decisions": ("verify", "reject"), "positive": "verify", "back": ".funds", "labels": screening.FUND_STATUS_LABELS,
+        "decisions": ("verify", "reject"), "positive": "verify", "back": ".funds",
     },
 }
 

@@ -27,8 +27,9 @@ from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Attachment, FundingLine, Submission, SubmissionItem
 
 PER_PAGE = 50
-# After results are computed, eligibility and verified funds are inputs of a saved run: frozen.
-SCREENING_CALL_STATES = ("open", "closed", "reviewing")
+# Saved runs are snapshots of their inputs, so corrections stay possible until results are
+# final: during results and publicity an upheld objection may need a funding line re-verified.
+SCREENING_CALL_STATES = ("open", "closed", "reviewing", "results", "publicity")
 
 SUBMISSION_STATUS_LABELS = {"draft": N_("草稿"), "submitted": N_("已提交"), "withdrawn": N_("已撤回")}
 ELIGIBILITY_LABELS = {"pending": N_("待审查"), "eligible": N_("合格"), "ineligible": N_("不合格")}
@@ -65,7 +66,7 @@ def screening_refusal(submission: Submission) -> str | None:
     if submission.status != "submitted":
         return N_("只有已提交的项目可以审查")
     if submission.call.status not in SCREENING_CALL_STATES:
-        return N_("该征集已进入结果阶段，审查结论和资金核实不能再更改")
+        return N_("该征集结果已确定，审查结论和资金核实不能再更改")
     return None
 
 
@@ -98,7 +99,10 @@ def _apply_eligibility(session: Session, actor: Any, submission: Submission, eli
 
 
 def set_eligibility(session: Session, actor: Any, submission: Submission, eligible: bool, reason: str = "") -> None:
-    """Mark a submitted project eligible or ineligible; the reason (required for ineligible) is shown to the organisation."""
+    """Mark a submitted project eligible or ineligible, with a reason the organisation sees.
+
+    The reason is required for ineligible and optional for eligible.
+    """
     reason = (reason or "").strip()
     _check_screenable(submission)
     _check_eligibility_reason(eligible, reason)
