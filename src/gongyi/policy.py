@@ -81,3 +81,54 @@ def can_view_review(user: Any, review: Any) -> bool:
 
 def can_reopen_review(user: Any, review: Any) -> bool:
     return is_admin(user) and review.status == "submitted"
+
+
+def can_start_submission(user: Any) -> bool:
+    """Members of a verified organisation may start submissions (the call's window is checked by the service)."""
+    org = getattr(user, "organisation", None) if is_member(user) else None
+    return org is not None and org.is_verified
+
+
+def can_manage_submission(user: Any, submission: Any) -> bool:
+    """Editing, submitting, withdrawing, funds and attachments: the organisation's own members."""
+    return is_member(user) and user.organisation_id == submission.organisation_id
+
+
+def can_view_submission(user: Any, submission: Any) -> bool:
+    """Its organisation's members, administrators, and reviewers assigned to it (a Review row); no one else."""
+    if can_manage_submission(user, submission) or is_admin(user):
+        return True
+    if not is_reviewer(user):
+        return False
+    from sqlalchemy import exists, select
+
+    from gongyi.db import get_session
+    from gongyi.review.models import Review
+
+    return bool(get_session().scalar(select(exists().where(
+        Review.submission_id == submission.id, Review.reviewer_id == user.id))))
+
+
+def can_publish_results(user: Any) -> bool:
+    """Publishing provisional and final results, and answering objections, are for administrators."""
+    return is_admin(user)
+
+
+def can_view_ledger(user: Any, submission: Any) -> bool:
+    """A project's matching ledger: its own organisation's members and administrators, not the public."""
+    return is_admin(user) or (getattr(user, "is_authenticated", False) and user.organisation_id is not None
+                              and user.organisation_id == submission.organisation_id)
+
+
+def can_file_objection(user: Any, run: Any) -> bool:
+    """During publicity, a member of a verified organisation may object to any published result."""
+    from gongyi.results.publication import publicity_open
+
+    org = getattr(user, "organisation", None) if getattr(user, "is_authenticated", False) else None
+    return org is not None and org.is_verified and publicity_open(run)
+
+
+def can_view_objection(user: Any, objection: Any) -> bool:
+    """An objection (with its evidence and answer): administrators and the objecting organisation's members."""
+    return is_admin(user) or (getattr(user, "is_authenticated", False) and user.organisation_id is not None
+                              and user.organisation_id == objection.organisation_id)

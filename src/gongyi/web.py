@@ -76,11 +76,18 @@ def init_app(app: Flask) -> None:
     from gongyi.main import bp as main_bp
     from gongyi.orgs.views import bp as orgs_bp
     from gongyi.submissions.admin_views import bp as screening_bp
+    from gongyi.submissions.views import bp as submissions_bp
     from gongyi.review.views import bp as review_bp
 
     from gongyi.results.admin_views import bp as results_admin_bp
+    from gongyi.results.api import bp as api_bp
+    from gongyi.results.public_views import bp as public_results_bp
+    from gongyi.results.publication_views import bp as publication_admin_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp):
+    csrf.exempt(api_bp)  # read-only GET requests, no session state changed
+
+    for bp in (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp, submissions_bp,
+               public_results_bp, publication_admin_bp, api_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(policy=policy, get_locale=lambda: str(get_locale()))

@@ -281,6 +281,17 @@ def test_ten_thousand_submissions_five_each_over_two_hundred_reviewers_in_second
     assert elapsed < 8, f"took {elapsed:.1f}s"
 
 
+def test_one_category_and_half_the_panel_expert_stays_fast_and_level() -> None:
+    """Every submission matches the same 100 experts: the expertise step must not crawl."""
+    reviewers = [Reviewer(r, cap=300, expertise=frozenset({"01"}) if r % 2 else frozenset()) for r in range(1, 201)]
+    papers = [Paper(s, frozenset({"01"})) for s in range(1, 10_001)]
+    started = time.perf_counter()
+    plan = plan_assignment(papers, reviewers, [], 5)
+    elapsed = time.perf_counter() - started
+    assert len(plan.added) == 50_000 and plan.spread == 0 and plan.expertise_matches == 25_000
+    assert elapsed < 8, f"took {elapsed:.1f}s"
+
+
 def test_tight_caps_at_scale_still_fill_every_quota() -> None:
     """Caps summing to exactly the demand: the greedy leaves gaps that the augmenting paths close."""
     rnd = random.Random(7)

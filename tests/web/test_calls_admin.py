@@ -392,3 +392,69 @@ def test_public_page_shows_dates_countdown_rules_and_covered_items(client, db):
     assert "全部 31 个类别，共 144 个服务项目" in every
     listing = client.get("/calls/").get_data(as_text=True)
     assert "/calls/c1" in listing and "/calls/c2" in listing and 'class="countdown"' in listing
+
+
+@pytest.mark.browser
+def test_in_a_browser_admin_builds_the_rubric_opens_and_amends(live_server, live_session, browser):
+    """With the script and CSRF on: rows added and removed, the total kept live, a confirmed
+    transition, an amendment refused without a reason and then shown on the public page."""
+    make_admin(live_session, "boss@example.org")
+    _, org = make_org(live_session, name="莲花社工服务中心")
+    live_session.commit()
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("电子邮箱").fill("boss@example.org")
+    page.locator("#password").fill("password123")
+    page.get_by_role("button", name="登录").click()
+
+    page.get_by_role("link", name="征集管理").click()
+    page.get_by_role("button", name="新建征集").click()
+    page.get_by_label("标题").fill("2026 南山区公益创投大赛")
+    page.get_by_label("标识").fill("ns-2026")
+    page.get_by_label("申报开始时间").fill("2026-01-01T09:00")
+    page.get_by_label("申报截止时间").fill("2099-12-31T17:00")
+    total = page.locator("#rubric-total")
+    assert total.inner_text() == "100"
+    page.get_by_role("button", name="添加评分项").click()
+    new_row = page.locator("#criteria-table tbody tr").last
+    new_row.get_by_label("代码").fill("team")
+    new_row.get_by_label("评分项").fill("团队能力")
+    new_row.get_by_label("满分").fill("15")
+    assert total.inner_text() == "115"
+    page.locator("#criteria-table tbody tr").first.get_by_role("button", name="删除").click()
+    assert total.inner_text() == "95"
+    page.get_by_role("button", name="添加分段").click()
+    tier = page.locator("#tiers-table tbody tr").last
+    tier.get_by_label("起始名次").fill("1")
+    tier.get_by_label("结束名次").fill("3")
+    tier.get_by_label("配套比例").fill("2")
+    page.get_by_label("配套资金池（元）").fill("100000")
+    page.get_by_role("button", name="保存草稿").click()
+
+    page.wait_for_url("**/admin/calls/ns-2026")
+    card = page.locator("#rules-card")
+    assert "团队能力" in card.inner_text() and "需求真实" not in card.inner_text()
+    assert "第 1–3 名：1 : 2" in card.inner_text()
+    page.get_by_role("button", name="开放征集").click()
+    assert "征集状态已改为：征集中" in page.locator(".flash").inner_text()
+
+    page.get_by_role("link", name="编辑（修订须填写理由）").click()
+    page.get_by_label("配套资金池（元）").fill("150000")
+    page.get_by_role("button", name="保存修改").click()
+    assert "须填写修订理由" in page.locator("#reason-error").inner_text()
+    assert page.get_by_label("配套资金池（元）").input_value() == "150000"
+    page.get_by_label("修订理由").fill("企业追加捐赠 5 万元")
+    page.get_by_role("button", name="保存修改").click()
+    assert "规则已修订为第 2 版" in page.locator(".flash").inner_text()
+
+    page.get_by_label("组织").select_option(str(org.id))
+    page.locator("#late textarea").fill("系统故障")
+    page.get_by_role("button", name="加入名单").click()
+    assert "莲花社工服务中心" in page.locator("#late table").inner_text()
+
+    page.get_by_role("link", name="公开页面").click()
+    history = page.locator("#rules-history").inner_text()
+    assert "第 2 版" in history and "企业追加捐赠 5 万元" in history and "配套资金池" in history
+    assert "天" in page.locator(".countdown").first.inner_text()

@@ -40,9 +40,13 @@ def _choices(keys: tuple[str, ...]) -> list[SelectChoice]:
     return [SelectChoice(k, _l(LABELS[k])) for k in keys]
 
 
-def _number(text: str | None) -> int | str | None:
+def _text(field: Field) -> str:
+    return (field.data or "").strip()  # a crafted post may leave a field out: None
+
+
+def _number(field: Field) -> int | str | None:
     """Whole numbers as int; anything else as written, for validate_rules to name the problem."""
-    text = (text or "").strip()
+    text = _text(field)
     if not text:
         return None
     return int(text) if _INTEGER.match(text) else text
@@ -150,7 +154,7 @@ class CallForm(FlaskForm):
 
     def typed_rubric_total(self) -> int:
         """The rubric total of the rows as typed (the script keeps it live as the maxima change)."""
-        return sum(int(e.form.max.data) for e in self.review.criteria if _INTEGER.match((e.form.max.data or "").strip()))
+        return sum(int(_text(e.form.max)) for e in self.review.criteria if _INTEGER.match(_text(e.form.max)))
 
     def call_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name).data for name in (
@@ -164,32 +168,32 @@ class CallForm(FlaskForm):
         self._rows = {"review.criteria": criteria_rows, "matching.tiers": tier_rows}
         criteria = []
         for row in criteria_rows:
-            criterion = {"code": row.code.data.strip(), "name": row.name.data.strip(), "max": _number(row.max.data)}
-            if row.guide.data.strip():
-                criterion["guide"] = row.guide.data.strip()
+            criterion = {"code": _text(row.code), "name": _text(row.name), "max": _number(row.max)}
+            if _text(row.guide):
+                criterion["guide"] = _text(row.guide)
             criteria.append(criterion)
         return {
-            "entry": {"max_per_org": _number(entry.max_per_org.data), "min_items": _number(entry.min_items.data),
-                      "max_items": _number(entry.max_items.data), "categories": list(entry.categories.data or [])},
+            "entry": {"max_per_org": _number(entry.max_per_org), "min_items": _number(entry.min_items),
+                      "max_items": _number(entry.max_items), "categories": list(entry.categories.data or [])},
             "review": {
-                "min_reviews": _number(review.min_reviews.data), "aggregate": review.aggregate.data,
-                "trim_from": _number(review.trim_from.data),
-                "shortlist_min_score": review.shortlist_min_score.data.strip(),
-                "shortlist_size": _number(review.shortlist_size.data),
+                "min_reviews": _number(review.min_reviews), "aggregate": review.aggregate.data,
+                "trim_from": _number(review.trim_from),
+                "shortlist_min_score": _text(review.shortlist_min_score),
+                "shortlist_size": _number(review.shortlist_size),
                 "tie_breakers": [f.data for f in review.tie_breakers if f.data],
                 "criteria": criteria,
-                "reviewers_per_submission": _number(review.reviewers_per_submission.data),
+                "reviewers_per_submission": _number(review.reviewers_per_submission),
                 "blind": bool(review.blind.data),
-                "disagreement_threshold": review.disagreement_threshold.data.strip(),
+                "disagreement_threshold": _text(review.disagreement_threshold),
             },
             "matching": {
-                "pool": matching.pool.data.strip(), "award_top": _number(matching.award_top.data),
-                "ratio": matching.ratio.data.strip(),
-                "tiers": [{"from_rank": _number(r.from_rank.data), "to_rank": _number(r.to_rank.data),
-                           "ratio": r.ratio.data.strip()} for r in tier_rows],
-                "cap": matching.cap.data.strip(), "policy": matching.policy.data,
+                "pool": _text(matching.pool), "award_top": _number(matching.award_top),
+                "ratio": _text(matching.ratio),
+                "tiers": [{"from_rank": _number(r.from_rank), "to_rank": _number(r.to_rank),
+                           "ratio": _text(r.ratio)} for r in tier_rows],
+                "cap": _text(matching.cap), "policy": matching.policy.data,
             },
-            "library": {"pool": library.pool.data.strip(), "cap": library.cap.data.strip(), "policy": library.policy.data},
+            "library": {"pool": _text(library.pool), "cap": _text(library.cap), "policy": library.policy.data},
         }
 
     def add_error(self, key: str | None, message: str) -> None:

@@ -49,9 +49,11 @@ def _describe(entry: AuditEntry) -> list[str]:
         lines.append(f"{_(STATE_LABELS.get(d['source'], d['source']))} → {_(STATE_LABELS.get(d['target'], d['target']))}")
     if "version" in d:
         lines.append(_("第 %(v)s 版", v=d["version"]))
-    if d.get("fields"):
-        lines.append(_("修改：%(f)s", f="、".join(_(FIELD_LABELS.get(f, f)) for f in d["fields"])))
-    for name, (old, new) in (d.get("changes") or {}).items():
+    changes = d.get("changes") or {}
+    other_fields = [f for f in d.get("fields", []) if f not in changes]  # dates are shown with their values below
+    if other_fields:
+        lines.append(_("修改：%(f)s", f="、".join(_(FIELD_LABELS.get(f, f)) for f in other_fields)))
+    for name, (old, new) in changes.items():
         lines.append(f"{_(FIELD_LABELS.get(name, name))}：{_when(old)} → {_when(new)}")
     if d.get("keys"):
         lines.append(_("修改的设置：%(k)s", k="、".join(_(SETTING_LABELS.get(k, k)) for k in d["keys"])))
@@ -81,15 +83,11 @@ def _categories() -> list[Category]:
     return list(get_session().scalars(select(Category).order_by(Category.code)))
 
 
-def _label_context() -> dict:
-    return {"setting_labels": SETTING_LABELS, "field_labels": FIELD_LABELS, "action_labels": ACTION_LABELS}
-
-
 def _card_context(call: Call) -> dict:
     """What calls/_rules_card.html needs to show a call's current rules and their history."""
     return {"rules": call.rules, "rules_version": call.rules_version, "rubric_total": rubric_total(call.rules),
             "rules_history": service.rules_history(call),
-            "category_names": {c.code: c for c in _categories()}, **_label_context()}
+            "category_names": {c.code: c for c in _categories()}, "setting_labels": SETTING_LABELS}
 
 
 @bp.get("/calls/")
@@ -156,7 +154,7 @@ def new():
         if call is not None:
             flash(_("已创建征集草稿：%(title)s", title=call.title), "success")
             return redirect(url_for("calls.admin_detail", slug=call.slug))
-    return render_template("calls/form.html", form=form, call=None, **_label_context())
+    return render_template("calls/form.html", form=form, call=None)
 
 
 @bp.route("/admin/calls/<slug>/edit", methods=["GET", "POST"])
@@ -170,18 +168,13 @@ def edit(slug: str):
     form = CallForm(data=call_form_data(call), categories=_categories(), frozen_slug=call.status != "draft")
     if form.is_submitted():
         version = call.rules_version.version
-        try:
-            saved = _handle_call_form(form, call)
-        except UserError as exc:
-            flash(exc.translated(), "error")
-            return redirect(url_for("calls.admin_detail", slug=call.slug))
-        if saved is not None:
+        if _handle_call_form(form, call) is not None:
             if call.rules_version.version > version:
                 flash(_("规则已修订为第 %(v)s 版，修订理由已公开显示", v=call.rules_version.version), "success")
             else:
                 flash(_("已保存"), "success")
             return redirect(url_for("calls.admin_detail", slug=call.slug))
-    return render_template("calls/form.html", form=form, call=call, **_label_context())
+    return render_template("calls/form.html", form=form, call=call)
 
 
 def _late_form(**kwargs) -> LateEntryForm:
@@ -195,7 +188,8 @@ def _late_form(**kwargs) -> LateEntryForm:
 def _admin_page(call: Call, late_form: LateEntryForm | None = None):
     db = get_session()
     entries = history(db, call)
-    actors = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(sorted({e.actor_id for e in entries if e.actor_id}))))}
+    actor_ids = sorted({e.actor_id for e in entries if e.actor_id})
+    actors = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(actor_ids)))}
     audit = [{"at": e.at, "actor": actors.get(e.actor_id, "—"), "action": _(ACTION_LABELS.get(e.action, e.action)),
               "lines": _describe(e)} for e in reversed(entries)]
     return render_template(
@@ -217,17 +211,17 @@ def admin_detail(slug: str):
 def transition(slug: str):
     _require_admin()
     call = _call_or_404(slug)
-    if ActionForm().validate_on_submit():
-        db = get_session()
-        name = request.form.get("transition", "")
-        try:
-            service.transition_call(db, current_user, call, name)
-        except UserError as exc:
-            db.rollback()
-            flash(exc.translated(), "error")
-        else:
-            db.commit()
-            flash(_("征集状态已改为：%(state)s", state=_(STATE_LABELS[call.status])), "success")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        service.transition_call(db, current_user, call, request.form.get("transition", ""))
+    except UserError as exc:
+        db.rollback()
+        flash(exc.translated(), "error")
+    else:
+        db.commit()
+        flash(_("征集状态已改为：%(state)s", state=_(STATE_LABELS[call.status])), "success")
     return redirect(url_for("calls.admin_detail", slug=call.slug))
 
 
@@ -258,14 +252,15 @@ def add_late(slug: str):
 def remove_late(slug: str, org_id: int):
     _require_admin()
     call = _call_or_404(slug)
-    if ActionForm().validate_on_submit():
-        db = get_session()
-        try:
-            service.remove_late_entry(db, current_user, call, org_id)
-        except UserError as exc:
-            db.rollback()
-            flash(exc.translated(), "error")
-        else:
-            db.commit()
-            flash(_("已移出补交名单"), "success")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        service.remove_late_entry(db, current_user, call, org_id)
+    except UserError as exc:
+        db.rollback()
+        flash(exc.translated(), "error")
+    else:
+        db.commit()
+        flash(_("已移出补交名单"), "success")
     return redirect(url_for("calls.admin_detail", slug=call.slug, _anchor="late"))

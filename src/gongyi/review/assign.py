@@ -291,34 +291,58 @@ def _level(state: _State) -> None:
 
 def _prefer_expertise(state: _State) -> None:
     """Step 4: moves and swaps that keep the multiset of loads and add expertise matches.
-    Each step adds at least one match, so the passes end."""
-    mismatched = [{j for j in state.papers_of[i] if not state.expert[j] >> i & 1} for i in range(len(state.room))]
+    Each step adds at least one match, so the passes end. Bit masks of reviewers with room by
+    load, and of reviewers holding a mismatched review, keep each look-up constant time."""
+    reviewers = range(len(state.room))
+    mismatched = [{j for j in state.papers_of[i] if not state.expert[j] >> i & 1} for i in reviewers]
+    with_room: dict[int, int] = {}  # load -> reviewers with room at that load
+    holding_mismatch = 0
+
+    def unfile(i: int) -> None:
+        with_room[state.load[i]] = with_room.get(state.load[i], 0) & ~(1 << i)
+
+    def file(i: int) -> None:
+        nonlocal holding_mismatch
+        if state.has_room(i):
+            with_room[state.load[i]] = with_room.get(state.load[i], 0) | 1 << i
+        holding_mismatch = holding_mismatch | 1 << i if mismatched[i] else holding_mismatch & ~(1 << i)
+
+    for i in reviewers:
+        file(i)
     improved = True
     while improved:
         improved = False
-        for i in range(len(state.room)):
+        for i in reviewers:
             for j in sorted(mismatched[i]):
                 better = state.open_to(j) & state.expert[j]
                 # A move to a reviewer exactly one lighter swaps their two load values.
-                for k in _bits(better):
-                    if state.has_room(k) and state.load[k] == state.load[i] - 1:
+                lighter = better & with_room.get(state.load[i] - 1, 0)
+                if lighter:
+                    k = (lighter & -lighter).bit_length() - 1
+                    unfile(i)
+                    unfile(k)
+                    state.drop(j, i)
+                    state.add(j, k)
+                    mismatched[i].discard(j)
+                    file(i)
+                    file(k)
+                    improved = True
+                    continue
+                # A swap with a review that does not match its reviewer either.
+                for k in _bits(better & holding_mismatch):
+                    other = min((m for m in mismatched[k] if state.open_to(m) >> i & 1), default=None)
+                    if other is not None:
+                        unfile(i)
+                        unfile(k)
                         state.drop(j, i)
+                        state.drop(other, k)
                         state.add(j, k)
+                        state.add(other, i)
                         mismatched[i].discard(j)
+                        mismatched[k].discard(other)
+                        if not state.expert[other] >> i & 1:
+                            mismatched[i].add(other)
+                        file(i)
+                        file(k)
                         improved = True
                         break
-                else:
-                    # A swap with a review that does not match its reviewer either.
-                    for k in _bits(better):
-                        other = next((m for m in sorted(mismatched[k]) if state.open_to(m) >> i & 1), None)
-                        if other is not None:
-                            state.drop(j, i)
-                            state.drop(other, k)
-                            state.add(j, k)
-                            state.add(other, i)
-                            mismatched[i].discard(j)
-                            mismatched[k].discard(other)
-                            if not state.expert[other] >> i & 1:
-                                mismatched[i].add(other)
-                            improved = True
-                            break

@@ -16,7 +16,6 @@ from wtforms.fields.choices import SelectChoice
 from gongyi import policy
 from gongyi.audit.service import history
 from gongyi.auth.models import User
-from gongyi.calls.forms import ActionForm
 from gongyi.calls.models import Call
 from gongyi.calls.service import CallInvalid, update_call
 from gongyi.catalogue.models import Category, Item
@@ -27,8 +26,8 @@ from gongyi.mail.models import OutboxMessage
 from gongyi.orgs.models import Organisation
 from gongyi.results.rank import round_half_up_2
 from gongyi.review import service
-from gongyi.review.forms import (ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm, ReviewerChoiceForm,
-                                 ReviewerForm, score_form)
+from gongyi.review.forms import (ActionForm, ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm,
+                                 ReviewerChoiceForm, ReviewerForm, score_form)
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, REVIEW_STATUS_LABELS, Conflict, Review, ReviewerProfile, Score
 from gongyi.review.scoring import points
 from gongyi.submissions.funds import funding_totals
@@ -681,8 +680,8 @@ def outbox():
     _require_admin()
     db = get_session()
     messages = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(500)).all()
-    counts = dict(db.execute(select(
-        case((OutboxMessage.sent_at.is_not(None), "sent"), (OutboxMessage.error.is_not(None), "failed"), else_="queued"),
-        func.count()).group_by(1)).all())
+    state = case((OutboxMessage.sent_at.is_not(None), "sent"), (OutboxMessage.error.is_not(None), "failed"),
+                 else_="queued")
+    counts = {name: n for name, n in db.execute(select(state, func.count()).group_by(state)).all()}
     return render_template("review/outbox.html", messages=messages, counts=counts,
                            smtp=bool(current_app.config.get("MAIL_SERVER")))

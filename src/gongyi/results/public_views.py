@@ -1,0 +1,167 @@
+"""Published results for everyone, each project's ledger for its organisation, and objections (异议)."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from gongyi import policy
+from gongyi.calls.models import Call, RulesVersion
+from gongyi.calls.rules import rubric_total
+from gongyi.calls.service import find_call
+from gongyi.db import get_session
+from gongyi.errors import UserError
+from gongyi.orgs.models import Organisation
+from gongyi.results import publication, service
+from gongyi.results.explain import explain_row
+from gongyi.results.models import Objection, Run, RunRow
+from gongyi.results.publication_forms import ObjectionForm
+from gongyi.submissions.attachments import Upload
+from gongyi.submissions.models import Submission
+
+bp = Blueprint("public_results", __name__)
+PER_PAGE = 250
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+
+@bp.app_template_global("ledger_explanation")
+def ledger_explanation(row: RunRow, rules: dict):
+    """For results/ledger_partial.html, which the administrators' pages include too."""
+    return explain_row(row, rules)
+
+
+def _call(slug: str) -> Call:
+    call = find_call(get_session(), slug)
+    if call is None or not policy.can_view_call(current_user, call):
+        abort(404)
+    return call
+
+
+def _rules_context(run: Run) -> dict:
+    """The rules card of the rules the run was computed under."""
+    return {"rules": run.rules, "rubric_total": rubric_total(run.rules),
+            "rules_version": get_session().get(RulesVersion, run.rules_version_id)}
+
+
+@bp.get("/results/<slug>")
+def results(slug: str):
+    """The latest published results of a call, 250 rows a page, in a fixed handful of statements."""
+    db = get_session()
+    call = _call(slug)
+    run = publication.published_run(db, call)
+    if run is None:
+        return render_template("results/public_results.html", call=call, run=None), 404
+    page = max(request.args.get("page", 1, type=int), 1)
+    outcome = request.args.get("outcome") or None
+    query = request.args.get("q", "")
+    rows, total = service.ranking_page(db, run, outcome=outcome, query=query, page=page, per_page=PER_PAGE)
+    changes = publication.changes_against_provisional(db, call, run)
+    changed_ids = changes.changed_ids if changes else set()
+    own_ids = set(db.scalars(select(Submission.id).where(
+        Submission.call_id == call.id, Submission.organisation_id == current_user.organisation_id))
+    ) if getattr(current_user, "organisation_id", None) else set()
+    return render_template(
+        "results/public_results.html", call=call, run=run, rows=rows, total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), outcome=outcome, q=query, outcomes=service.OUTCOMES,
+        changes=changes, changed_ids=changed_ids, own_ids=own_ids, last_day=publication.last_publicity_day(run),
+        objections_open=publication.publicity_open(run), **_rules_context(run),
+    )
+
+
+def _row(run: Run, ref: str):
+    """The run's row for `ref` with the submission and organisation, or 404."""
+    found = get_session().execute(
+        select(RunRow, Submission, Organisation.name)
+        .join(Submission, Submission.id == RunRow.submission_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .where(RunRow.run_id == run.id, RunRow.ref == ref)
+    ).first()
+    return found or abort(404)
+
+
+@bp.get("/results/<slug>/projects/<ref>")
+@login_required
+def project(slug: str, ref: str):
+    """One project's result with its ledger, for its organisation and administrators.
+
+    Members see the latest published results; administrators may look at any run (?run=N).
+    """
+    db = get_session()
+    call = _call(slug)
+    number = request.args.get("run", type=int) if policy.is_admin(current_user) else None
+    if number:
+        run = db.scalar(select(Run).where(Run.call_id == call.id, Run.number == number))
+    else:
+        run = publication.published_run(db, call)
+    if run is None:
+        abort(404)
+    row, submission, org_name = _row(run, ref)
+    if not policy.can_view_ledger(current_user, submission):
+        abort(403)
+    return render_template("results/public_project.html", call=call, run=run, row=row, submission=submission,
+                           org_name=org_name, can_object=policy.can_file_objection(current_user, run),
+                           **_rules_context(run))
+
+
+@bp.route("/results/<slug>/projects/<ref>/objection", methods=["GET", "POST"])
+@login_required
+def object_to(slug: str, ref: str):
+    """File an objection to one result during publicity (member of a verified organisation, real name)."""
+    db = get_session()
+    call = _call(slug)
+    run = publication.published_run(db, call)
+    if run is None:
+        abort(404)
+    row, submission, org_name = _row(run, ref)
+    context = {"call": call, "run": run, "row": row, "submission": submission, "org_name": org_name,
+               "last_day": publication.last_publicity_day(run)}
+    if publication.can_object_as(db, current_user) is None:
+        return render_template("results/objection_form.html", refusal="organisation", form=None, **context), 403
+    if not publication.publicity_open(run):
+        return render_template("results/objection_form.html", refusal="closed", form=None, **context), 403
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        evidence = None
+        if form.evidence.data and form.evidence.data.filename:
+            limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
+            evidence = Upload(form.evidence.data.filename, form.evidence.data.read(limit + 1))
+        try:
+            publication.file_objection(db, current_user, row, real_name=form.real_name.data, contact=form.contact.data,
+                                       reason=form.reason.data, evidence=evidence,
+                                       max_bytes=int(current_app.config["MAX_ATTACHMENT_BYTES"]))
+        except UserError as exc:
+            db.rollback()
+            name = "evidence" if exc.field == "file" else exc.field  # attachments name their field "file"
+            getattr(form, name or "reason", form.reason).errors.append(exc.translated())
+        else:
+            db.commit()
+            flash(_("异议已提交，管理员答复后会通知您。"), "success")
+            return redirect(url_for("public_results.my_objections"))
+    return render_template("results/objection_form.html", refusal=None, form=form, **context)
+
+
+@bp.get("/objections/mine")
+@login_required
+def my_objections():
+    """The objections the user's organisation filed, with the administrators' answers."""
+    if current_user.organisation_id is None:
+        return render_template("results/objection_mine.html", objections=[])
+    objections = publication.organisation_objections(get_session(), current_user.organisation_id)
+    return render_template("results/objection_mine.html", objections=objections,
+                           labels=publication.OBJECTION_STATUS_LABELS)
+
+
+@bp.get("/objections/<int:objection_id>/evidence")
+@login_required
+def evidence(objection_id: int):
+    objection = get_session().get(Objection, objection_id)
+    if objection is None or objection.evidence_name is None:
+        abort(404)
+    if not policy.can_view_objection(current_user, objection):
+        abort(403)
+    return send_file(io.BytesIO(objection.evidence), mimetype=objection.evidence_type,
+                     download_name=objection.evidence_name,
+                     as_attachment=objection.evidence_type not in INLINE_TYPES, max_age=0)

@@ -1,0 +1,52 @@
+"""Typed scores to hundredths, and the calibration statistics, exactly."""
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongyi.review.scoring import ScoredReview, ScoreError, calibrate, parse_score, points, stats
+
+
+@pytest.mark.parametrize("typed, centi", [
+    ("16", 1600), ("16.5", 1650), ("16.25", 1625), (" 7 ", 700), ("０.５", 50), ("１８．２５", 1825), (".5", 50),
+    ("20", 2000), ("0", 0), ("", None), ("  ", None), (None, None),
+])
+def test_accepted_scores(typed, centi) -> None:
+    assert parse_score(typed, 20) == centi
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("20.01", "满分"), ("100", "满分"), ("16.255", "两位小数"), ("0.001", "两位小数"), ("-1", "负数"), ("-0.5", "负数"),
+    ("abc", "数字"), ("16,5", "数字"), ("1e1", "数字"), ("NaN", "数字"), ("Infinity", "数字"), ("十六", "数字"),
+])
+def test_refused_scores(typed, message) -> None:
+    with pytest.raises(ScoreError, match=message):
+        parse_score(typed, 20)
+
+
+@given(st.integers(1, 200).flatmap(lambda m: st.tuples(st.just(m), st.integers(0, m * 100))))
+def test_every_shown_score_reads_back_exactly(case) -> None:
+    maximum, centi = case
+    assert parse_score(str(points(centi)), maximum) == centi
+
+
+def test_stats_are_exact() -> None:
+    s = stats([Fraction(70), Fraction(80), Fraction(91)])
+    assert s.mean == Fraction(241, 3)
+    # population variance: ((-31/3)^2 + (-1/3)^2 + (32/3)^2) / 3 = (961 + 1 + 1024) / 27 = 662/9
+    assert s.sd == (Decimal(662) / Decimal(9)).sqrt()
+    assert stats([]).mean is None and stats([Fraction(5)]).sd == 0 and stats([Fraction(5)]).z(Fraction(5)) is None
+
+
+def test_calibration_z_scores_need_five_reviews_and_disagreement_is_strictly_above_threshold() -> None:
+    reviews = [ScoredReview(i, 1, i, centi) for i, centi in enumerate([5000, 6000, 7000, 8000, 9000], start=1)]
+    reviews += [ScoredReview(10, 2, 1, 7000), ScoredReview(11, 2, 2, 8000)]
+    result = calibrate(reviews, threshold=Fraction(20))
+    assert set(result.z_scores) == {1, 2, 3, 4, 5}
+    assert result.z_scores[3] == 0 and result.z_scores[1] == -result.z_scores[5]
+    assert result.spreads == {1: Fraction(20), 2: Fraction(20)} and result.disagreements == frozenset()
+    assert calibrate(reviews, threshold=Fraction("19.99")).disagreements == {1, 2}
