@@ -87,3 +87,25 @@ def make_reviewer(session, admin, *, name: str | None = None, email: str | None 
     return create_reviewer(session, admin, email=email or f"reviewer{n}@example.org", name=name or f"评审专家{n}",
                            password=PASSWORD, affiliation_id=affiliation.id if affiliation is not None else None,
                            expertise=expertise, max_reviews=max_reviews)
+
+
+def make_published_result(session, submission, *, outcome: str = "matched", matching_fen: int = 0,
+                          published: str | None = "final", rank: int | None = 1):
+    """A results run of the submission's call holding one row for it (published unless published=None)."""
+    from sqlalchemy import func, select
+
+    from gongyi.results.models import Run, RunRow
+
+    call = submission.call
+    number = (session.scalar(select(func.max(Run.number)).where(Run.call_id == call.id)) or 0) + 1
+    run = Run(call_id=call.id, number=number, rules_version_id=call.rules_version.id, rules=call.rules,
+              input_digest="0" * 64, matching_pool_fen=0, matching_allocated_fen=0, library_pool_fen=0,
+              library_allocated_fen=0, published=published,
+              published_at=datetime.now(timezone.utc) if published else None)
+    run.rows.append(RunRow(submission_id=submission.id, position=1, ref=submission.ref, totals=["80"],
+                           requested_fen=submission.requested_fen, submitted_at=submission.submitted_at,
+                           complete_reviews=3, aggregate="80", aggregate_display="80.00", rank=rank, outcome=outcome,
+                           verified_raised_fen=0, matching_fen=matching_fen, library_grant_fen=0))
+    session.add(run)
+    session.flush()
+    return run

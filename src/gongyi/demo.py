@@ -1,53 +1,198 @@
-"""The demo edition, built through the same services the UI uses."""
+"""The demo edition, built through the same services the UI uses.
+
+Two calls: last spring's edition, closed and under review (projects screened, funds
+verified, reviewers assigned and most reviews in, results computed), and this year's
+edition, open for submissions (one draft, one submitted project).
+"""
 from __future__ import annotations
+
+import random
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gongyi.auth import service as accounts
 from gongyi.auth.models import User
+from gongyi.calls.service import create_call, transition_call, update_call
+from gongyi.db import utcnow
 from gongyi.orgs import service as orgs
+from gongyi.orgs.creditcode import check_character
+from gongyi.results.service import compute_call
+from gongyi.review import service as review
+from gongyi.review.models import Review
+from gongyi.submissions import screening
+from gongyi.submissions import service as submissions
 
 DEMO_PASSWORD = "gongyi-demo"
 
 ADMIN = ("admin@demo.gongyi.cn", "管理员 王敏")
+# (e-mail, name, index of the organisation the reviewer works for or None, expertise categories)
 REVIEWERS = [
-    ("reviewer1@demo.gongyi.cn", "评审 李华"),
-    ("reviewer2@demo.gongyi.cn", "评审 陈静"),
-    ("reviewer3@demo.gongyi.cn", "评审 张伟"),
-    ("reviewer4@demo.gongyi.cn", "评审 刘洋"),
-    ("reviewer5@demo.gongyi.cn", "评审 黄蕾"),
+    ("reviewer1@demo.gongyi.cn", "评审 李华", None, ["02", "13", "14"]),
+    ("reviewer2@demo.gongyi.cn", "评审 陈静", None, ["03", "04", "15"]),
+    ("reviewer3@demo.gongyi.cn", "评审 张伟", 0, ["01", "19", "23"]),
+    ("reviewer4@demo.gongyi.cn", "评审 刘洋", None, ["12", "18", "21"]),
+    ("reviewer5@demo.gongyi.cn", "评审 黄蕾", None, ["05", "06", "25"]),
 ]
-# (member email, member name, organisation name, credit code, type, district)
+# (member e-mail, member name, organisation, credit code body (17 characters), type, district)
 ORGANISATIONS = [
-    ("org1@demo.gongyi.cn", "赵社工", "深圳市福田区阳光社工服务中心", "52440304MJL000019J", "social_service", "440304"),
-    ("org2@demo.gongyi.cn", "钱社工", "深圳市南山区长者关爱协会", "51440305MJL000028J", "social_association", "440305"),
-    ("org3@demo.gongyi.cn", "孙社工", "深圳市龙岗区益童基金会", "53440307MJL000037J", "foundation", "440307"),
-    ("org4@demo.gongyi.cn", "周社工", "宁波市海曙区邻里互助服务中心", "52330203MJL000046J", "social_service", "330203"),
+    ("org1@demo.gongyi.cn", "赵社工", "深圳市福田区阳光社工服务中心", "52440304MJL000019", "social_service", "440304"),
+    ("org2@demo.gongyi.cn", "钱社工", "深圳市南山区长者关爱协会", "51440305MJL000028", "social_association", "440305"),
+    ("org3@demo.gongyi.cn", "孙社工", "深圳市龙岗区益童基金会", "53440307MJL000037", "foundation", "440307"),
+    ("org4@demo.gongyi.cn", "周社工", "宁波市海曙区邻里互助服务中心", "52330203MJL000046", "community_centre", "330203"),
 ]
+# (organisation index, title, items with needs, budget lines, funds (source, donor, yuan))
+PROJECTS = [
+    (0, "长者助餐与探访计划", {"02.01": "社区独居长者多，午餐无人照应", "02.02": "高龄长者需要定期探访"},
+     [("餐费补贴", "60000.00"), ("探访志愿者培训", "20000.00")],
+     [("enterprise", "深圳某科技有限公司", "50000.00"), ("individual", "社区居民捐赠", "8000.00")]),
+    (0, "四点半课堂", {"03.01": "双职工家庭孩子放学后无人看护"},
+     [("课程与教材", "30000.00"), ("场地与保险", "10000.00")],
+     [("foundation", "某公益基金会", "20000.00")]),
+    (1, "认知症友好社区", {"02.03": "认知症长者家庭照顾压力大", "14.01": "照顾者缺少喘息服务"},
+     [("照顾者培训", "35000.00"), ("喘息服务", "45000.00")],
+     [("enterprise", "南山某银行", "60000.00")]),
+    (1, "邻里守望互助队", {"19.01": "新建小区邻里陌生"},
+     [("活动物资", "25000.00")],
+     [("other", "业委会", "5000.00")]),
+    (2, "困境儿童成长陪伴", {"04.01": "困境儿童缺乏陪伴和心理支持", "12.01": "儿童情绪问题需要早期干预"},
+     [("个案服务", "50000.00"), ("小组活动", "30000.00")],
+     [("foundation", "龙岗某慈善会", "40000.00"), ("enterprise", "某制造企业", "30000.00")]),
+    (2, "社区心理健康驿站", {"12.02": "居民心理咨询需求增长"},
+     [("咨询师费用", "40000.00")],
+     [("individual", "爱心人士", "3000.00")]),
+    (3, "老旧小区适老化改造", {"02.04": "老旧小区长者居家安全隐患多"},
+     [("改造材料", "70000.00"), ("评估与施工管理", "20000.00")],
+     [("government", "街道办配套", "30000.00"), ("enterprise", "宁波某建材公司", "20000.00")]),
+    (3, "新市民融入计划", {"09.01": "外来务工家庭融入社区困难"},
+     [("融入活动", "30000.00")],
+     []),
+]
+RUBRIC_GUIDES = {
+    "need": "需求是否真实、有数据或调研支撑",
+    "results": "目标与成效是否明确、可衡量",
+    "operation": "团队、预算与执行计划是否高效可行",
+    "innovation": "是否有创新，是否体现社会责任",
+    "sustainability": "项目结束后能否持续、能否复制推广",
+}
 
 
 def database_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def load_demo(session: Session) -> list[tuple[str, str, str]]:
-    """Create the demo accounts and organisations; returns (email, password, roles) rows to print."""
-    from gongyi.orgs.creditcode import check_character
+def _project_fields(org, title: str, items: dict[str, str], budget: list[tuple[str, str]]) -> dict:
+    return {
+        "title": title,
+        "summary": f"{title}：面向社区居民的专业社工服务项目。",
+        "community_name": "莲花社区" if org.district_code.startswith("44") else "鼓楼社区",
+        "community_street": "莲花街道" if org.district_code.startswith("44") else "鼓楼街道",
+        "community_district": org.district_code,
+        "problem": "社区走访和问卷显示需求集中且长期未被满足。",
+        "objectives": "一年内服务不少于 200 人次，满意度不低于 90%。",
+        "activities": "第 1–2 月需求调研；第 3–10 月开展服务；第 11–12 月评估总结。",
+        "beneficiary_group": "社区居民",
+        "beneficiary_count": 200,
+        "team": "持证社工 3 名，志愿者 20 名。",
+        "items": items,
+        "budget": [{"what": what, "amount": amount} for what, amount in budget],
+    }
 
+
+def load_demo(session: Session) -> list[tuple[str, str, str]]:
+    """Create the demo accounts, organisations and calls; returns (email, password, roles) rows to print."""
+    rng = random.Random(2026)
+    now = utcnow()
     admin = accounts.create_user(session, None, email=ADMIN[0], name=ADMIN[1], password=DEMO_PASSWORD, roles=("admin",))
-    accounts_out = [(admin.email, DEMO_PASSWORD, "admin")]
-    reviewers = []
-    for email, name in REVIEWERS:
-        reviewers.append(accounts.create_user(session, admin, email=email, name=name, password=DEMO_PASSWORD, roles=("reviewer",)))
-        accounts_out.append((email, DEMO_PASSWORD, "reviewer"))
-    for email, name, org_name, code, org_type, district in ORGANISATIONS:
+    out = [(admin.email, DEMO_PASSWORD, "admin")]
+
+    members, organisations = [], []
+    for email, name, org_name, body, org_type, district in ORGANISATIONS:
         member = accounts.create_user(session, None, email=email, name=name, password=DEMO_PASSWORD, roles=("member",))
-        code = code[:17] + check_character(code[:17])
         org = orgs.register_organisation(
-            session, member, name=org_name, credit_code=code, org_type=org_type, district_code=district,
-            contact_person=name, phone="0755-88880000", address="深圳市" if district.startswith("44") else "宁波市",
-        )
+            session, member, name=org_name, credit_code=body + check_character(body), org_type=org_type,
+            district_code=district, contact_person=name, phone="0755-88880000",
+            address="深圳市" if district.startswith("44") else "宁波市")
         orgs.verify_organisation(session, admin, org)
-        accounts_out.append((email, DEMO_PASSWORD, "member"))
-    return accounts_out
+        members.append(member)
+        organisations.append(org)
+        out.append((email, DEMO_PASSWORD, f"member · {org_name}"))
+
+    reviewers = []
+    for email, name, org_index, expertise in REVIEWERS:
+        reviewers.append(review.create_reviewer(
+            session, admin, email=email, name=name, password=DEMO_PASSWORD,
+            affiliation_id=None if org_index is None else organisations[org_index].id,
+            expertise=expertise, max_reviews=30))
+        out.append((email, DEMO_PASSWORD, "reviewer" + ("" if org_index is None else f" · {ORGANISATIONS[org_index][2]}")))
+
+    # Last spring's edition: closed, screened, under review, results computed.
+    rules = {
+        "entry": {"max_per_org": 2, "min_items": 1, "max_items": 5},
+        "review": {"min_reviews": 3, "reviewers_per_submission": 3,
+                   "criteria": [{"code": c, "name": n, "max": 20, "guide": RUBRIC_GUIDES[c]} for c, n in (
+                       ("need", "需求真实"), ("results", "成效明确"), ("operation", "高效运作"),
+                       ("innovation", "创新责任"), ("sustainability", "持续发展"))]},
+        "matching": {"pool": "150000.00", "award_top": 5, "ratio": "1", "cap": "50000.00", "policy": "rank_order"},
+        "library": {"pool": "60000.00", "policy": "pro_rata"},
+    }
+    opens, closes = now - timedelta(days=60), now - timedelta(days=20)
+    spring = create_call(session, admin, slug="demo-2026", title="2026年社区公益创投大赛（演示）",
+                         description="面向深圳、宁波社区的年度公益创投大赛：公开征集、点单申报、公平评审、按募集资金配套。",
+                         opens_at=opens, closes_at=closes, review_deadline=now + timedelta(days=7), rules=rules)
+    transition_call(session, admin, spring, "open")
+    while_open = closes - timedelta(days=5)
+    submitted = []
+    for index, (org_index, title, items, budget, funds) in enumerate(PROJECTS):
+        member, org = members[org_index], organisations[org_index]
+        project = submissions.create_submission(session, member, spring, now=while_open,
+                                                **_project_fields(org, title, items, budget))
+        for source, donor, amount in funds:
+            submissions.add_funding_line(session, member, project, source=source, donor=donor, amount=amount,
+                                         received_on=(while_open - timedelta(days=10)).date(), now=while_open)
+        submissions.submit_project(session, member, project, now=while_open + timedelta(minutes=index))
+        submitted.append(project)
+    transition_call(session, admin, spring, "close")
+    for project in submitted:
+        if project.title == "新市民融入计划":
+            screening.set_eligibility(session, admin, project, False, "未提交机构年检材料")
+            continue
+        screening.set_eligibility(session, admin, project, True)
+        for line in project.funding_lines:
+            if line.donor == "业委会":
+                screening.reject_funding_line(session, admin, line, "捐赠票据与到账记录不符")
+            elif line.donor != "爱心人士":  # left pending, to show what waits for verification
+                screening.verify_funding_line(session, admin, line)
+    transition_call(session, admin, spring, "start_review")
+    review.assign_reviewers(session, admin, spring)
+    criteria = [c["code"] for c in spring.rules["review"]["criteria"]]
+    for project in submitted:
+        rows = session.scalars(select(Review).where(Review.submission_id == project.id).order_by(Review.reviewer_id))
+        for index, row in enumerate(rows.all()):
+            reviewer = session.get(User, row.reviewer_id)
+            quality = rng.randint(11, 19)
+            halves = {c: min(40, max(0, 2 * (quality + rng.randint(-2, 2)) + rng.randint(0, 1))) for c in criteria}
+            scores = {c: f"{h // 2}.{5 * (h % 2)}" for c, h in halves.items()}
+            finished = not (project.title == "邻里守望互助队" and index == 2)  # one review still in draft
+            review.save_review(session, reviewer, row, scores=scores, comments={c: "" for c in criteria},
+                               overall_comment="项目设计完整，需求调研扎实。" if finished else "", submit=finished)
+    compute_call(session, admin, spring, note="演示：首次计算")
+
+    # This year's edition: open for submissions.
+    autumn = create_call(session, admin, slug="demo-2027", title="2027年社区公益创投大赛（演示，征集中）",
+                         description="正在征集：社会组织可登录后点单申报。", opens_at=now - timedelta(days=3),
+                         closes_at=now + timedelta(days=30), rules=rules)
+    transition_call(session, admin, autumn, "open")
+    draft = submissions.create_submission(
+        session, members[0], autumn, **_project_fields(organisations[0], "社区长者数字融入课堂",
+                                                      {"20.01": "长者不会使用智能手机就医出行"}, [("课程", "20000.00")]))
+    submissions.save_draft(session, members[0], draft, {"summary": ""})  # a draft still being written
+    ready = submissions.create_submission(
+        session, members[1], autumn, **_project_fields(organisations[1], "家庭照顾者喘息服务",
+                                                      {"14.01": "照顾者长期缺乏休息"}, [("喘息服务", "40000.00")]))
+    submissions.add_funding_line(session, members[1], ready, source="enterprise", donor="南山某企业", amount="15000.00",
+                                 received_on=now.date())
+    submissions.submit_project(session, members[1], ready)
+    session.flush()
+    return out

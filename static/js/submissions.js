@@ -367,6 +367,8 @@
   lastSaved = serialize();
   updateCounts();
   updateTotal();
+  var summary = document.getElementById("problems");
+  if (summary) { summary.scrollIntoView(); }
   var saved = kept();
   if (saved && saved.entries) {
     if (saved.version === d.version) {

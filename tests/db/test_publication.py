@@ -16,13 +16,14 @@ import pytest
 from sqlalchemy import select
 
 from gongyi.audit.models import AuditEntry
+from gongyi.auth.service import create_user
 from gongyi.calls.models import Call
 from gongyi.calls.service import transition_call
 from gongyi.mail.models import OutboxMessage
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication
 from gongyi.results.models import Objection, Run, RunRow
-from gongyi.results.service import compute_call
+from gongyi.results.service import compare_runs, compute_call, withdraw_after_results
 from gongyi.submissions.attachments import AttachmentError, Upload
 from gongyi.submissions.models import FundingLine, Submission
 from gongyi.submissions.screening import reject_funding_line
@@ -58,8 +59,6 @@ def admin(db):
 
 def member_of(db, name: str, email: str):
     """A member user acting for one of the sample's (verified) organisations."""
-    from gongyi.auth.service import create_user
-
     user = create_user(db, None, email=email, name="成员", password="password123", roles=("member",))
     user.organisation_id = db.scalar(select(Organisation.id).where(Organisation.name == name))
     db.flush()
@@ -105,7 +104,7 @@ def test_publish_provisional_opens_the_window_and_is_audited(db, call, admin):
 
 def test_provisional_results_need_the_results_stage_and_current_data(db, call, admin):
     run = latest(db, call)
-    transition_call(db, admin, call, "publish_provisional")  # as if the stage had moved on
+    transition_call(db, admin, call, "publish_provisional", via="publication")  # as if the stage had moved on
     with pytest.raises(publication.PublicationError, match="结果已计算"):
         publication.publish_results(db, admin, run, "provisional", working_days=5)
     db.rollback()
@@ -121,7 +120,6 @@ def test_objections_only_from_verified_organisations_during_the_window(db, call,
     contested = row(db, run, "B")
     fields = {"real_name": "李四", "contact": "13800000000", "reason": "B 的捐赠尚未到账", "max_bytes": LIMIT}
 
-    from gongyi.auth.service import create_user
     loner = create_user(db, None, email="loner@example.org", name="个人", password="password123")
     with pytest.raises(publication.PublicationError, match="已认证社会组织"):
         publication.file_objection(db, loner, contested, now=MONDAY, **fields)
@@ -185,10 +183,11 @@ def test_final_results_wait_for_the_window_and_every_answer(db, call, admin):
     assert (final.published, final.publicity_until, call.status) == ("final", None, "final")
     assert provisional.published == "provisional"  # the provisional results stay as they were shown
     assert publication.published_run(db, call) == final
-    changes = publication.changes_against_provisional(db, call, final)
-    assert changes.provisional == provisional and changes.changes == []
+    changes = publication.changes_against_previous(db, call, final)
+    assert changes.previous == provisional and changes.changes == []
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "run.publish").order_by(AuditEntry.id.desc()).limit(1))
-    assert entry.detail == {"call": "sz-2026", "number": final.number, "kind": "final", "changed": 0}
+    assert entry.detail == {"call": "sz-2026", "number": final.number, "kind": "final", "replaces": provisional.number,
+                            "changed": 0}
 
 
 def test_the_whole_correction_path_shows_what_changed(db, call, admin):
@@ -204,7 +203,7 @@ def test_the_whole_correction_path_shows_what_changed(db, call, admin):
     final = publication.publish_results(db, admin, rerun, "final", working_days=5, now=datetime(2026, 6, 8, tzinfo=CST))
     db.commit()
 
-    changed = {c.ref: c for c in publication.changes_against_provisional(db, call, final).changes}
+    changed = {c.ref: c for c in publication.changes_against_previous(db, call, final).changes}
     assert set(changed) == {"B", "C", "G", "D"}
     b = changed["B"]
     assert (b.before.outcome, b.after.outcome) == ("matched", "library")
@@ -216,3 +215,32 @@ def test_the_whole_correction_path_shows_what_changed(db, call, admin):
     assert trail[trail.index("objection.file"):] == [
         "objection.file", "objection.answer", "mail.queue", "funding_line.reject", "run.compute",
         "call.finalise", "run.publish"]
+
+
+def test_a_withdrawal_after_final_results_is_published_as_revised_final_results(db, call, admin):
+    """After final results a matched project withdraws; the recomputed run is published as revised
+    final results, compared against the final results it replaces (not the provisional ones)."""
+    provisional = publication.publish_results(db, admin, latest(db, call), "provisional", working_days=5, now=MONDAY)
+    after = datetime(2026, 6, 8, tzinfo=CST)
+    skipped = compute_call(db, admin, call)
+    final = publication.publish_results(db, admin, compute_call(db, admin, call), "final", working_days=5, now=after)
+    with pytest.raises(publication.PublicationError, match="只能发布第 3 次计算之后重新计算的结果"):
+        publication.publish_results(db, admin, skipped, "final", working_days=5, now=after)
+    a = db.scalar(select(Submission).where(Submission.ref == "A"))
+    revised = withdraw_after_results(db, admin, a, "机构无法执行")
+    with pytest.raises(publication.PublicationError, match="已经发布过"):
+        publication.publish_results(db, admin, final, "final", working_days=5, now=after)
+    publication.publish_results(db, admin, revised, "final", working_days=5, now=after + timedelta(days=3))
+    assert (revised.published, call.status) == ("final", "final")
+    assert publication.published_run(db, call) == revised
+
+    changes = publication.changes_against_previous(db, call, revised)
+    assert changes.previous == final
+    by_ref = {c.ref: c for c in changes.changes}
+    assert by_ref["A"].after is None and by_ref["A"].before.matching_fen == 50_000_00
+    assert changes.changes[-1].ref == "A"  # rows no longer in the results come last
+    assert (by_ref["C"].before.matching_fen, by_ref["C"].after.matching_fen) == (20_000_00, 40_000_00)
+    # The database's answer is compare_runs' answer, restricted to the rows that changed.
+    expected = [(c.ref, c.changed) for c in compare_runs(db, final, revised) if c.changed]
+    assert [(c.ref, c.changed) for c in changes.changes] == expected
+    assert changes.titles[by_ref["A"].submission_id] == "长者助餐"

@@ -225,11 +225,14 @@ def test_assignment_reports_what_it_could_not_satisfy(db, world):
     assert len(notes) == 1 or "上限" in notes[1][0]
 
 
-def test_assignment_only_while_the_call_is_closed_or_reviewing(db):
+def test_assignment_only_while_the_call_is_closed_or_reviewing_and_with_reviewers(db):
     admin = make_admin(db)
     call = make_call(db, admin, status="open")
     with pytest.raises(service.ReviewError, match="截止后"):
         service.assign_reviewers(db, admin, call)
+    closed = make_call(db, admin, status="closed")
+    with pytest.raises(service.ReviewError, match="还没有评审专家"):
+        service.assign_reviewers(db, admin, closed)
 
 
 def test_swap_and_remove_keep_the_checks_and_refuse_submitted_reviews(db, world):

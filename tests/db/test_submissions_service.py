@@ -13,13 +13,12 @@ from sqlalchemy import select
 
 from gongyi.audit.models import AuditEntry
 from gongyi.calls.service import add_late_entry, transition_call
-from gongyi.results.models import Run, RunRow
 from gongyi.submissions import service
 from gongyi.submissions.attachments import Upload, check_upload, ole2_stream_names, sniff
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Submission
 from gongyi.submissions.service import SubmissionError, SubmissionInvalid
-from tests.factories import make_admin, make_call, make_org, make_submission
+from tests.factories import make_admin, make_call, make_org, make_published_result, make_submission
 
 UTC = timezone.utc
 
@@ -425,23 +424,6 @@ def test_attachments_are_stored_and_reopen_screening(db, world):
 # The dashboard's results hook
 
 
-def _run(db, call, number: int, published: str | None) -> Run:
-    run = Run(call_id=call.id, number=number, rules_version_id=call.rules_version.id, rules=call.rules,
-              input_digest="0" * 64, matching_pool_fen=0, matching_allocated_fen=0, library_pool_fen=0,
-              library_allocated_fen=0, published=published)
-    db.add(run)
-    db.flush()
-    return run
-
-
-def _row(db, run, submission, outcome: str, matching_fen: int = 0) -> None:
-    db.add(RunRow(run_id=run.id, submission_id=submission.id, position=1, ref=submission.ref, totals=["80"],
-                  requested_fen=submission.requested_fen, submitted_at=None, complete_reviews=3, aggregate="80",
-                  aggregate_display="80.00", rank=1, outcome=outcome, verified_raised_fen=0,
-                  matching_fen=matching_fen, library_grant_fen=0))
-    db.flush()
-
-
 def test_the_latest_published_run_gives_the_outcome(db, world):
     admin, call, _, org = world
     s = make_submission(db, call, org, eligibility="eligible")
@@ -450,11 +432,24 @@ def test_the_latest_published_run_gives_the_outcome(db, world):
     transition_call(db, admin, call, "start_review")
     assert service.stage(s) == "reviewing"
     call.status = "results"
-    _row(db, _run(db, call, 1, "provisional"), s, "library")
-    _row(db, _run(db, call, 2, "final"), s, "matched", 1_000_000)
-    _row(db, _run(db, call, 3, None), s, "not_shortlisted")  # the administrators' working run
+    make_published_result(db, s, outcome="library", published="provisional")
+    make_published_result(db, s, outcome="matched", matching_fen=1_000_000, published="final")
+    make_published_result(db, s, outcome="not_shortlisted", published=None)  # the administrators' working run
     row, run = service.published_outcomes(db, [s.id])[s.id]
     assert (row.outcome, row.matching_fen, run.number) == ("matched", 1_000_000, 2)
     assert service.stage(s, row) == "results"
     other = make_submission(db, call, org, eligibility="ineligible")
     assert service.published_outcomes(db, [other.id]) == {} and service.stage(other) == "ineligible"
+
+
+def test_absurd_values_are_refused_not_crashed_on(db, world):
+    _, call, member, _ = world
+    s = service.create_submission(db, member, call)
+    problems = service.save_draft(db, member, s, {"beneficiary_count": "9" * 5000,
+                                                  "budget": [{"what": "人员", "amount": "9" * 5000}]})
+    assert _problems(problems) == {"beneficiary_count": "受益人数不能超过 100000000",
+                                   "budget-0-amount": "单笔金额不能超过 10,000,000.00 元"}
+    assert _problems(service.save_draft(db, member, s, {"beneficiary_count": "٣"})) == {
+        "beneficiary_count": "受益人数须为正整数"}
+    with pytest.raises(SubmissionInvalid, match="单笔金额不能超过"):
+        service.add_funding_line(db, member, s, source="other", donor="某人", amount="1" * 30)

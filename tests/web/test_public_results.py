@@ -237,3 +237,21 @@ def test_the_whole_path_from_provisional_to_final_results(client, auth, make_use
     assert ranking.count('class="changed"') == 4
     db.rollback()
     assert db.scalar(select(Call.status)) == "final"
+
+
+def test_a_withdrawal_after_final_results_is_published_as_a_revision(client, auth, db, provisional):
+    auth.login("admin-sz-2026@example.org")
+    client.post("/admin/calls/sz-2026/publication/recompute")
+    close_window(db)
+    publish(client, kind="final", run=2)
+    client.post("/admin/calls/sz-2026/results/withdraw", data={"ref": "A", "reason": "机构无法执行"})
+    page = client.get("/admin/calls/sz-2026/publication").get_data(as_text=True)
+    assert "发布修订后的最终结果" in page
+    r = publish(client, kind="final", run=3)
+    assert "已发布最终结果（第 3 次计算）" in client.get(r.location).get_data(as_text=True)
+    auth.logout()
+    page = client.get("/results/sz-2026").get_data(as_text=True)
+    changes = page[page.index('id="changes"'):page.index('id="pools"')]
+    assert "与上一版最终结果相比的变化" in changes and "第 2 次计算" in changes
+    assert "<del>50,000.00</del> → <mark>—</mark>" in changes and "不在结果中" in changes  # A withdrew
+    assert "<code>A</code>" not in page[page.index('id="results-table"'):]

@@ -16,7 +16,7 @@ from gongyi.calls.service import add_late_entry
 from gongyi.review.models import Review
 from gongyi.submissions import service
 from gongyi.submissions.models import Attachment, FundingLine, Submission
-from tests.factories import PASSWORD, make_admin, make_call, make_org, make_reviewer, make_submission
+from tests.factories import PASSWORD, make_admin, make_call, make_org, make_published_result, make_reviewer, make_submission
 
 JSON = {"Accept": "application/json"}
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -107,7 +107,7 @@ def test_member_orders_fills_in_over_two_sittings_attaches_declares_funds_and_su
     assert [i.item_code for i in submission.items] == ["02.01", "02.02", "02.03"]
     assert sorted(a.filename for a in submission.attachments) == ["捐赠票据.pdf", "项目申报书.pdf"]
     page = client.get("/my/submissions").get_data(as_text=True)
-    assert "已提交，等待形式审查" in page and "0.00 / 52,000.50" in page
+    assert "已提交，等待形式审查" in page and "已核实 ¥0.00 / 申报 ¥52,000.50" in page
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "submission",
                                                          AuditEntry.object_id == str(submission.id))).all()
     assert actions == ["submission.create", "submission.save", "submission.save", "submission.submit"]
@@ -162,6 +162,9 @@ def test_autosave_reports_what_it_could_not_store_and_a_timeout_gets_a_json_401(
     assert answer["budget_ids"] == {"0": s.budget_lines[0].id} and answer["requested"] == "100.00"
     db.expire_all()
     assert s.title == "新标题"
+    r = client.post(f"/submissions/{s.id}/save", headers=JSON,  # crafted row names are ignored, never a crash
+                    data={"title": "新标题", "budget-²-what": "x", "budget-٣-amount": "1", "budget-123456789-what": "y"})
+    assert r.status_code == 200 and r.get_json()["saved"]
     auth.logout()
     r = client.post(f"/submissions/{s.id}/save", headers=JSON, data={"title": "丢了吗"})
     assert r.status_code == 401 and "重新登录" in r.get_json()["error"]
@@ -212,6 +215,7 @@ def test_who_may_start_and_how_many(client, auth, db, world, make_user):
     r = client.post(f"/calls/{call.slug}/apply")
     assert r.status_code == 422 and "最多申报 2 个项目" in r.get_data(as_text=True)
     assert "已达到本征集的申报数量上限" in client.get("/my/submissions").get_data(as_text=True)
+    assert "已达到上限" in client.get(f"/calls/{call.slug}/apply").get_data(as_text=True)
     assert len(db.scalars(select(Submission)).all()) == 2
 
 
@@ -400,12 +404,103 @@ def test_withdraw_after_confirmation_frees_the_place(client, auth, db, world):
 
 def test_dashboard_tracks_each_submission(client, auth, db, world):
     admin, call, member, org = world
-    make_submission(db, call, org, title="合格的项目", eligibility="eligible")
+    good = make_submission(db, call, org, title="合格的项目", eligibility="eligible")
     make_submission(db, call, org, title="不合格的项目", eligibility="ineligible", eligibility_reason="缺少年检报告")
-    _draft(db, call, member, title="还在写的项目")
+    _draft(db, make_call(db, admin, slug="futian-2025"), member, title="还在写的项目")
     auth.login(member.email)
     page = client.get("/my/submissions").get_data(as_text=True)
     assert "形式审查合格" in page and "形式审查不合格" in page and "缺少年检报告" in page and "草稿（尚未提交）" in page
     call.status = "reviewing"
     db.commit()
     assert "评审中" in client.get("/my/submissions").get_data(as_text=True)
+    call.status = "results"
+    make_published_result(db, good, outcome="matched", matching_fen=2_000_000, published=None)
+    db.commit()
+    page = client.get("/my/submissions").get_data(as_text=True)
+    assert "等待结果公布" in page and "获配套资金" not in page  # a run not yet published stays private
+    make_published_result(db, good, outcome="matched", matching_fen=2_000_000, published="provisional")
+    db.commit()
+    page = client.get("/my/submissions").get_data(as_text=True)
+    assert "结果已公布" in page and "获配套资金" in page and "配套资金 ¥20,000.00" in page and "公示结果" in page
+    assert "获配套资金" in client.get(f"/submissions/{good.id}").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# In a real browser: autosave, and a session timeout that loses nothing
+
+
+@pytest.mark.browser
+def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, browser):
+    from playwright.sync_api import expect
+
+    admin = make_admin(live_session, "boss@example.org")
+    call = make_call(live_session, admin, slug="shenzhen-2025", rules={"entry": {"min_items": 1, "max_items": 3}})
+    member, _ = make_org(live_session, admin, email="member@example.org")
+    live_session.commit()
+    page = browser.new_page()
+    page.set_default_timeout(10000)
+    base = live_server.url
+
+    def login():
+        page.get_by_label("电子邮箱").fill("member@example.org")
+        page.locator("#password").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+
+    def stored(submission_id: int) -> Submission:
+        live_session.expire_all()
+        return live_session.get(Submission, submission_id)
+
+    page.goto(base + "/auth/login")
+    login()
+    page.get_by_role("link", name="我的申报").click()
+    page.get_by_role("button", name="开始申报").click()  # the dashboard's link
+    page.screenshot(path="/tmp/shot-start.png", full_page=True)
+    page.get_by_role("button", name="开始申报").click()  # the start page's confirmation
+    page.wait_for_url("**/edit")
+    submission_id = int(page.url.split("/")[-2])
+    status = page.locator("#save-status")
+
+    page.get_by_label("社区名称").fill("莲花北社区")
+    page.locator("summary", has_text="02 ").click()
+    page.locator("#item-02\\.01").check()
+    assert page.locator("#need-02\\.01").is_visible()
+    page.locator("#need-02\\.01").fill("独居长者缺少照看")
+    page.locator("#budget-0-what").fill("人员费用")
+    page.locator("#budget-0-amount").fill("1,000.5")
+    page.get_by_role("button", name="添加一行").click()
+    page.locator("#budget-1-what").fill("物料")
+    page.locator("#budget-1-amount").fill("12.345")
+    assert page.locator("#budget-total").inner_text() == "1,000.50"
+    expect(page.locator("#budget-1-amount-js-error")).to_have_text("金额最多保留两位小数")
+    expect(status).to_contain_text("标出的内容未能保存")
+    assert "已选 1 项" in page.locator("#items-count").inner_text()
+    page.screenshot(path="/tmp/shot-edit.png", full_page=True)
+    s = stored(submission_id)
+    assert s.community_name == "莲花北社区" and s.requested_fen == 100_050
+    assert [(i.item_code, i.need) for i in s.items] == [("02.01", "独居长者缺少照看")]
+
+    page.locator("#budget-1-amount").fill("12.34")
+    expect(status).to_have_text(re.compile(r"^已保存于 \d\d:\d\d$"))
+    assert stored(submission_id).requested_fen == 101_284
+    assert page.evaluate(f"localStorage.getItem('gongyi-submission-{submission_id}')") is None
+
+    # The session ends (cookies gone); the member keeps typing.
+    page.context.clear_cookies()
+    page.get_by_label("项目名称").fill("长者食堂与探访")
+    page.get_by_label("受益人数").fill("120")
+    expect(status).to_contain_text("登录已过期")
+    assert status.get_by_role("link", name="重新登录").is_visible()
+    kept = page.evaluate(f"localStorage.getItem('gongyi-submission-{submission_id}')")
+    assert "长者食堂与探访" in kept
+    assert stored(submission_id).title == ""
+
+    # Logging in again brings the member back to the form, which puts back and saves what was typed.
+    page.goto(base + f"/auth/login?next=/submissions/{submission_id}/edit")
+    login()
+    page.wait_for_url("**/edit")
+    assert page.get_by_label("项目名称").input_value() == "长者食堂与探访"
+    expect(status).to_have_text(re.compile(r"^已保存于 \d\d:\d\d$"))
+    s = stored(submission_id)
+    assert (s.title, s.beneficiary_count, s.requested_fen) == ("长者食堂与探访", 120, 101_284)
+    assert page.evaluate(f"localStorage.getItem('gongyi-submission-{submission_id}')") is None
+    page.close()

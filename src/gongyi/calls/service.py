@@ -223,11 +223,17 @@ def call_amendments(session: Session, call: Call) -> list[AuditEntry]:
     return [e for e in session.scalars(stmt) if e.detail.get("reason")]
 
 
-def transition_call(session: Session, actor: Any, call: Call, name: str) -> None:
-    """Take a transition of the lifecycle table; anything not in the table is refused."""
+def transition_call(session: Session, actor: Any, call: Call, name: str, via: str | None = None) -> None:
+    """Take a transition of the lifecycle table; anything not in the table is refused.
+
+    A transition the table marks `via` (publishing results) is taken only by that action,
+    which passes the same `via`.
+    """
     transition = find_transition(call.status, name)
     if transition is None:
         raise CallError(N_("当前状态下不能执行操作“%(name)s”；只能执行页面上列出的操作"), None, name=name)
+    if transition.via != via:
+        raise CallError(N_("此操作须在“公示与异议”页面通过发布结果完成"), None)
     if transition.role not in getattr(actor, "roles", set()):
         raise CallError(N_("您没有权限执行此操作"), None)
     previous = call.status

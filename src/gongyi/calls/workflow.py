@@ -24,6 +24,9 @@ class Transition:
     target: str
     label: str
     role: str = "admin"
+    # Set when the transition is a side effect of another action (publishing a run),
+    # so it never appears as a bare button.
+    via: str | None = None
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -32,14 +35,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("reopen", "closed", "open", N_("重新开放征集")),
     Transition("start_review", "closed", "reviewing", N_("开始评审")),
     Transition("finish_review", "reviewing", "results", N_("结束评审")),
-    Transition("publish_provisional", "results", "publicity", N_("发布公示")),
-    Transition("finalise", "publicity", "final", N_("确定最终结果")),
+    Transition("publish_provisional", "results", "publicity", N_("发布公示"), via="publication"),
+    Transition("finalise", "publicity", "final", N_("确定最终结果"), via="publication"),
     Transition("archive", "final", "archived", N_("归档")),
 )
 
 
 def transitions_from(state: str, roles: set[str]) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.source == state and t.role in roles]
+    """The transitions a person may take directly from `state` (buttons on the call page)."""
+    return [t for t in TRANSITIONS if t.source == state and t.role in roles and t.via is None]
 
 
 def find_transition(state: str, name: str) -> Transition | None:

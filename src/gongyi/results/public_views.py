@@ -58,7 +58,7 @@ def results(slug: str):
     outcome = request.args.get("outcome") or None
     query = request.args.get("q", "")
     rows, total = service.ranking_page(db, run, outcome=outcome, query=query, page=page, per_page=PER_PAGE)
-    changes = publication.changes_against_provisional(db, call, run)
+    changes = publication.changes_against_previous(db, call, run)
     changed_ids = changes.changed_ids if changes else set()
     own_ids = set(db.scalars(select(Submission.id).where(
         Submission.call_id == call.id, Submission.organisation_id == current_user.organisation_id))

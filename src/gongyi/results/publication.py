@@ -8,8 +8,10 @@ the final results. Runs are never edited: publishing only stamps a run, and the 
 new one, so the provisional results stay exactly as they were shown.
 
 Final results are published only once the publicity window has ended and no objection is
-pending: ending the window early would cut off organisations still entitled to object.
-Flask-free: the window's length comes in as an argument.
+pending: ending the window early would cut off organisations still entitled to object. A later
+change (a matched project withdrawing) is published the same way, as revised final results.
+Publishing is Flask-free (the window's length comes in as an argument); answering an objection
+queues an e-mail in the objector's language, as review reminders do.
 """
 from __future__ import annotations
 
@@ -100,7 +102,9 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
     provisional: the call must be in "results"; the window lasts `working_days` working days.
     final: the call must be in publicity, the window over, no objection pending, and the run
     computed after the provisional one (a recomputation, identical when nothing was corrected).
-    Either way the run must reflect the current data. Audited; the call moves on in its lifecycle.
+    Once final, a later run (e.g. after a matched project withdrew) may be published as revised
+    final results. Either way the run must reflect the current data. Audited; the call moves on
+    in its lifecycle.
     """
     now = now or utcnow()
     call = session.get(Call, run.call_id)
@@ -108,40 +112,43 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
         raise ValueError(f"kind must be one of {KINDS}")
     if run.published is not None:
         raise PublicationError(N_("第 %(n)s 次计算已经发布过"), "run", n=run.number)
+    previous = published_run(session, call)
     if kind == "provisional":
         if call.status != "results":
             raise PublicationError(N_("只有处于“结果已计算”阶段的征集才能发布公示结果"), "run")
         _check_current(session, call, run)
-        transition_call(session, actor, call, "publish_provisional")
+        transition_call(session, actor, call, "publish_provisional", via="publication")
         run.publicity_until = publicity_end(now, working_days)
     else:
-        provisional = published_run(session, call, "provisional")
-        if call.status != "publicity" or provisional is None:
-            raise PublicationError(N_("只有公示中的征集才能发布最终结果"), "run")
-        if now < provisional.publicity_until:
-            raise PublicationError(N_("公示期至 %(day)s 结束，公示期结束后才能发布最终结果"), "run",
-                                   day=last_publicity_day(provisional).isoformat())
-        pending = pending_objections(session, call)
-        if pending:
-            raise PublicationError(N_("还有 %(n)s 件异议未答复，全部答复后才能发布最终结果"), "run", n=pending)
-        if run.number < provisional.number:
-            raise PublicationError(N_("最终结果须是公示之后重新计算的结果；请先重新计算（数据未更正时结果与公示结果相同）"), "run")
+        if call.status not in ("publicity", "final") or previous is None:
+            raise PublicationError(N_("只有公示中或已有最终结果的征集才能发布最终结果"), "run")
+        if call.status == "publicity":
+            if now < previous.publicity_until:
+                raise PublicationError(N_("公示期至 %(day)s 结束，公示期结束后才能发布最终结果"), "run",
+                                       day=last_publicity_day(previous).isoformat())
+            pending = pending_objections(session, call)
+            if pending:
+                raise PublicationError(N_("还有 %(n)s 件异议未答复，全部答复后才能发布最终结果"), "run", n=pending)
+        if run.number < previous.number:
+            raise PublicationError(N_("只能发布第 %(n)s 次计算之后重新计算的结果（数据未更正时结果相同）"), "run",
+                                   n=previous.number)
         _check_current(session, call, run)
-        changed = len(changed_rows(session, provisional, run)[0])
-        transition_call(session, actor, call, "finalise")
+        if call.status == "publicity":
+            transition_call(session, actor, call, "finalise", via="publication")
     run.published, run.published_at = kind, now
     session.flush()
     record(session, actor, "run.publish", run, call=call.slug, number=run.number, kind=kind,
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
-           changed=changed if kind == "final" else None)
+           replaces=previous.number if previous else None,
+           changed=len(changed_rows(session, previous, run)[0]) if previous else None)
     return run
 
 
 @dataclass(frozen=True)
 class ChangeList:
-    """What changed between the provisional and the final results (only the rows that did)."""
+    """What changed between the results published before and these (only the rows that did)."""
 
-    provisional: Run
+    previous: Run
     changes: list[RowChange]
     titles: dict[int, str]
 
@@ -181,13 +188,17 @@ def changed_rows(session: Session, before: Run, after: Run) -> tuple[list[RowCha
     return changes, titles
 
 
-def changes_against_provisional(session: Session, call: Call, final: Run) -> ChangeList | None:
-    """For final results that replaced provisional ones: every row whose rank, outcome or amounts changed."""
-    provisional = published_run(session, call, "provisional")
-    if final.published != "final" or provisional is None:
+def changes_against_previous(session: Session, call: Call, run: Run) -> ChangeList | None:
+    """For final results: every row whose rank, outcome or amounts changed against the results
+    published before them (the provisional ones, or the final ones they revise)."""
+    if run.published != "final":
         return None
-    changes, titles = changed_rows(session, provisional, final)
-    return ChangeList(provisional, changes, titles)
+    previous = session.scalar(select(Run).where(Run.call_id == call.id, Run.published.is_not(None),
+                                                Run.number < run.number).order_by(Run.number.desc()).limit(1))
+    if previous is None:
+        return None
+    changes, titles = changed_rows(session, previous, run)
+    return ChangeList(previous, changes, titles)
 
 
 # --- objections ---------------------------------------------------------------------------------

@@ -297,9 +297,12 @@ class AssignReport:
 def assign_reviewers(session: Session, actor: Any, call: Call) -> AssignReport:
     """Give every eligible submission its reviewers (review.assign module), keeping existing ones."""
     _check_assigning(call)
+    pool = _planning_pool(session, call)
+    if not pool:
+        raise ReviewError(N_("还没有评审专家：请先在“评审专家”页面添加"))
     papers = _papers(session, call)
     k = reviewers_per_submission(call)
-    plan = plan_assignment(papers, _planning_pool(session, call), conflicted_pairs(session, call), k)
+    plan = plan_assignment(papers, pool, conflicted_pairs(session, call), k)
     if plan.added:
         now = utcnow()
         session.execute(insert(Review), [

@@ -20,7 +20,7 @@ from gongyi.calls.models import Call
 from gongyi.calls.service import CallInvalid, update_call
 from gongyi.catalogue.models import Category, Item
 from gongyi.db import get_session, utcnow
-from gongyi.errors import UserError
+from gongyi.errors import N_, UserError
 from gongyi.exports import send_table
 from gongyi.mail.models import OutboxMessage
 from gongyi.orgs.models import Organisation
@@ -35,6 +35,13 @@ from gongyi.submissions.models import Attachment, Submission
 from gongyi.web import local_time
 
 bp = Blueprint("review", __name__)
+
+ACTION_LABELS = {
+    "review.assign": N_("分配"),
+    "review.save_draft": N_("保存草稿"),
+    "review.submit": N_("提交"),
+    "review.reopen": N_("重新开放"),
+}
 
 
 def _require_admin() -> None:
@@ -605,10 +612,13 @@ def review_detail(review_id: int):
             db.commit()
             flash(_("评审已重新开放，评审专家可修改后再次提交。"), "success")
             return redirect(url_for(".review_detail", review_id=review.id))
+    db = get_session()
+    entries = history(db, review)
+    actors = {u.id: u for u in db.scalars(select(User).where(User.id.in_({e.actor_id for e in entries})))}
     return render_template(
         "review/review.html", review=review, call=review.submission.call, criteria=service.criteria(review.submission.call),
         scores={s.criterion: s for s in review.scores}, total=service.review_total(review), form=form,
-        history=history(get_session(), review),
+        history=entries, actors=actors, action_labels=ACTION_LABELS,
     ), 422 if form.errors else 200
 
 

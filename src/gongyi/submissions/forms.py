@@ -7,10 +7,11 @@ from typing import Any, Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired
+from wtforms.widgets import DateInput
 
 from gongyi.orgs.forms import district_choices
 from gongyi.submissions.attachments import ACCEPT
@@ -22,6 +23,23 @@ class BudgetLineForm(Form):
     id = HiddenField()
     what = StringField(_l("用途"), render_kw={"maxlength": 200})
     amount = StringField(_l("金额（元）"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+
+class RowList(FieldList):
+    """A FieldList that keeps the row indices as posted ("budget-3-amount" stays row 3), so a
+    problem the service names, and the position a row is stored at, find the row the person sees
+    (the page's script adds rows at the next free index and removes rows without renumbering)."""
+
+    def _compact_indices(self):
+        pass
+
+    def _extract_indices(self, prefix, formdata):
+        """Only plain row numbers (WTForms' own check lets "²" through to int())."""
+        for key in formdata:
+            if key.startswith(prefix + self._field_separator):
+                index = key[len(prefix) + 1:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 5:
+                    yield int(index)
 
 
 class ProjectForm(FlaskForm):
@@ -42,7 +60,7 @@ class ProjectForm(FlaskForm):
     team = TextAreaField(_l("执行团队"), render_kw={"rows": 4},
                          description=_l("项目负责人和主要成员的资质、经验与分工"))
     items = SelectMultipleField(_l("点单服务项目"), choices=[], validate_choice=False)
-    budget = FieldList(FormField(BudgetLineForm), min_entries=1)
+    budget = RowList(FormField(BudgetLineForm), min_entries=1)
 
     def picked(self, formdata: Mapping[str, Any]) -> dict[str, str]:
         """The ordered items with their needs ("need-<code>" fields), as posted."""
@@ -65,16 +83,6 @@ def row_index(entry) -> int:
     return int(entry.name.rsplit("-", 1)[1])
 
 
-class ChinaDateField(DateField):
-    """A date input whose parse error is our own message."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("请按“年-月-日”填写日期")) from None
-
-
 class FundingLineForm(FlaskForm):
     """Posted with the prefix "fund", so its fields and token never share an id with the project form's."""
 
@@ -82,7 +90,7 @@ class FundingLineForm(FlaskForm):
         SelectChoice(key, _l(label)) for key, label in FUND_SOURCE_LABELS.items()])
     donor = StringField(_l("捐赠方"), render_kw={"maxlength": 200}, description=_l("企业、基金会或个人的名称"))
     amount = StringField(_l("金额（元）"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    received_on = ChinaDateField(_l("到账日期"), validators=[Optional()])
+    received_on = StringField(_l("到账日期"), widget=DateInput())
     evidence = FileField(_l("凭证（可选）"), render_kw={"accept": ACCEPT})
 
 

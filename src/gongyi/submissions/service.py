@@ -14,6 +14,7 @@ form field it belongs to:
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, AttachmentError, U
 from gongyi.submissions.models import FUND_SOURCES, Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 CHINA = ZoneInfo("Asia/Shanghai")
+_DIGITS = re.compile(r"[0-9]+")
 
 # Free-text project fields and their longest allowed length.
 TEXT_LIMITS = {
@@ -174,14 +176,16 @@ def parse_count(value: Any) -> int | None:
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
+    if not _DIGITS.fullmatch(text) or not text.strip("0"):
         raise SubmissionError(N_("受益人数须为正整数"), "beneficiary_count")
-    if int(text) > MAX_BENEFICIARIES:
+    if len(text.lstrip("0")) > 9 or int(text) > MAX_BENEFICIARIES:
         raise SubmissionError(N_("受益人数不能超过 %(n)s"), "beneficiary_count", n=MAX_BENEFICIARIES)
     return int(text)
 
 
 def _amount(text: str, field_name: str) -> int:
+    if len(text) > 20:  # far beyond any amount; also keeps huge digit strings away from int()
+        raise SubmissionError(N_("单笔金额不能超过 %(max)s 元"), field_name, max="10,000,000.00")
     try:
         fen = parse_yuan(text)
     except MoneyError as exc:
@@ -511,6 +515,15 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
            items=[i.item_code for i in submission.items])
 
 
+def withdraw_refusal(submission: Submission) -> SubmissionError | None:
+    """Why the organisation cannot withdraw this submission (None when it can)."""
+    if submission.status == "withdrawn":
+        return SubmissionError(N_("该项目已撤回"))
+    if submission.call.status not in WITHDRAWABLE_CALL_STATES:
+        return SubmissionError(N_("评审结果已经产生，如需撤回请联系管理员"))
+    return None
+
+
 def withdraw_submission(session: Session, actor: Any, submission: Submission, reason: str = "") -> None:
     """The organisation withdraws its project (or discards a draft) before results are computed.
 
@@ -518,10 +531,9 @@ def withdraw_submission(session: Session, actor: Any, submission: Submission, re
     ranked, and cannot be changed again.
     """
     _check_member(actor, submission)
-    if submission.status == "withdrawn":
-        raise SubmissionError(N_("该项目已撤回"))
-    if submission.call.status not in WITHDRAWABLE_CALL_STATES:
-        raise SubmissionError(N_("评审结果已经产生，如需撤回请联系管理员"))
+    refusal = withdraw_refusal(submission)
+    if refusal is not None:
+        raise refusal
     previous = submission.status
     submission.status = "withdrawn"
     session.flush()
@@ -570,9 +582,10 @@ def remove_attachment(session: Session, actor: Any, attachment: Attachment, now:
 
 
 def add_funding_line(session: Session, actor: Any, submission: Submission, *, source: str, donor: str, amount: str,
-                     received_on: date | None = None, evidence: Upload | None = None,
+                     received_on: date | str | None = None, evidence: Upload | None = None,
                      max_bytes: int = DEFAULT_MAX_BYTES, now: datetime | None = None) -> FundingLine:
-    """Declare funds raised (募得社会资金): `amount` in yuan as text ("5000.00"); an optional evidence file.
+    """Declare funds raised (募得社会资金): `amount` in yuan as text ("5000.00"), `received_on` a date
+    or "YYYY-MM-DD" text, an optional evidence file.
 
     The line is `pending` until an administrator verifies or rejects it. SubmissionInvalid lists
     every problem (fields "source", "donor", "amount", "received_on", "evidence"); nothing is stored then.
@@ -593,6 +606,12 @@ def add_funding_line(session: Session, actor: Any, submission: Submission, *, so
             problems.append(SubmissionError(N_("金额须大于 0"), "amount"))
     except SubmissionError as exc:
         problems.append(exc)
+    if isinstance(received_on, str):
+        try:
+            received_on = date.fromisoformat(received_on.strip()) if received_on.strip() else None
+        except ValueError:
+            problems.append(SubmissionError(N_("请按“年-月-日”填写日期，例如 2025-03-01"), "received_on"))
+            received_on = None
     if received_on is not None and received_on > (now or utcnow()).astimezone(CHINA).date():
         problems.append(SubmissionError(N_("到账日期不能晚于今天"), "received_on"))
     attachment = None

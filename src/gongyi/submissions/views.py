@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from gongyi import policy
 from gongyi.calls.forms import ActionForm
@@ -116,10 +116,13 @@ def start(slug: str):
             db.commit()
             flash(_("已创建申报 %(ref)s。填写的内容会自动保存，您可以随时回来继续。", ref=submission.ref), "success")
             return redirect(url_for(".edit", submission_id=submission.id))
-    else:
-        refusal = service.window_refusal(db, call, current_user.organisation_id)
-        error = refusal.translated() if refusal is not None else None
     count = service.entry_count(db, call, current_user.organisation_id) if current_user.organisation_id else 0
+    if error is None and request.method == "GET":
+        refusal = service.window_refusal(db, call, current_user.organisation_id)
+        if refusal is not None:
+            error = refusal.translated()
+        elif count >= call.rules["entry"]["max_per_org"]:
+            error = _("本组织在本征集中已申报 %(n)s 个项目，已达到上限（已撤回的不计）。", n=count)
     categories = db.scalars(select(Category).where(Category.code.in_(call.rules["entry"]["categories"]))
                             .order_by(Category.code)).all()
     return render_template("submissions/start.html", call=call, entry=call.rules["entry"], count=count,
@@ -151,7 +154,7 @@ def detail(submission_id: int):
         catalogue=_catalogue(i.item_code for i in submission.items), totals=funding_totals(submission.funding_lines),
         outcome=outcome, stage=service.stage(submission, outcome[0] if outcome else None),
         refusal=service.edit_refusal(db, submission) if manage else None,
-        evidence_of=_evidence_of(submission), labels=_labels(),
+        withdrawable=manage and service.withdraw_refusal(submission) is None, evidence_of=_evidence_of(submission), labels=_labels(),
     )
 
 
@@ -481,8 +484,9 @@ def withdraw(submission_id: int):
     """Withdraw a project (or discard a draft), after a confirmation."""
     db = get_session()
     submission = _manageable(submission_id)
-    if submission.status == "withdrawn":
-        flash(_("该项目已撤回。"), "info")
+    refusal = service.withdraw_refusal(submission)
+    if refusal is not None:
+        flash(refusal.translated(), "info")
         return redirect(url_for(".detail", submission_id=submission.id))
     form = WithdrawForm()
     if form.validate_on_submit():
