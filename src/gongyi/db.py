@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -51,6 +51,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
+# Money in whole fen: 64-bit, since a 32-bit column tops out at ¥21,474,836.47.
+fen = Annotated[int, mapped_column(BigInteger)]
 str20 = Annotated[str, 20]
 str80 = Annotated[str, 80]
 str200 = Annotated[str, 200]

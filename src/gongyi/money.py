@@ -20,6 +20,8 @@ def parse_yuan(text: str | int | Decimal) -> int:
         raise MoneyError(N_("金额不能为负数"))
     if not s:
         raise MoneyError(N_("请填写金额"))
+    if len(s.split(".")[0]) > 15:
+        raise MoneyError(N_("金额过大"))
     if not _YUAN.match(s):
         try:
             d = Decimal(s)

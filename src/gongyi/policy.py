@@ -95,18 +95,12 @@ def can_manage_submission(user: Any, submission: Any) -> bool:
 
 
 def can_view_submission(user: Any, submission: Any) -> bool:
-    """Its organisation's members, administrators, and reviewers assigned to it (a Review row); no one else."""
-    if can_manage_submission(user, submission) or is_admin(user):
-        return True
-    if not is_reviewer(user):
-        return False
-    from sqlalchemy import exists, select
+    """Its organisation's members and administrators; no one else.
 
-    from gongyi.db import get_session
-    from gongyi.review.models import Review
-
-    return bool(get_session().scalar(select(exists().where(
-        Review.submission_id == submission.id, Review.reviewer_id == user.id))))
+    Reviewers read their assigned projects on the scoring page, which applies blind review
+    (no organisation, no attachments); the applicant's pages would reveal both.
+    """
+    return can_manage_submission(user, submission) or is_admin(user)
 
 
 def can_publish_results(user: Any) -> bool:

@@ -367,8 +367,7 @@
   lastSaved = serialize();
   updateCounts();
   updateTotal();
-  var summary = document.getElementById("problems");
-  if (summary) { summary.scrollIntoView(); }
+  if (document.getElementById("problems")) { window.scrollTo(0, 0); }  // the list of problems, not where the browser was
   var saved = kept();
   if (saved && saved.entries) {
     if (saved.version === d.version) {

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gongyi.db import Base, created_now, intpk
+from gongyi.db import Base, fen, created_now, intpk
 
 
 class Disbursement(Base):
@@ -21,7 +21,7 @@ class Disbursement(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"))
     pool: Mapped[str] = mapped_column(String(20))
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[fen]
     paid_on: Mapped[date]
     reference: Mapped[str] = mapped_column(String(120))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from gongyi.db import Base, created_now, intpk
+from gongyi.db import Base, fen, created_now, intpk
 
 
 class Run(Base):
@@ -27,10 +27,10 @@ class Run(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[created_now]
-    matching_pool_fen: Mapped[int]
-    matching_allocated_fen: Mapped[int]
-    library_pool_fen: Mapped[int]
-    library_allocated_fen: Mapped[int]
+    matching_pool_fen: Mapped[fen]
+    matching_allocated_fen: Mapped[fen]
+    library_pool_fen: Mapped[fen]
+    library_allocated_fen: Mapped[fen]
     published: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None]
     publicity_until: Mapped[datetime | None]
@@ -53,16 +53,16 @@ class RunRow(Base):
     position: Mapped[int]
     ref: Mapped[str] = mapped_column(String(40))
     totals: Mapped[list[str]] = mapped_column(JSON)
-    requested_fen: Mapped[int]
+    requested_fen: Mapped[fen]
     submitted_at: Mapped[datetime | None]
     complete_reviews: Mapped[int]
     aggregate: Mapped[str | None] = mapped_column(String(60))  # exact, "num/den"
     aggregate_display: Mapped[str | None] = mapped_column(String(20))
     rank: Mapped[int | None]
     outcome: Mapped[str] = mapped_column(String(20))
-    verified_raised_fen: Mapped[int]
-    matching_fen: Mapped[int]
-    library_grant_fen: Mapped[int]
+    verified_raised_fen: Mapped[fen]
+    matching_fen: Mapped[fen]
+    library_grant_fen: Mapped[fen]
     ledger: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     run: Mapped[Run] = relationship(back_populates="rows")

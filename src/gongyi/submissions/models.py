@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from gongyi.db import Base, created_now, intpk, utcnow
+from gongyi.db import Base, fen, created_now, intpk, utcnow
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call
@@ -43,7 +43,7 @@ class Submission(Base):
     beneficiary_group: Mapped[str] = mapped_column(String(200), default="")
     beneficiary_count: Mapped[int | None]
     team: Mapped[str] = mapped_column(Text, default="")
-    requested_fen: Mapped[int] = mapped_column(default=0)
+    requested_fen: Mapped[fen] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     eligibility: Mapped[str] = mapped_column(String(20), default="pending")
     eligibility_reason: Mapped[str | None] = mapped_column(Text)
@@ -87,7 +87,7 @@ class BudgetLine(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     what: Mapped[str] = mapped_column(String(200))
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[fen]
 
     submission: Mapped[Submission] = relationship(back_populates="budget_lines")
 
@@ -107,7 +107,7 @@ class FundingLine(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(20))
     donor: Mapped[str] = mapped_column(String(200))
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[fen]
     received_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="pending")
     status_reason: Mapped[str | None] = mapped_column(Text)
