@@ -35,6 +35,7 @@ def parse_yuan(text: str | int | Decimal) -> int:
 
 def fen_to_str(fen: int) -> str:
     """1234050 -> "12340.50" (the export format)."""
+    fen = int(fen)  # PostgreSQL sums of bigint arrive as Decimal
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
@@ -44,6 +45,7 @@ def format_fen(fen: int | None) -> str:
     """1234050 -> "12,340.50" (for pages)."""
     if fen is None:
         return ""
+    fen = int(fen)  # PostgreSQL sums of bigint arrive as Decimal
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100:,}.{fen % 100:02d}"

@@ -68,6 +68,7 @@ def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, p
     allocated = row.matching_fen if pool == "matching" else row.library_grant_fen
     paid = session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
         Disbursement.call_id == call.id, Disbursement.pool == pool, Disbursement.submission_id == submission_id)) or 0
+    paid = int(paid)
     if paid + amount_fen > allocated:
         from gongyi.money import format_fen
 
