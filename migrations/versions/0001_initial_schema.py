@@ -471,15 +471,18 @@ def downgrade() -> None:
 
 
 # A review row is an assignment: the database itself refuses one for a conflicted pair
-# (a declared conflict, or the reviewer's affiliation submitted the project), whatever path
-# writes it. Updates are checked only when the pair changes, so a conflict declared after a
-# review was submitted never blocks editing that review's other columns.
+# (a declared conflict, or the project was submitted by the reviewer's profile affiliation or
+# by the organisation the reviewer's own account belongs to), whatever path writes it. Updates
+# are checked only when the pair changes, so a conflict declared after a review was submitted
+# never blocks editing that review's other columns.
 _REVIEW_CONFLICT_CONDITION = """
     EXISTS (SELECT 1 FROM conflict
             WHERE conflict.reviewer_id = NEW.reviewer_id AND conflict.submission_id = NEW.submission_id)
     OR EXISTS (SELECT 1 FROM reviewer_profile JOIN submission ON submission.id = NEW.submission_id
                WHERE reviewer_profile.user_id = NEW.reviewer_id
                  AND reviewer_profile.affiliation_id = submission.organisation_id)
+    OR EXISTS (SELECT 1 FROM "user" JOIN submission ON submission.id = NEW.submission_id
+               WHERE "user".id = NEW.reviewer_id AND "user".organisation_id = submission.organisation_id)
 """
 _REVIEW_CONFLICT_MESSAGE = "review_conflict: the reviewer has a conflict of interest with this submission"
 

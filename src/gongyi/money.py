@@ -27,6 +27,8 @@ def parse_yuan(text: str | int | Decimal) -> int:
             d = Decimal(s)
         except InvalidOperation:
             raise MoneyError(N_("金额格式不正确")) from None
+        if not d.is_finite():
+            raise MoneyError(N_("金额格式不正确"))
         if d.as_tuple().exponent < -2:  # type: ignore[operator]
             raise MoneyError(N_("金额最多保留两位小数"))
         raise MoneyError(N_("金额格式不正确"))

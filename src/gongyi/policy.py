@@ -26,7 +26,10 @@ def is_member(user: Any) -> bool:
 
 
 def can_register_organisation(user: Any) -> bool:
-    return getattr(user, "is_authenticated", False) and user.organisation_id is None
+    """Anyone signed in without an organisation, except administrators and reviewers, whose
+    impartiality membership of an applicant would compromise."""
+    return (getattr(user, "is_authenticated", False) and user.organisation_id is None
+            and not (is_admin(user) or is_reviewer(user)))
 
 
 def can_view_organisation(user: Any, org: Any) -> bool:

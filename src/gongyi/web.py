@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gongyi import policy
+from gongyi.audit.labels import action_label, mail_kind_label
 from gongyi.calls.workflow import STATE_LABELS
 from gongyi.results.service import OUTCOME_LABELS
 from gongyi.db import get_session, utcnow
@@ -100,6 +101,8 @@ def init_app(app: Flask) -> None:
         app.jinja_env.filters[name] = lambda key: _(RULE_LABELS.get(key, key))
     app.jinja_env.filters["outcome_label"] = lambda outcome: _(OUTCOME_LABELS.get(outcome, outcome))
     app.jinja_env.filters["call_state"] = lambda state: _(STATE_LABELS.get(state, state))
+    app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["mail_kind_label"] = mail_kind_label
 
     def error_page(code: int, title: str, message: str):
         def handler(_exc):

@@ -200,3 +200,64 @@ def test_export_without_a_run_says_what_to_do(runner, tmp_path):
     runner.invoke(args=["calls", "import", str(SAMPLE)])
     result = runner.invoke(args=["calls", "export", "sz-2026", "--out", str(tmp_path / "x.csv")])
     assert result.exit_code != 0 and "flask calls compute sz-2026" in result.output
+
+
+@pytest.mark.parametrize("edits,expected", [
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,need,1e30")}, "reviews.csv:2: score 1e30 is out of range 0..40"),
+    ({"reviews.csv": ("A,r1@example.org,need,36.0", "A,r1@example.org,need,NaN")}, "reviews.csv:2: score 'NaN' is not a number"),
+    ({"funds.csv": ("60000.00", "Infinity")}, "funds.csv:2: amount 'Infinity': not an amount in yuan"),
+    ({"submissions.csv": ("长者助餐", "长" * 201)}, "submissions.csv:2: title is longer than 200 characters"),
+    ({"call.toml": ('code = "need"', 'code = "' + "n" * 41 + '"')}, "call.toml: review.criteria[1].code: is longer than 40 characters"),
+])
+def test_values_that_would_not_fit_are_listed_not_crashed(runner, tmp_path, db, edits, expected):
+    before = counts(db)
+    result = runner.invoke(args=["calls", "import", str(_broken(tmp_path, edits))])
+    assert result.exit_code == 1 and expected in result.output, result.output
+    assert counts(db) == before
+
+
+def test_only_reviewers_listed_in_the_package_may_score(runner, tmp_path, db, make_user):
+    make_user("outsider@example.org")  # an existing account, but not in reviewers.csv
+    package = _broken(tmp_path, {"reviews.csv": ("A,r1@example.org,need,36.0", "A,outsider@example.org,need,36.0")})
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 1 and "reviewer 'outsider@example.org' is not in reviewers.csv" in result.output
+
+
+def test_a_call_toml_in_utf16_is_a_listed_problem(runner, tmp_path):
+    package = copy_sample(tmp_path)
+    (package / "call.toml").write_bytes((package / "call.toml").read_text("utf-8").encode("utf-16"))
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 1 and "call.toml:1: not UTF-8 or GB18030 text" in result.output
+
+
+def test_a_zip_bomb_is_refused_before_unpacking(runner, tmp_path, monkeypatch):
+    from gongyi.results import package as pkg
+
+    monkeypatch.setattr(pkg, "MAX_UNPACKED_BYTES", 1000)
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in SAMPLE.iterdir():
+            zf.write(f, f.name)
+        zf.writestr("padding.txt", "0" * 100_000)
+    result = runner.invoke(args=["calls", "import", str(archive)])
+    assert result.exit_code == 1 and "too large" in result.output
+
+
+def test_an_existing_member_may_not_score_their_own_organisations_project(runner, tmp_path, db):
+    """A reviewer row with no credit code still conflicts with the organisation the account belongs to."""
+    from gongyi.auth.service import create_user
+
+    runner.invoke(args=["calls", "import", str(SAMPLE)])
+    db.rollback()
+    org_a = db.scalar(select(Submission).where(Submission.ref == "A")).organisation_id
+    create_user(db, None, email="insider@example.org", name="内部人", password="password123").organisation_id = org_a
+    db.commit()
+    package = copy_sample(tmp_path)
+    toml = (package / "call.toml").read_text("utf-8").replace('slug = "sz-2026"', 'slug = "sz-2027"')
+    (package / "call.toml").write_text(toml, "utf-8")
+    with (package / "reviewers.csv").open("a", encoding="utf-8") as fh:
+        fh.write("insider@example.org,内部人,\n")
+    with (package / "reviews.csv").open("a", encoding="utf-8") as fh:
+        fh.write("A,insider@example.org,need,10\n")
+    result = runner.invoke(args=["calls", "import", str(package)])
+    assert result.exit_code == 1 and "insider@example.org may not score A" in result.output, result.output

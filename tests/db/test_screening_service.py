@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from gongyi.pagination import paginate
 from gongyi.audit.models import AuditEntry
 from gongyi.submissions import screening
 from gongyi.submissions.funds import funding_totals
@@ -128,10 +129,10 @@ def test_pages_are_clamped_and_counted(db, world):
     for i in range(5):
         make_submission(db, call, org, ref=f"P{i}")
     stmt = screening.filtered_submissions(db, SubmissionFilters())
-    page = screening.paginate(db, stmt, 2, per_page=2)
+    page = paginate(db, stmt, 2, per_page=2)
     assert (page.total, page.pages, [r.ref for r in page.rows]) == (5, 3, ["P2", "P3"])
-    assert screening.paginate(db, stmt, 99, per_page=2).number == 3
-    assert screening.paginate(db, stmt, -1, per_page=2).number == 1
+    assert paginate(db, stmt, 99, per_page=2).number == 3
+    assert paginate(db, stmt, -1, per_page=2).number == 1
 
 
 def test_bulk_eligibility_preview_then_apply_all(db, world):

@@ -10,7 +10,7 @@ def test_parse(text, fen):
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("text,message", [("-1", "负数"), ("1.005", "两位小数"), ("abc", "格式"), ("", "填写"), ("1e3", "格式")])
+@pytest.mark.parametrize("text,message", [("-1", "负数"), ("1.005", "两位小数"), ("abc", "格式"), ("", "填写"), ("1e3", "格式"), ("nan", "格式"), ("Infinity", "格式"), ("-inf", "负数"), ("1" * 16, "过大")])
 def test_refused(text, message):
     with pytest.raises(MoneyError, match=message):
         parse_yuan(text)

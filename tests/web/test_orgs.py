@@ -72,3 +72,11 @@ def test_members_never_see_another_organisations_page(client, auth, make_user, d
     auth.login("other@example.org")
     assert client.get(f"/admin/orgs/{org_id}").status_code == 403
     assert "深圳市测试社工服务中心" not in client.get("/orgs/mine", follow_redirects=True).get_data(as_text=True)
+
+
+def test_administrators_and_reviewers_cannot_register_an_organisation(client, auth, make_user):
+    make_user("rev@example.org", roles=("reviewer",))
+    auth.login("rev@example.org")
+    assert client.get("/orgs/register").status_code == 403
+    assert client.post("/orgs/register", data=FORM).status_code == 403
+    assert "登记组织" not in client.get("/").get_data(as_text=True)

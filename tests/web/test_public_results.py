@@ -23,12 +23,11 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def computed(client, auth, make_user, runner, folder=SAMPLE, slug="sz-2026"):
-    """Import a package, then, as the administrator (left logged in), finish review and compute."""
+    """Import a package, then, as the administrator (left logged in), finish review (which computes run 1)."""
     assert runner.invoke(args=["calls", "import", str(folder)]).exit_code == 0
     make_user(f"admin-{slug}@example.org", roles=("admin",))
     auth.login(f"admin-{slug}@example.org")
     client.post(f"/admin/calls/{slug}/transition", data={"transition": "finish_review"})
-    client.post(f"/admin/calls/{slug}/results/compute")
 
 
 def publish(client, slug="sz-2026", kind="provisional", run=1, follow=False):

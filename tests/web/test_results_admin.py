@@ -115,7 +115,7 @@ def test_what_if_saves_nothing_until_saved_as_an_amendment(client, admin, runner
             "library_policy": "pro_rata", "action": "try"}
     page = client.post("/admin/calls/sz-2026/results/what-if", data=form).get_data(as_text=True)
     # With 200,000 the pool no longer binds: C gets its full 40,000.
-    assert "20,000.00 → 40,000.00" in page
+    assert "20,000.00 → <strong>40,000.00</strong>" in page
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Run)) == 1
     call = db.scalar(select(Call))
@@ -133,10 +133,22 @@ def test_what_if_saves_nothing_until_saved_as_an_amendment(client, admin, runner
     assert latest.number == 2 and latest.matching_allocated_fen == 120_000_00
 
 
-def test_disbursements_never_exceed_allocations(client, admin, runner, db):
+def test_disbursements_only_from_final_results_and_never_above_allocations(client, admin, runner, db):
     runner.invoke(args=["calls", "import", str(SAMPLE)])
     client.post("/admin/calls/sz-2026/results/compute")
-    base = {"pool": "matching", "ref": "C", "paid_on": "2026-06-01", "reference": "拨付-001"}
+    base = {"pool": "matching", "ref": "C", "paid_on": "2026-12-01", "reference": "拨付-001"}
+    assert "最终结果发布之后才能记录拨付" in client.get("/admin/calls/sz-2026/results/pools").get_data(as_text=True)
+    assert client.post("/admin/calls/sz-2026/results/pools", data={**base, "amount": "1"}).status_code == 400
+    # As if the results had gone through publicity and been published as final on 2026-11-20.
+    from datetime import datetime, timezone
+
+    db.rollback()
+    run = db.scalar(select(Run))
+    run.published, run.published_at = "final", datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
+    db.scalar(select(Call)).status = "final"
+    db.commit()
+    early = client.post("/admin/calls/sz-2026/results/pools", data={**base, "paid_on": "2026-11-19", "amount": "1"})
+    assert "不能早于最终结果发布日期" in early.get_data(as_text=True)
     assert client.post("/admin/calls/sz-2026/results/pools", data={**base, "amount": "15000"}).status_code == 302
     page = client.post("/admin/calls/sz-2026/results/pools", data={**base, "amount": "5000.01"}).get_data(as_text=True)
     assert "超出该项目的分配额" in page
@@ -153,6 +165,10 @@ def test_disbursements_never_exceed_allocations(client, admin, runner, db):
 def test_withdrawal_after_results_moves_the_next_projects_up(client, admin, runner, db):
     runner.invoke(args=["calls", "import", str(SAMPLE)])
     client.post("/admin/calls/sz-2026/results/compute")
+    refused = client.post("/admin/calls/sz-2026/results/withdraw", data={"ref": "A", "reason": "太早"}, follow_redirects=True)
+    assert "结果计算之后才能在此记录撤回" in refused.get_data(as_text=True)  # the call is still under review
+    db.scalar(select(Call)).status = "results"
+    db.commit()
     assert "须填写理由" in client.post("/admin/calls/sz-2026/results/withdraw", data={"ref": "A", "reason": ""},
                                         follow_redirects=True).get_data(as_text=True)
     r = client.post("/admin/calls/sz-2026/results/withdraw", data={"ref": "A", "reason": "机构无法执行"})
@@ -166,3 +182,21 @@ def test_withdrawal_after_results_moves_the_next_projects_up(client, admin, runn
     assert "机构无法执行" in latest.note
     page = client.get(r.location).get_data(as_text=True)
     assert "class=\"changed\"" in page
+
+
+def test_what_if_names_every_problem_and_warns_when_the_run_is_out_of_date(client, admin, runner, db):
+    from gongyi.submissions.models import FundingLine
+
+    runner.invoke(args=["calls", "import", str(SAMPLE)])
+    client.post("/admin/calls/sz-2026/results/compute")
+    form = {"matching_pool": "nan", "matching_award_top": "x", "matching_ratio": "1", "matching_cap": "",
+            "matching_policy": "rank_order", "matching_tiers": "", "library_pool": "-5", "library_cap": "",
+            "library_policy": "pro_rata", "action": "try"}
+    page = client.post("/admin/calls/sz-2026/results/what-if", data=form).get_data(as_text=True)
+    for field in ("matching_pool", "matching_award_top", "library_pool"):
+        assert f'id="{field}-error"' in page, field
+    assert "not a valid amount" not in page  # the Chinese message, not the command line's English
+    assert "已过时" not in client.get("/admin/calls/sz-2026/results/what-if").get_data(as_text=True)
+    db.scalar(select(FundingLine).where(FundingLine.donor == "某基金会")).status = "rejected"
+    db.commit()
+    assert "已过时" in client.get("/admin/calls/sz-2026/results/what-if").get_data(as_text=True)

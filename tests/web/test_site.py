@@ -8,6 +8,7 @@ def test_home_is_chinese(client):
     page = r.get_data(as_text=True)
     assert r.status_code == 200
     assert '<html lang="zh-CN">' in page and "公益创投大赛" in page
+    assert "31 个服务类别，144 个服务项目" in page
 
 
 def test_language_switch_is_remembered_per_user(client, auth, make_user, db):
@@ -69,3 +70,15 @@ def test_sqlite_has_foreign_keys_and_wal(app):
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_open_call_page_invites_verified_members_to_apply(client, auth, db):
+    from tests.factories import make_admin, make_call, make_org
+
+    admin = make_admin(db)
+    member, _ = make_org(db, admin)
+    call = make_call(db, admin)
+    db.commit()
+    assert "登录后申报" in client.get(f"/calls/{call.slug}").get_data(as_text=True)
+    auth.login(member.email)
+    assert f"/calls/{call.slug}/apply" in client.get(f"/calls/{call.slug}").get_data(as_text=True)

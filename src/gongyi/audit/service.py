@@ -24,6 +24,17 @@ def record(session: Session, actor: Any, action: str, obj: Any, **detail: Any) -
     return entry
 
 
+def latest(session: Session, obj: Any) -> AuditEntry | None:
+    """The most recent audit entry for `obj`, if any."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.object_type == obj.__tablename__, AuditEntry.object_id == str(obj.id))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
 def history(session: Session, obj: Any) -> list[AuditEntry]:
     stmt = (
         select(AuditEntry)

@@ -224,6 +224,8 @@ def validate_rules(raw: dict[str, Any]) -> dict[str, Any]:
             code, mx = c.get("code"), c.get("max")
             if not isinstance(code, str) or not code.strip():
                 fail(f"{where}.code", "is required", N_("请填写代码"))
+            elif len(code) > 40:
+                fail(f"{where}.code", "is longer than 40 characters", N_("代码最多 40 个字符"))
             elif code in seen:
                 fail(f"{where}.code", f"duplicate criterion {code}", N_("评分项代码 %(code)s 重复"), code=code)
             else:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from gongyi.catalogue.models import Category
 from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.orgs.models import Organisation
+from gongyi.review.models import Review, Score
+from gongyi.submissions.models import Submission
 
 CALL_FIELDS = ("slug", "title", "description", "opens_at", "closes_at", "edit_deadline", "review_deadline")
 DATE_FIELDS = ("opens_at", "closes_at", "edit_deadline", "review_deadline")
@@ -86,6 +88,24 @@ def _check_rules(session: Session, rules: dict[str, Any]) -> tuple[dict[str, Any
     return normalised, []
 
 
+def _rubric(rules: dict[str, Any]) -> dict[str, int]:
+    """What scores depend on: each criterion's code and maximum (names and guides may change)."""
+    return {c["code"]: int(c["max"]) for c in rules["review"]["criteria"]}
+
+
+def _rubric_locked(session: Session, call: Call, rules: dict[str, Any]) -> CallError | None:
+    """Why `rules` may not replace the call's rubric: once any score exists, changing a criterion's
+    code or maximum would leave submitted reviews incomplete or above the new maximum."""
+    if _rubric(call.rules) == _rubric(rules):
+        return None
+    scored = session.scalar(select(Score.review_id).join(Review, Review.id == Score.review_id)
+                            .join(Submission, Submission.id == Review.submission_id)
+                            .where(Submission.call_id == call.id).limit(1))
+    if scored is None:
+        return None
+    return CallError(N_("已有评审专家打分，不能再修改评分项的代码或满分（名称和说明仍可修改）"), "review.criteria")
+
+
 class _Plan(NamedTuple):
     """What a create or update would change, once every check has passed."""
 
@@ -120,6 +140,9 @@ def _plan(session: Session, call: Call | None, fields: dict[str, Any], rules: di
         errors += rule_errors
         if normalised is not None and call is not None:
             keys = rules_diff(call.rules, normalised)
+            locked = _rubric_locked(session, call, normalised) if "review.criteria" in keys else None
+            if locked is not None:
+                errors.append(locked)
     amending = call is not None and call.status != "draft" and bool(changed or keys)
     if amending and not reason.strip():
         errors.append(CallError(N_("征集开放后修改须填写修订理由"), "reason"))
@@ -193,6 +216,9 @@ def amend_rules(session: Session, actor: Any, call: Call, rules: dict[str, Any],
         return None
     if not reason.strip():
         raise CallError(N_("征集开放后修改须填写修订理由"), "reason")
+    locked = _rubric_locked(session, call, normalised) if "review.criteria" in keys else None
+    if locked is not None:
+        raise locked
     version = RulesVersion(version=call.rules_version.version + 1, rules=normalised, reason=reason.strip(),
                            created_by_id=getattr(actor, "id", None))
     call.rules_versions.append(version)
@@ -290,14 +316,20 @@ def remove_late_entry(session: Session, actor: Any, call: Call, organisation_id:
     record(session, actor, "call.late_entry_removed", call, organisation_id=organisation_id)
 
 
+def organisation_late_entries(session: Session, organisation_id: int) -> dict[int, LateEntry]:
+    """The organisation's late-list entries by call id, loaded once for a page that checks many calls."""
+    return {e.call_id: e for e in session.scalars(select(LateEntry).where(LateEntry.organisation_id == organisation_id))}
+
+
 def submissions_open_for(session: Session, call: Call, organisation_id: int, now: datetime | None = None,
-                         editing: bool = False) -> bool:
+                         editing: bool = False, late: Mapping[int, LateEntry] | None = None) -> bool:
     """Whether an organisation may submit (or, with editing=True, edit) in this call right now.
 
     Nothing is possible before `opens_at` or once review starts. New submissions: while the call
     is open, in [opens_at, closes_at). Editing a submitted project: until the editing deadline
     when there is one (also after the call was closed to new entries), else as submitting.
     An organisation on the late list may do both until its `until` (without one: until review starts).
+    `late`: the organisation's organisation_late_entries, when already loaded.
     """
     now = now or utcnow()
     if call.status not in ("open", "closed") or now < call.opens_at:
@@ -306,5 +338,6 @@ def submissions_open_for(session: Session, call: Call, organisation_id: int, now
         return True
     if editing and call.edit_deadline is not None and now < call.edit_deadline:
         return True
-    late = session.scalar(select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
-    return late is not None and (late.until is None or now < late.until)
+    entry = late.get(call.id) if late is not None else session.scalar(
+        select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
+    return entry is not None and (entry.until is None or now < entry.until)

@@ -7,8 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from gongyi import policy
+from gongyi.audit.labels import action_label
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import history
 from gongyi.auth.models import User
@@ -16,7 +18,7 @@ from gongyi.calls import service
 from gongyi.calls.forms import ActionForm, CallForm, LateEntryForm, call_form_data, organisation_choices
 from gongyi.calls.models import Call
 from gongyi.calls.rules import SETTING_LABELS, rubric_total
-from gongyi.calls.workflow import STATE_LABELS, TRANSITIONS, transitions_from
+from gongyi.calls.workflow import STATE_LABELS, transitions_from
 from gongyi.catalogue.models import Category
 from gongyi.catalogue.service import browse
 from gongyi.db import get_session, utcnow
@@ -26,15 +28,6 @@ from gongyi.web import local_time
 
 bp = Blueprint("calls", __name__)
 
-ACTION_LABELS = {
-    "call.create": N_("创建征集"),
-    "call.update": N_("修改征集信息"),
-    "call.rules_edit": N_("修改规则（草稿）"),
-    "call.amend_rules": N_("发布规则修订版"),
-    "call.late_entry": N_("加入补交名单"),
-    "call.late_entry_removed": N_("移出补交名单"),
-    **{f"call.{t.name}": t.label for t in TRANSITIONS},
-}
 FIELD_LABELS = {
     "slug": N_("标识"), "title": N_("标题"), "description": N_("说明"), "opens_at": N_("申报开始时间"),
     "closes_at": N_("申报截止时间"), "edit_deadline": N_("修改截止时间"), "review_deadline": N_("评审截止时间"),
@@ -114,7 +107,8 @@ def detail(slug: str):
 @login_required
 def admin_list():
     _require_admin()
-    calls = get_session().scalars(select(Call).order_by(Call.opens_at.desc(), Call.id.desc())).all()
+    calls = get_session().scalars(select(Call).options(selectinload(Call.rules_versions))
+                                  .order_by(Call.opens_at.desc(), Call.id.desc())).all()
     return render_template("calls/admin_list.html", calls=calls)
 
 
@@ -190,7 +184,7 @@ def _admin_page(call: Call, late_form: LateEntryForm | None = None):
     entries = history(db, call)
     actor_ids = sorted({e.actor_id for e in entries if e.actor_id})
     actors = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(actor_ids)))}
-    audit = [{"at": e.at, "actor": actors.get(e.actor_id, "—"), "action": _(ACTION_LABELS.get(e.action, e.action)),
+    audit = [{"at": e.at, "actor": actors.get(e.actor_id, "—"), "action": action_label(e.action),
               "lines": _describe(e)} for e in reversed(entries)]
     return render_template(
         "calls/admin_detail.html", call=call, audit=audit, late_form=late_form or _late_form(formdata=None),
@@ -214,14 +208,22 @@ def transition(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     db = get_session()
+    name = request.form.get("transition", "")
     try:
-        service.transition_call(db, current_user, call, request.form.get("transition", ""))
+        service.transition_call(db, current_user, call, name)
+        run = None
+        if name == "finish_review":  # the results stage starts with results computed on the final reviews
+            from gongyi.results.service import compute_call
+
+            run = compute_call(db, current_user, call, note=_("评审结束"))
     except UserError as exc:
         db.rollback()
         flash(exc.translated(), "error")
     else:
         db.commit()
         flash(_("征集状态已改为：%(state)s", state=_(STATE_LABELS[call.status])), "success")
+        if run is not None:
+            flash(_("已计算第 %(n)s 次结果。", n=run.number), "success")
     return redirect(url_for("calls.admin_detail", slug=call.slug))
 
 

@@ -19,6 +19,12 @@ class FundingError(UserError):
     pass
 
 
+def _local_date(moment) -> date:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
 @dataclass(frozen=True)
 class PoolStatus:
     pool: str
@@ -55,14 +61,21 @@ def pool_status(session: Session, call: Call, run: Run | None) -> list[PoolStatu
 
 def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, pool: str, submission_id: int,
                         amount_fen: int, paid_on: date, reference: str) -> Disbursement:
-    """Record a tranche paid to a project; a project is never paid more than it was allocated in `run`."""
+    """Record a tranche paid to a project out of the final results (`run`, published as final);
+    a project is never paid more than it was allocated there, nor before they were published."""
+    if run.published != "final" or call.status not in ("final", "archived"):
+        raise FundingError(N_("最终结果发布之后才能拨付"), "amount")
+    if run.published_at is not None and paid_on < _local_date(run.published_at):
+        raise FundingError(N_("拨付日期不能早于最终结果发布日期"), "paid_on")
     if pool not in ("matching", "library"):
         raise FundingError(N_("资金池无效"), "pool")
     if amount_fen <= 0:
         raise FundingError(N_("金额必须大于零"), "amount")
     if not reference.strip():
         raise FundingError(N_("请填写凭证号或说明"), "reference")
-    row = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == submission_id))
+    # Lock the project's row so that two payments at once cannot both pass the check below.
+    row = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == submission_id)
+                         .with_for_update())
     if row is None:
         raise FundingError(N_("该项目不在本次结果中"), "submission_id")
     allocated = row.matching_fen if pool == "matching" else row.library_grant_fen

@@ -28,6 +28,8 @@ def register_organisation(session: Session, actor: Any, *, name: str, credit_cod
     """Create a pending organisation and make `actor` its member."""
     if actor.organisation_id is not None:
         raise OrganisationError(N_("您已属于一个社会组织"), "name")
+    if actor.has_role("admin") or actor.has_role("reviewer"):
+        raise OrganisationError(N_("管理员和评审专家不能登记社会组织"), "name")
     code = creditcode.validate(credit_code)
     if find_by_credit_code(session, code) is not None:
         raise OrganisationError(N_("该统一社会信用代码已登记"), "credit_code")

@@ -19,8 +19,10 @@ bp = Blueprint("orgs", __name__)
 @login_required
 def register():
     if not policy.can_register_organisation(current_user):
-        flash(_("您已属于一个社会组织。"), "info")
-        return redirect(url_for("orgs.mine"))
+        if current_user.organisation_id is not None:
+            flash(_("您已属于一个社会组织。"), "info")
+            return redirect(url_for("orgs.mine"))
+        abort(403)  # administrators and reviewers stay impartial
     form = OrganisationForm()
     if form.validate_on_submit():
         db = get_session()

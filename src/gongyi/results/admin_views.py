@@ -53,8 +53,10 @@ def ranking(slug: str):
     descending = request.args.get("dir") == "desc"
     outcome = request.args.get("outcome") or None
     query = request.args.get("q", "")
-    rows, total = (service.ranking_page(db, run, sort=sort, descending=descending, outcome=outcome, query=query, page=page)
-                   if run else ([], 0))
+    rows, total = [], 0
+    if run is not None:
+        result = service.ranking_page(db, run, sort=sort, descending=descending, outcome=outcome, query=query, page=page)
+        rows, total, page = result.rows, result.total, result.number
     return render_template(
         "results/admin_ranking.html", call=call, run=run, runs=runs, rows=rows, total=total, page=page,
         pages=max((total + 249) // 250, 1), sort=sort, descending=descending, outcome=outcome, q=query,
@@ -66,7 +68,11 @@ def ranking(slug: str):
 def compute(slug: str):
     db = get_session()
     call = _call(slug)
-    run = service.compute_call(db, current_user, call, note=request.form.get("note", ""))
+    try:
+        run = service.compute_call(db, current_user, call, note=request.form.get("note", ""))
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("results_admin.ranking", slug=slug))
     db.commit()
     flash(_("已计算第 %(n)s 次结果。", n=run.number), "success")
     return redirect(url_for("results_admin.ranking", slug=slug))
@@ -135,41 +141,48 @@ def what_if(slug: str):
     form = request.form if request.method == "POST" else None
     if form is not None:
         changes, problems = _what_if_changes(form)
-        if not problems:
-            try:
-                trial_rules, result = service.what_if(db, call, changes)
-            except RulesError as exc:
-                for key, message in exc.problems:
-                    problems[key.replace(".", "_")] = message
+        try:
+            trial_rules, result = service.what_if(db, call, changes)
+        except RulesError as exc:
+            for error in exc.errors:  # every problem at once, beside its field
+                problems.setdefault((error.field or "").replace(".", "_"), error.translated())
+            result = None
+        if problems:
+            result = None
+        elif form.get("action") == "save":
+            reason = form.get("reason", "").strip()
+            if not reason:
+                problems["reason"] = _("保存为规则修订须填写理由")
             else:
-                if form.get("action") == "save":
-                    reason = form.get("reason", "").strip()
-                    if not reason:
-                        problems["reason"] = _("保存为规则修订须填写理由")
-                    else:
-                        try:
-                            update_call(db, current_user, call, rules=trial_rules, reason=reason)
-                        except UserError as exc:
-                            problems[exc.field or "reason"] = exc.translated()
-                        else:
-                            run = service.compute_call(db, current_user, call, note=_("规则修订：%(r)s", r=reason))
-                            db.commit()
-                            flash(_("已保存为规则修订，并计算第 %(n)s 次结果。", n=run.number), "success")
-                            return redirect(url_for("results_admin.ranking", slug=slug))
-                rules = trial_rules
-                diff = service.diff_against_run(db, current, result) if current else None
+                try:
+                    update_call(db, current_user, call, rules=trial_rules, reason=reason)
+                    run = service.compute_call(db, current_user, call, note=_("规则修订：%(r)s", r=reason))
+                except UserError as exc:
+                    db.rollback()
+                    problems[exc.field or "reason"] = exc.translated()
+                else:
+                    db.commit()
+                    flash(_("已保存为规则修订，并计算第 %(n)s 次结果。", n=run.number), "success")
+                    return redirect(url_for("results_admin.ranking", slug=slug))
+        if result is not None:
+            rules = trial_rules
+            diff = service.diff_against_run(db, current, result) if current else None
+    stale = current is not None and not service.is_current(db, call, current)
     return render_template("results/admin_what_if.html", call=call, current=current, rules=rules, result=result,
-                           diff=diff, problems=problems, form=form)
+                           diff=diff, problems=problems, form=form, stale=stale)
 
 
 @bp.route("/calls/<slug>/results/pools", methods=["GET", "POST"])
 def pools(slug: str):
+    from gongyi.results.publication import published_run
+
     db = get_session()
     call = _call(slug)
-    run = _run(call, None)
+    final = published_run(db, call, "final")
+    run = final or _run(call, None)
     problems: dict[str, str] = {}
     if request.method == "POST":
-        if run is None:
+        if final is None:
             abort(400)
         ref = request.form.get("ref", "").strip()
         submission_id = db.scalar(select(Submission.id).where(Submission.call_id == call.id, Submission.ref == ref))
@@ -195,7 +208,7 @@ def pools(slug: str):
                 db.commit()
                 flash(_("已记录拨付。"), "success")
                 return redirect(url_for("results_admin.pools", slug=slug))
-    return render_template("results/admin_pools.html", call=call, run=run, pools=funding.pool_status(db, call, run),
+    return render_template("results/admin_pools.html", call=call, run=run, final=final, pools=funding.pool_status(db, call, run),
                            tranches=funding.disbursements(db, call), problems=problems, form=request.form)
 
 
@@ -212,6 +225,8 @@ def withdraw(slug: str):
         return redirect(url_for("results_admin.ranking", slug=slug))
     db.commit()
     flash(_("%(ref)s 已撤回，已重新计算（第 %(n)s 次）。", ref=submission.ref, n=run.number), "success")
+    if run.number == 1:
+        return redirect(url_for("results_admin.ranking", slug=slug))
     return redirect(url_for("results_admin.compare", slug=slug, a=run.number - 1, b=run.number))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from gongyi.audit.service import record
 from gongyi.auth.models import User, UserRole
@@ -42,10 +42,15 @@ def import_call_package(session: Session, actor: Any, path: str) -> ImportReport
 
 
 def import_package_files(session: Session, actor: Any, files: dict[str, bytes]) -> ImportReport:
+    # An existing user's organisation for conflict checks: the reviewer profile's affiliation,
+    # else the organisation they are a member of.
+    affiliation = aliased(Organisation)
+    membership = aliased(Organisation)
     reviewer_rows = session.execute(
-        select(User.email, Organisation.credit_code)
+        select(User.email, func.coalesce(affiliation.credit_code, membership.credit_code))
         .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
-        .outerjoin(Organisation, Organisation.id == ReviewerProfile.affiliation_id)
+        .outerjoin(affiliation, affiliation.id == ReviewerProfile.affiliation_id)
+        .outerjoin(membership, membership.id == User.organisation_id)
     ).all()
     pkg = parse_package(
         files,
@@ -93,7 +98,7 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
         affiliation = org_ids.get(reviewer.credit_code) if reviewer.credit_code else None
         if profile is None:
             session.add(ReviewerProfile(user_id=uid, affiliation_id=affiliation, expertise=[]))
-        elif reviewer.credit_code:
+        elif affiliation is not None:  # a code no organisation has keeps what the profile says
             profile.affiliation_id = affiliation
     session.flush()
 

@@ -33,6 +33,9 @@ CSV_FILES: dict[str, tuple[tuple[str, ...], bool]] = {
     "reviewers.csv": (("email", "name", "credit_code"), False),
     "reviews.csv": (("ref", "reviewer", "criterion", "score"), False),
 }
+MAX_FILES = 50
+MAX_UNPACKED_BYTES = 512 * 2**20
+TEXT_LIMITS = {"title": 200, "community": 200, "donor": 200, "name": 200}
 CALL_KEYS = {"slug", "title", "description", "opens_at", "closes_at", "entry", "review", "matching", "library"}
 
 
@@ -93,7 +96,11 @@ def read_package(path: str) -> dict[str, bytes]:
     if not zipfile.is_zipfile(path):
         raise PackageError([f"{os.path.basename(path)}: not a folder or a .zip file"])
     with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+        infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
+        if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            raise PackageError([f"{os.path.basename(path)}: too large: at most {MAX_FILES} files and "
+                                f"{MAX_UNPACKED_BYTES // 2**20} MB unpacked"])
+        names = [i.filename for i in infos]
         tops = {n.rsplit("/", 1)[0] if "/" in n else "" for n in names if n.rsplit("/", 1)[-1] == "call.toml"}
         prefix = (tops.pop() + "/") if len(tops) == 1 and "" not in tops else ""
         for n in names:
@@ -131,10 +138,10 @@ def parse_score(text: str, maximum: int) -> int:
         raise ValueError(f"score {text!r} is not a number") from None
     if not value.is_finite():
         raise ValueError(f"score {text!r} is not a number")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"score {text} has more than 2 decimals")
     if value < 0 or value > maximum:
         raise ValueError(f"score {text} is out of range 0..{maximum}")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"score {text} has more than 2 decimals")
     return int(value * 100)
 
 
@@ -181,7 +188,9 @@ def parse_package(
     """Check everything and return the package, or raise PackageError with every problem.
 
     known_organisations: credit codes already in the database; known_reviewers: e-mail ->
-    affiliation credit code (or None) of users already in the database.
+    affiliation credit code (or None) of users already in the database. Only the reviewers
+    listed in reviewers.csv may score; one already in the database keeps their affiliation
+    when the row leaves credit_code empty.
     """
     problems: list[str] = []
     if "call.toml" not in files:
@@ -190,7 +199,11 @@ def parse_package(
         if required and name not in files:
             problems.append(f"{name}: file is missing")
 
-    call, rules = _parse_call(decode(files["call.toml"]), slug_exists, problems)
+    try:
+        call_text = decode(files["call.toml"])
+    except UnicodeDecodeError:
+        raise PackageError(["call.toml:1: not UTF-8 or GB18030 text"]) from None
+    call, rules = _parse_call(call_text, slug_exists, problems)
     criteria = {c["code"]: int(c["max"]) for c in rules["review"]["criteria"]} if rules else {}
     texts = {}
     for name in CSV_FILES:
@@ -214,6 +227,8 @@ def parse_package(
             continue
         if not row["name"]:
             problems.append(f"{name}:{line}: name is empty")
+        elif len(row["name"]) > TEXT_LIMITS["name"]:
+            problems.append(f"{name}:{line}: name is longer than {TEXT_LIMITS['name']} characters")
         seen_orgs[code] = line
         pkg.organisations[code] = row["name"]
 
@@ -245,6 +260,10 @@ def parse_package(
         if not row["title"]:
             problems.append(f"{where}: title is empty")
             ok = False
+        for column in ("title", "community"):
+            if len(row[column]) > TEXT_LIMITS[column]:
+                problems.append(f"{where}: {column} is longer than {TEXT_LIMITS[column]} characters")
+                ok = False
         items = tuple(i.strip() for i in row["items"].split("|") if i.strip()) if row["items"] else ()
         for item in items:
             if item not in catalogue_codes:
@@ -287,11 +306,15 @@ def parse_package(
         except MoneyError as exc:
             problems.append(f"{where}: amount {row['amount']!r}: {_money_reason(exc)}")
             ok = False
+        if len(row["donor"]) > TEXT_LIMITS["donor"]:
+            problems.append(f"{where}: donor is longer than {TEXT_LIMITS['donor']} characters")
+            ok = False
         if ok:
             pkg.funds.append(PkgFund(row["ref"], row["source"], row["donor"], amount, row["status"]))
 
     name = "reviewers.csv"
-    affiliations: dict[str, str | None] = {email.lower(): aff for email, aff in known_reviewers.items()}
+    known = {email.lower(): aff for email, aff in known_reviewers.items()}
+    affiliations: dict[str, str | None] = {}  # reviewers of this package: e-mail -> organisation credit code
     seen_reviewers: dict[str, int] = {}
     for line, row in _rows(name, texts.get(name, ""), CSV_FILES[name][0], problems) if name in texts else ():
         where = f"{name}:{line}"
@@ -310,10 +333,13 @@ def parse_package(
             except CreditCodeError as exc:
                 problems.append(f"{where}: credit_code {row['credit_code']!r}: {exc}")
                 continue
-        if not row["name"] and email not in known_reviewers:
+        if not row["name"] and email not in known:
             problems.append(f"{where}: name is empty")
             continue
-        affiliations[email] = code if code is not None else known_reviewers.get(email)
+        if len(row["name"]) > 80:
+            problems.append(f"{where}: name is longer than 80 characters")
+            continue
+        affiliations[email] = code if code is not None else known.get(email)
         pkg.reviewers.append(PkgReviewer(email, row["name"], code))
 
     name = "reviews.csv"

@@ -57,7 +57,8 @@ def results(slug: str):
     page = max(request.args.get("page", 1, type=int), 1)
     outcome = request.args.get("outcome") or None
     query = request.args.get("q", "")
-    rows, total = service.ranking_page(db, run, outcome=outcome, query=query, page=page, per_page=PER_PAGE)
+    result = service.ranking_page(db, run, outcome=outcome, query=query, page=page, per_page=PER_PAGE)
+    rows, total, page = result.rows, result.total, result.number
     changes = publication.changes_against_previous(db, call, run)
     changed_ids = changes.changed_ids if changes else set()
     own_ids = set(db.scalars(select(Submission.id).where(

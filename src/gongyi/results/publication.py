@@ -31,7 +31,7 @@ from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
-from gongyi.results.service import COMPARED, RowChange, input_digest, load_inputs
+from gongyi.results.service import COMPARED, RowChange, is_current
 from gongyi.submissions.attachments import Upload, check_upload
 from gongyi.submissions.models import Submission
 
@@ -86,7 +86,7 @@ def published_run(session: Session, call: Call, kind: str | None = None) -> Run 
 
 def _check_current(session: Session, call: Call, run: Run) -> None:
     """Refuse to publish a run whose inputs (scores, verified funds, requests, rules) changed since."""
-    if input_digest(load_inputs(session, call, call.rules), call.rules) != run.input_digest:
+    if not is_current(session, call, run):
         raise PublicationError(N_("第 %(n)s 次计算之后评审、资金或规则已有变化，请重新计算后再发布"), "run", n=run.number)
 
 

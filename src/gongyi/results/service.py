@@ -19,6 +19,7 @@ from gongyi.audit.service import record
 from gongyi.calls.models import Call
 from gongyi.calls.rules import engine_rules, validate_rules
 from gongyi.errors import N_, UserError
+from gongyi.pagination import Page, paginate
 from gongyi.results.engine import Results, compute_results
 from gongyi.results.models import Run, RunRow
 from gongyi.results.rank import Entry
@@ -90,6 +91,12 @@ def input_digest(inputs: Inputs, rules: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def is_current(session: Session, call: Call, run: Run) -> bool:
+    """Whether recomputing now would read exactly what `run` read (scores, verified funds,
+    requests and the call's current rules)."""
+    return input_digest(load_inputs(session, call, call.rules), call.rules) == run.input_digest
+
+
 def what_if(session: Session, call: Call, changes: dict[str, Any]) -> tuple[dict[str, Any], Results]:
     """Results under the call's rules with `changes` merged in, computed but not saved."""
     rules = validate_rules(merge_rules(call.rules, changes))
@@ -103,8 +110,17 @@ def merge_rules(rules: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+# Results are computed once review has started, and again after corrections or a withdrawal.
+COMPUTE_STATES = ("reviewing", "results", "publicity", "final")
+WITHDRAW_STATES = ("results", "publicity", "final")
+
+
 def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Run:
     """Compute the call's results under its current rules and save them as a new run."""
+    if call.status not in COMPUTE_STATES:
+        raise UserError(N_("评审开始后才能计算结果"))
+    # One computation at a time per call (a row lock on PostgreSQL), so run numbers never collide.
+    session.execute(select(Call.id).where(Call.id == call.id).with_for_update())
     rules = call.rules
     inputs = load_inputs(session, call, rules)
     results = calculate(inputs, rules)
@@ -198,7 +214,7 @@ def compare_runs(session: Session, before: Run, after: Run) -> list[RowChange]:
 
 SORTS = {
     "rank": (RunRow.position,),
-    "aggregate": (RunRow.aggregate_display, RunRow.position),
+    "aggregate": (RunRow.position,),
     "raised": (RunRow.verified_raised_fen, RunRow.position),
     "matching": (RunRow.matching_fen, RunRow.position),
     "library": (RunRow.library_grant_fen, RunRow.position),
@@ -214,10 +230,12 @@ OUTCOME_LABELS = {
 
 
 def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: bool = False,
-                 outcome: str | None = None, query: str = "", page: int = 1, per_page: int = 250):
-    """One page of a run's rows with project title and organisation, and the filtered count.
+                 outcome: str | None = None, query: str = "", page: int = 1, per_page: int = 250) -> Page:
+    """One page (clamped to the pages there are) of a run's rows with project title and
+    organisation name, and the filtered count: two statements whatever the call's size.
 
-    Two statements whatever the call's size: the page (ordered, limited) and the count.
+    Rows are (RunRow, title, organisation name). Sorting by score is rank order, since rank
+    order is score order with the call's tie-breakers.
     """
     from gongyi.orgs.models import Organisation
 
@@ -228,22 +246,24 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
         like = f"%{query.strip()}%"
         conditions.append(RunRow.ref.ilike(like) | Submission.title.ilike(like) | Organisation.name.ilike(like))
     columns = SORTS.get(sort, SORTS["rank"])
+    if sort == "aggregate":  # higher scores come first in rank order
+        descending = not descending
     order = [c.desc() if descending else c.asc() for c in columns]
-    base = (select(RunRow, Submission.title, Organisation.name)
+    stmt = (select(RunRow, Submission.title, Organisation.name)
             .join(Submission, Submission.id == RunRow.submission_id)
             .join(Organisation, Organisation.id == Submission.organisation_id)
-            .where(*conditions))
-    total = session.scalar(select(func.count()).select_from(base.with_only_columns(RunRow.id).subquery()))
-    rows = session.execute(base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return rows, total
+            .where(*conditions).order_by(*order))
+    return paginate(session, stmt, page, per_page)
 
 
 def withdraw_after_results(session: Session, actor: Any, submission: Submission, reason: str) -> Run:
     """A project withdraws after results: mark it withdrawn and recompute, so the next ones move up."""
     if not reason.strip():
         raise UserError(N_("须填写理由"), "reason")
-    if submission.status == "withdrawn":
-        raise UserError(N_("该项目已撤回"), "reason")
+    if submission.status != "submitted":
+        raise UserError(N_("只有已提交的项目可以撤回"), "reason")
+    if submission.call.status not in WITHDRAW_STATES:
+        raise UserError(N_("结果计算之后才能在此记录撤回；之前由组织自行撤回"), "reason")
     submission.status = "withdrawn"
     session.flush()
     record(session, actor, "submission.withdraw_after_results", submission, reason=reason.strip())

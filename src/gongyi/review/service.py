@@ -5,10 +5,10 @@ submitting it. Other reviewers' scores and comments stay hidden from them for go
 until they submit: a reviewer whose review an administrator reopens must not be able to
 anchor on the panel. Administrators see everything.
 
-Conflicts: a declared conflict is a row; the automatic one (the reviewer's affiliation is the
-submitting organisation) is derived from the profile whenever it is needed. Both are checked
-here and refused again by database triggers (see the migration) for any path that writes a
-review row.
+Conflicts: a declared conflict is a row; the automatic one (the submitting organisation is the
+reviewer's profile affiliation or the organisation the reviewer's own account belongs to,
+User.organisation_id) is derived whenever it is needed. Both are checked here and refused again
+by database triggers (see the migration) for any path that writes a review row.
 """
 from __future__ import annotations
 
@@ -83,7 +83,11 @@ def reviewer_pool(session: Session) -> list[tuple[User, ReviewerProfile | None]]
 
 def create_reviewer(session: Session, actor: Any, *, email: str, name: str, password: str,
                     affiliation_id: int | None, expertise: Iterable[str], max_reviews: int) -> User:
-    """Make a reviewer: a new account with an initial password, or an existing account by e-mail."""
+    """Make a reviewer: a new account with an initial password, or an existing account by e-mail.
+
+    An existing member account given no affiliation gets its own organisation as affiliation,
+    so the profile shows the conflict that membership causes anyway.
+    """
     user = find_user(session, email)
     if user is None:
         if not name.strip():
@@ -93,6 +97,8 @@ def create_reviewer(session: Session, actor: Any, *, email: str, name: str, pass
         raise ReviewError(N_("该账户已是评审专家"), "email")
     else:
         grant_role(session, actor, user, "reviewer")
+    if affiliation_id is None:
+        affiliation_id = user.organisation_id
     update_reviewer(session, actor, user, name=name or user.name, affiliation_id=affiliation_id,
                     expertise=expertise, max_reviews=max_reviews)
     return user
@@ -147,20 +153,41 @@ def update_reviewer(session: Session, actor: Any, user: User, *, name: str, affi
 # --- conflicts of interest -------------------------------------------------------------------
 
 
+def _in_call(call: Call, submission_id: int | None) -> list[Any]:
+    return [Submission.call_id == call.id] + ([Submission.id == submission_id] if submission_id else [])
+
+
+def _automatic_conflicts(*columns: Any):
+    """SELECT of `columns` over the automatic conflicts: reviewers (by role or profile) whose profile
+    affiliation or own organisation (User.organisation_id) is the submitting organisation."""
+    is_reviewer = or_(ReviewerProfile.user_id.is_not(None),
+                      User.id.in_(select(UserRole.user_id).where(UserRole.role == "reviewer")))
+    return (select(*columns).select_from(User)
+            .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
+            .join(Submission, or_(Submission.organisation_id == ReviewerProfile.affiliation_id,
+                                  Submission.organisation_id == User.organisation_id))
+            .where(is_reviewer))
+
+
 def conflicted_pairs(session: Session, call: Call, submission_id: int | None = None) -> set[tuple[int, int]]:
     """(reviewer_id, submission_id) pairs of the call that must never be assigned, declared or automatic."""
-    in_call = [Submission.call_id == call.id] + ([Submission.id == submission_id] if submission_id else [])
+    in_call = _in_call(call, submission_id)
     declared = (select(Conflict.reviewer_id, Conflict.submission_id)
                 .join(Submission, Submission.id == Conflict.submission_id).where(*in_call))
-    affiliated = (select(ReviewerProfile.user_id, Submission.id)
-                  .join(Submission, Submission.organisation_id == ReviewerProfile.affiliation_id).where(*in_call))
+    affiliated = _automatic_conflicts(User.id, Submission.id).where(*in_call)
     return {(r, s) for r, s in session.execute(declared).all()} | {(r, s) for r, s in session.execute(affiliated).all()}
 
 
 def conflict_source(session: Session, reviewer_id: int, submission: Submission) -> str | None:
-    """'affiliation', 'reviewer' or 'admin' when the pair is conflicted, else None."""
+    """'affiliation', 'reviewer' or 'admin' when the pair is conflicted, else None.
+
+    'affiliation' covers the reviewer's own organisation (User.organisation_id) as well as the
+    profile's affiliation.
+    """
     profile = session.get(ReviewerProfile, reviewer_id)
-    if profile is not None and profile.affiliation_id == submission.organisation_id:
+    user = session.get(User, reviewer_id)
+    if submission.organisation_id in {profile.affiliation_id if profile else None,
+                                      user.organisation_id if user else None}:
         return "affiliation"
     return session.scalar(select(Conflict.source).where(Conflict.reviewer_id == reviewer_id,
                                                          Conflict.submission_id == submission.id))
@@ -173,12 +200,10 @@ def declared_conflicts(session: Session, call: Call) -> list[Conflict]:
     ))
 
 
-def affiliation_conflicts(session: Session, call: Call) -> list[tuple[User, Submission]]:
-    """The automatic conflicts of the call's submissions, for listing."""
+def affiliation_conflicts(session: Session, call: Call, submission_id: int | None = None) -> list[tuple[User, Submission]]:
+    """The automatic conflicts of the call's submissions (or of one of them), for listing."""
     return [(u, s) for u, s in session.execute(
-        select(User, Submission).join(ReviewerProfile, ReviewerProfile.user_id == User.id)
-        .join(Submission, Submission.organisation_id == ReviewerProfile.affiliation_id)
-        .where(Submission.call_id == call.id).order_by(Submission.ref, User.id)
+        _automatic_conflicts(User, Submission).where(*_in_call(call, submission_id)).order_by(Submission.ref, User.id)
     ).all()]
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from gongyi import policy
@@ -20,7 +20,7 @@ from gongyi.calls.models import Call
 from gongyi.calls.service import CallInvalid, update_call
 from gongyi.catalogue.models import Category, Item
 from gongyi.db import get_session, utcnow
-from gongyi.errors import N_, UserError
+from gongyi.errors import UserError
 from gongyi.exports import send_table
 from gongyi.mail.models import OutboxMessage
 from gongyi.orgs.models import Organisation
@@ -35,14 +35,6 @@ from gongyi.submissions.models import Attachment, Submission
 from gongyi.web import local_time
 
 bp = Blueprint("review", __name__)
-
-ACTION_LABELS = {
-    "review.assign": N_("分配"),
-    "review.save_draft": N_("保存草稿"),
-    "review.submit": N_("提交"),
-    "review.reopen": N_("重新开放"),
-}
-
 
 def _require_admin() -> None:
     if not policy.can_manage_reviews(current_user):
@@ -404,17 +396,16 @@ def _submission_or_404(submission_id: int) -> Submission:
     return submission
 
 
-def _candidates(submission: Submission) -> list[tuple[User, int, int, bool]]:
-    """Reviewers who pass every check for this submission: (user, load, cap, expertise matches)."""
+def _candidates(submission: Submission, pool: list[tuple[User, ReviewerProfile | None]],
+                conflicted: set[int]) -> list[tuple[User, int, int, bool]]:
+    """Reviewers of `pool` who pass every check for this submission: (user, load, cap, expertise matches)."""
     db = get_session()
-    call = submission.call
-    loads = service.call_loads(db, call)
-    conflicted = {r for r, _ in service.conflicted_pairs(db, call, submission.id)}
+    loads = service.call_loads(db, submission.call)
     assigned = set(db.scalars(select(Review.reviewer_id).where(Review.submission_id == submission.id)))
     categories = {i.category_code for i in db.scalars(
         select(Item).where(Item.code.in_([si.item_code for si in submission.items])))}
     result = []
-    for user, profile in service.reviewer_pool(db):
+    for user, profile in pool:
         cap = profile.max_reviews if profile else DEFAULT_MAX_REVIEWS
         if user.id in conflicted or user.id in assigned or loads.get(user.id, 0) >= cap:
             continue
@@ -426,14 +417,15 @@ def _submission_page(submission: Submission, add_form=None, conflict_form=None, 
     """The page to manage one submission's reviewers; a form that failed is shown with its errors."""
     db = get_session()
     call = submission.call
+    pool = service.reviewer_pool(db)
+    conflicted = {r for r, _s in service.conflicted_pairs(db, call, submission.id)}
     choices = [SelectChoice("", _("请选择"))] + [
         SelectChoice(str(u.id), f"{u.name}（{load}/{cap}）{' ★' if match else ''}")
-        for u, load, cap, match in _candidates(submission)]
-    conflicted = {r for r, _s in service.conflicted_pairs(db, call, submission.id)}
+        for u, load, cap, match in _candidates(submission, pool, conflicted)]
     conflict_choices = [SelectChoice("", _("请选择"))] + [
-        SelectChoice(str(u.id), u.name) for u, _p in service.reviewer_pool(db) if u.id not in conflicted]
+        SelectChoice(str(u.id), u.name) for u, _p in pool if u.id not in conflicted]
     reviews = db.scalars(select(Review).where(Review.submission_id == submission.id)
-                         .options(joinedload(Review.reviewer)).order_by(Review.id)).all()
+                         .options(joinedload(Review.reviewer), selectinload(Review.scores)).order_by(Review.id)).all()
     swap_forms = {}
     for r in reviews:
         form = swap[1] if swap and swap[0] == r.id else ReviewerChoiceForm(formdata=None, prefix=f"swap{r.id}")
@@ -445,7 +437,7 @@ def _submission_page(submission: Submission, add_form=None, conflict_form=None, 
     conflict_form.reviewer_id.choices = conflict_choices
     declared = db.scalars(select(Conflict).where(Conflict.submission_id == submission.id)
                           .options(joinedload(Conflict.reviewer)).order_by(Conflict.id)).all()
-    affiliated = [u for u, s in service.affiliation_conflicts(db, call) if s.id == submission.id]
+    affiliated = [u for u, _s in service.affiliation_conflicts(db, call, submission.id)]
     return render_template(
         "review/submission.html", submission=submission, call=call, reviews=reviews,
         totals={r.id: service.review_total(r) for r in reviews}, add_form=add_form, swap_forms=swap_forms,
@@ -618,7 +610,7 @@ def review_detail(review_id: int):
     return render_template(
         "review/review.html", review=review, call=review.submission.call, criteria=service.criteria(review.submission.call),
         scores={s.criterion: s for s in review.scores}, total=service.review_total(review), form=form,
-        history=entries, actors=actors, action_labels=ACTION_LABELS,
+        history=entries, actors=actors,
     ), 422 if form.errors else 200
 
 

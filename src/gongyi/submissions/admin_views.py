@@ -22,6 +22,7 @@ from gongyi.errors import UserError
 from gongyi.exports import send_table
 from gongyi.money import fen_to_str
 from gongyi.orgs.districts import district_name
+from gongyi.pagination import paginate
 from gongyi.submissions import screening
 from gongyi.submissions.admin_forms import (
     BulkConfirmForm, BulkEligibilityForm, BulkFundingForm, EligibilityForm, FundingDecisionForm, FundingFilterForm,
@@ -95,7 +96,6 @@ def _labels() -> dict[str, dict[str, str]]:
     return {
         "status": screening.SUBMISSION_STATUS_LABELS, "eligibility": screening.ELIGIBILITY_LABELS,
         "fund_status": screening.FUND_STATUS_LABELS, "source": screening.FUND_SOURCE_LABELS,
-        "action": screening.ACTION_LABELS,
     }
 
 
@@ -104,7 +104,7 @@ def index():
     db = get_session()
     form, filters = _submission_filters(db)
     stmt = screening.filtered_submissions(db, filters)
-    page = screening.paginate(db, stmt, request.args.get("page", 1, type=int))
+    page = paginate(db, stmt, request.args.get("page", 1, type=int))
     counts = screening.status_counts(db, filters)
     bulk = BulkEligibilityForm(formdata=None, next=request.full_path)
     export_args = {f.name: request.args[f.name] for f in form if request.args.get(f.name)}
@@ -242,7 +242,7 @@ def funds():
     """The fund verification queue: declared funding lines of submitted projects."""
     db = get_session()
     form, filters = _funding_filters(db)
-    page = screening.paginate(db, screening.filtered_funding_lines(db, filters), request.args.get("page", 1, type=int))
+    page = paginate(db, screening.filtered_funding_lines(db, filters), request.args.get("page", 1, type=int))
     bulk = BulkFundingForm(formdata=None, next=request.full_path)
     return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=_labels(),
                            url_with=_url_with)

@@ -34,10 +34,6 @@ SCREENING_CALL_STATES = ("open", "closed", "reviewing", "results", "publicity")
 SUBMISSION_STATUS_LABELS = {"draft": N_("草稿"), "submitted": N_("已提交"), "withdrawn": N_("已撤回")}
 ELIGIBILITY_LABELS = {"pending": N_("待审查"), "eligible": N_("合格"), "ineligible": N_("不合格")}
 FUND_STATUS_LABELS = {"pending": N_("待核实"), "verified": N_("已核实"), "rejected": N_("已驳回")}
-ACTION_LABELS = {
-    "submission.mark_eligible": N_("判定合格"), "submission.mark_ineligible": N_("判定不合格"),
-    "funding_line.verify": N_("核实资金"), "funding_line.reject": N_("驳回资金"),
-}
 FUND_SOURCE_LABELS = {
     "enterprise": N_("企业"), "individual": N_("个人"), "foundation": N_("基金会"),
     "government": N_("政府"), "other": N_("其他"),
@@ -457,26 +453,6 @@ def filtered_funding_lines(session: Session, filters: FundingFilters) -> Select:
     if filters.organisation.strip():
         stmt = stmt.where(_organisation_matches(filters.organisation))
     return stmt.order_by(Submission.ref, FundingLine.id)
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Any]
-    total: int
-    number: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def paginate(session: Session, stmt: Select, number: int, per_page: int = PER_PAGE) -> Page:
-    """One page of `stmt` (clamped to the pages there are) and the total, in two queries."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    number = min(max(number, 1), max(1, -(-total // per_page)))
-    rows = list(session.execute(stmt.limit(per_page).offset((number - 1) * per_page)))
-    return Page(rows, total, number, per_page)
 
 
 def screening_history(session: Session, submission: Submission) -> list[tuple[AuditEntry, str | None]]:

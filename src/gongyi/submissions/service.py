@@ -17,16 +17,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from gongyi.audit.service import record
-from gongyi.calls.models import Call
-from gongyi.calls.service import submissions_open_for
+from gongyi.audit.service import latest, record
+from gongyi.calls.models import Call, LateEntry
+from gongyi.calls.service import organisation_late_entries, submissions_open_for
 from gongyi.catalogue.models import Item
 from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
@@ -108,10 +108,13 @@ def _actor_organisation(session: Session, actor: Any) -> Organisation:
 
 
 def window_refusal(session: Session, call: Call, organisation_id: int, now: datetime | None = None,
-                   editing: bool = False) -> SubmissionError | None:
-    """Why the organisation cannot submit (or, editing=True, edit a submitted project) in `call` now."""
+                   editing: bool = False, late: Mapping[int, LateEntry] | None = None) -> SubmissionError | None:
+    """Why the organisation cannot submit (or, editing=True, edit a submitted project) in `call` now.
+
+    `late`: the organisation's late-list entries (calls.service.organisation_late_entries), when loaded.
+    """
     now = now or utcnow()
-    if submissions_open_for(session, call, organisation_id, now, editing=editing):
+    if submissions_open_for(session, call, organisation_id, now, editing=editing, late=late):
         return None
     if call.status == "draft" or (call.status == "open" and now < call.opens_at):
         return SubmissionError(N_("该征集尚未开始接受申报（开始时间：北京时间 %(t)s）"), t=_cst(call.opens_at))
@@ -120,18 +123,20 @@ def window_refusal(session: Session, call: Call, organisation_id: int, now: date
     return SubmissionError(N_("申报已于北京时间 %(t)s 截止，不能再提交或修改"), t=_cst(call.closes_at))
 
 
-def edit_refusal(session: Session, submission: Submission, now: datetime | None = None) -> SubmissionError | None:
+def edit_refusal(session: Session, submission: Submission, now: datetime | None = None,
+                 late: Mapping[int, LateEntry] | None = None) -> SubmissionError | None:
     """Why the organisation cannot change this submission now (None when it can).
 
     A draft follows the submission window; a submitted project may be edited until the call's
     editing deadline (or, without one, the submission deadline); the late list extends both.
+    A page listing many submissions passes the organisation's late-list entries as `late`.
     """
     if submission.status == "withdrawn":
         return SubmissionError(N_("该项目已撤回，不能再修改"))
     if not submission.organisation.is_verified:
         return SubmissionError(N_("您的组织尚未通过认证，认证后才能申报"))
     return window_refusal(session, submission.call, submission.organisation_id, now,
-                          editing=submission.status == "submitted")
+                          editing=submission.status == "submitted", late=late)
 
 
 def _check_editable(session: Session, actor: Any, submission: Submission, now: datetime | None) -> None:
@@ -141,7 +146,10 @@ def _check_editable(session: Session, actor: Any, submission: Submission, now: d
         raise refusal
 
 
-def entry_count(session: Session, call: Call, organisation_id: int, statuses: Iterable[str] = ("draft", "submitted")) -> int:
+ENTRY_STATUSES = ("draft", "submitted")  # what counts towards max_per_org
+
+
+def entry_count(session: Session, call: Call, organisation_id: int, statuses: Iterable[str] = ENTRY_STATUSES) -> int:
     """How many of the organisation's submissions in the call count towards max_per_org (withdrawn ones do not)."""
     return session.scalar(
         select(func.count()).select_from(Submission)
@@ -150,11 +158,20 @@ def entry_count(session: Session, call: Call, organisation_id: int, statuses: It
     ) or 0
 
 
-def open_calls_for(session: Session, organisation_id: int, now: datetime | None = None) -> list[tuple[Call, int]]:
-    """Calls the organisation can start a submission in right now, each with its current entry count."""
-    calls = session.scalars(select(Call).where(Call.status.in_(("open", "closed"))).order_by(Call.closes_at)).all()
-    return [(c, entry_count(session, c, organisation_id)) for c in calls
-            if submissions_open_for(session, c, organisation_id, now)]
+def open_calls_for(session: Session, organisation_id: int, now: datetime | None = None,
+                   late: Mapping[int, LateEntry] | None = None) -> list[tuple[Call, int]]:
+    """Calls the organisation can start a submission in right now, each with its current entry count;
+    a fixed number of queries however many calls there are."""
+    calls = session.scalars(select(Call).where(Call.status.in_(("open", "closed")))
+                            .options(selectinload(Call.rules_versions)).order_by(Call.closes_at)).all()
+    if late is None:
+        late = organisation_late_entries(session, organisation_id)
+    counts = dict(session.execute(
+        select(Submission.call_id, func.count()).where(Submission.organisation_id == organisation_id,
+                                                      Submission.status.in_(ENTRY_STATUSES))
+        .group_by(Submission.call_id)
+    ).all())
+    return [(c, counts.get(c.id, 0)) for c in calls if submissions_open_for(session, c, organisation_id, now, late=late)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,10 +501,24 @@ def save_draft(session: Session, actor: Any, submission: Submission, data: Mappi
     changed = _apply(submission, changes)
     session.flush()
     if changed:
-        reopened = _reopen_screening(submission)
-        record(session, actor, "submission.save" if submission.status == "draft" else "submission.edit", submission,
-               fields=changed, **reopened)
+        if submission.status != "draft":
+            record(session, actor, "submission.edit", submission, fields=changed, **_reopen_screening(submission))
+        elif not _draft_save_recorded_recently(session, actor, submission):
+            record(session, actor, "submission.save", submission, fields=changed)
     return problems
+
+
+# Autosave stores a draft every few seconds while someone types; its history keeps one line per
+# person per quarter of an hour instead of one per keystroke pause.
+DRAFT_SAVE_AUDIT_INTERVAL = timedelta(minutes=15)
+
+
+def _draft_save_recorded_recently(session: Session, actor: Any, submission: Submission) -> bool:
+    """Whether the submission's latest audit entry is this actor's draft save of less than
+    DRAFT_SAVE_AUDIT_INTERVAL ago (audit times are the real clock, so not save_draft's `now`)."""
+    entry = latest(session, submission)
+    return (entry is not None and entry.action == "submission.save" and entry.actor_id == getattr(actor, "id", None)
+            and utcnow() - entry.at < DRAFT_SAVE_AUDIT_INTERVAL)
 
 
 def set_items(session: Session, actor: Any, submission: Submission, items: Mapping[str, str] | Iterable[tuple[str, str]],

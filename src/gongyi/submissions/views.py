@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from gongyi import policy
 from gongyi.calls.forms import ActionForm
-from gongyi.calls.service import find_call
+from gongyi.calls.service import find_call, organisation_late_entries
 from gongyi.catalogue.models import Category, Item
 from gongyi.catalogue.service import browse
 from gongyi.db import get_session, utcnow
@@ -89,11 +89,12 @@ def mine():
     org = db.get(Organisation, current_user.organisation_id)
     submissions = service.organisation_submissions(db, org.id)
     outcomes = service.published_outcomes(db, [s.id for s in submissions])
+    late = organisation_late_entries(db, org.id)
     rows = [{"submission": s, "outcome": outcomes.get(s.id), "totals": funding_totals(s.funding_lines),
              "stage": service.stage(s, outcomes[s.id][0] if s.id in outcomes else None),
-             "editable": service.edit_refusal(db, s) is None}
+             "editable": service.edit_refusal(db, s, late=late) is None}
             for s in submissions]
-    calls = service.open_calls_for(db, org.id) if org.is_verified else []
+    calls = service.open_calls_for(db, org.id, late=late) if org.is_verified else []
     return render_template("submissions/mine.html", org=org, rows=rows, calls=calls, labels=_labels())
 
 

@@ -1,0 +1,78 @@
+"""What the audit trail's action codes and the outbox's message kinds are called on screen.
+
+One table for the whole code base, so a history shows every entry in words whoever wrote it
+(a member, an administrator or a scheduled job). tests/unit/test_audit_labels.py scans the
+source for the codes `record` and `queue_message` are given and fails on any missing here.
+"""
+from __future__ import annotations
+
+from gongyi.calls.workflow import TRANSITIONS
+from gongyi.errors import N_
+
+ACTION_LABELS = {
+    "user.create": N_("创建账号"),
+    "user.grant_role": N_("授予角色"),
+    "user.change_password": N_("修改密码"),
+    "organisation.register": N_("登记组织"),
+    "organisation.verify": N_("组织认证通过"),
+    "organisation.reject": N_("组织认证不通过"),
+    "catalogue.load": N_("导入服务目录"),
+    "call.create": N_("创建征集"),
+    "call.update": N_("修改征集信息"),
+    "call.rules_edit": N_("修改规则（草稿）"),
+    "call.amend_rules": N_("发布规则修订版"),
+    "call.late_entry": N_("加入补交名单"),
+    "call.late_entry_removed": N_("移出补交名单"),
+    "call.import": N_("导入征集数据包"),
+    **{f"call.{t.name}": t.label for t in TRANSITIONS},
+    "submission.create": N_("创建申报"),
+    "submission.save": N_("保存草稿"),
+    "submission.edit": N_("修改已提交的项目"),
+    "submission.submit": N_("提交申报"),
+    "submission.withdraw": N_("撤回申报"),
+    "submission.withdraw_after_results": N_("结果公布后撤回"),
+    "submission.mark_eligible": N_("判定合格"),
+    "submission.mark_ineligible": N_("判定不合格"),
+    "attachment.add": N_("上传附件"),
+    "attachment.remove": N_("删除附件"),
+    "funding_line.declare": N_("登记募得资金"),
+    "funding_line.remove": N_("删除募得资金"),
+    "funding_line.verify": N_("核实资金"),
+    "funding_line.reject": N_("驳回资金"),
+    "reviewer.update": N_("修改评审专家信息"),
+    "conflict.declare": N_("登记利益冲突"),
+    "conflict.withdraw": N_("撤销利益冲突"),
+    "review.auto_assign": N_("自动分配评审"),
+    "review.assign": N_("分配评审"),
+    "review.remove": N_("取消评审分配"),
+    "review.save_draft": N_("保存评审草稿"),
+    "review.submit": N_("提交评审"),
+    "review.reopen": N_("重新开放评审"),
+    "run.compute": N_("计算结果"),
+    "run.publish": N_("发布结果"),
+    "objection.file": N_("提出异议"),
+    "objection.answer": N_("答复异议"),
+    "disbursement.record": N_("记录拨付"),
+    "mail.queue": N_("邮件加入发送队列"),
+    "mail.send": N_("发送邮件"),
+}
+
+MAIL_KIND_LABELS = {
+    "review_due": N_("评审截止提醒"),
+    "review_overdue": N_("评审逾期提醒"),
+    "objection_answer": N_("异议答复通知"),
+}
+
+
+def action_label(code: str) -> str:
+    """The action's name in the reader's language; an unknown code is shown as it is."""
+    from flask_babel import gettext
+
+    return gettext(ACTION_LABELS[code]) if code in ACTION_LABELS else code
+
+
+def mail_kind_label(kind: str) -> str:
+    """The kind of an outbox message in the reader's language; an unknown kind is shown as it is."""
+    from flask_babel import gettext
+
+    return gettext(MAIL_KIND_LABELS[kind]) if kind in MAIL_KIND_LABELS else kind
