@@ -89,10 +89,11 @@ def create_admin(email: str, name: str, password: str) -> None:
 def catalogue_load(path: str | None) -> None:
     """Upsert the catalogue from PATH (default: the bundled 31/144 working catalogue)."""
     from gongyi.catalogue import service
+    from gongyi.textfiles import decode_text
 
     if path:
         with open(path, "rb") as fh:
-            text, name = service.decode_csv_bytes(fh.read()), path
+            text, name = decode_text(fh.read()), path
     else:
         text, name = service.bundled_catalogue_text(), "catalogue.csv"
     try:

@@ -82,3 +82,17 @@ def test_open_call_page_invites_verified_members_to_apply(client, auth, db):
     assert "登录后申报" in client.get(f"/calls/{call.slug}").get_data(as_text=True)
     auth.login(member.email)
     assert f"/calls/{call.slug}/apply" in client.get(f"/calls/{call.slug}").get_data(as_text=True)
+
+
+def test_no_apply_button_after_the_deadline(client, auth, db):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.factories import make_admin, make_call, make_org
+
+    admin = make_admin(db)
+    member, _ = make_org(db, admin)
+    call = make_call(db, admin)
+    call.closes_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    db.commit()
+    auth.login(member.email)
+    assert f"/calls/{call.slug}/apply" not in client.get(f"/calls/{call.slug}").get_data(as_text=True)

@@ -98,9 +98,12 @@ def detail(slug: str):
     open_codes = set(call.rules["entry"]["categories"])
     coverage = [(cat, items) for cat, items in browse(db) if not open_codes or cat.code in open_codes]
     amendments = [{"at": e.at, "lines": _describe(e)} for e in service.call_amendments(db, call)]
+    # The apply button: only while this visitor's organisation may still submit (the late list included).
+    can_apply = policy.can_start_submission(current_user) and service.submissions_open_for(
+        db, call, current_user.organisation_id)
     return render_template("calls/detail.html", call=call, coverage=coverage, now=utcnow(),
                            item_count=sum(len(items) for _cat, items in coverage), amendments=amendments,
-                           **_card_context(call))
+                           can_apply=can_apply, **_card_context(call))
 
 
 @bp.get("/admin/calls")

@@ -13,18 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from gongyi.audit.service import record
 from gongyi.catalogue.models import Category, Item
+from gongyi.textfiles import FileProblems, decode_text
 
 COLUMNS = ["category_code", "category_name_zh", "category_name_en", "item_code", "item_name_zh", "item_name_en", "description_zh"]
 _CATEGORY = re.compile(r"^\d{2}$")
 _ITEM = re.compile(r"^(\d{2})\.\d{2}$")
 
 
-class CatalogueFileError(ValueError):
+class CatalogueFileError(FileProblems):
     """Every problem of a catalogue file, as `file:line: reason`."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -37,14 +34,6 @@ class LoadReport:
 
 def bundled_catalogue_text() -> str:
     return resources.files("gongyi.catalogue").joinpath("data/catalogue.csv").read_text("utf-8")
-
-
-def decode_csv_bytes(data: bytes) -> str:
-    """UTF-8 with or without BOM, else GB18030 (what Chinese Excel writes)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
 
 
 def parse_catalogue(text: str, filename: str = "catalogue.csv") -> list[dict[str, str]]:

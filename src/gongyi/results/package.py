@@ -22,6 +22,7 @@ from typing import Any, Callable
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
 from gongyi.money import MoneyError, parse_yuan
 from gongyi.orgs.creditcode import CreditCodeError, validate as validate_credit_code
+from gongyi.textfiles import FileProblems, decode_text
 
 CST = timezone(timedelta(hours=8))
 FUND_SOURCES = ("enterprise", "individual", "foundation", "government", "other")
@@ -39,10 +40,8 @@ TEXT_LIMITS = {"title": 200, "community": 200, "donor": 200, "name": 200}
 CALL_KEYS = {"slug", "title", "description", "opens_at", "closes_at", "entry", "review", "matching", "library"}
 
 
-class PackageError(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class PackageError(FileProblems):
+    """Every problem of a call package, as `file:line: reason`."""
 
 
 @dataclass(frozen=True)
@@ -107,14 +106,6 @@ def read_package(path: str) -> dict[str, bytes]:
             if n.startswith(prefix) and "/" not in n[len(prefix):]:
                 files[n[len(prefix):]] = archive.read(n)
     return files
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 with or without BOM, else GB18030 (what Chinese Excel saves)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
 
 
 def parse_time(value: Any) -> datetime:
@@ -200,7 +191,7 @@ def parse_package(
             problems.append(f"{name}: file is missing")
 
     try:
-        call_text = decode(files["call.toml"])
+        call_text = decode_text(files["call.toml"])
     except UnicodeDecodeError:
         raise PackageError(["call.toml:1: not UTF-8 or GB18030 text"]) from None
     call, rules = _parse_call(call_text, slug_exists, problems)
@@ -209,7 +200,7 @@ def parse_package(
     for name in CSV_FILES:
         if name in files:
             try:
-                texts[name] = decode(files[name])
+                texts[name] = decode_text(files[name])
             except UnicodeDecodeError:
                 problems.append(f"{name}:1: not UTF-8 or GB18030 text")
     pkg = Package(call=call, rules=rules or {})

@@ -1,0 +1,310 @@
+"""Tried as a new user would, in a real browser: an administrator creates and opens a call; a
+member of a verified organisation orders three items from the menu, fills the project in two
+sittings (logging out in between, coming back on another device), attaches a PDF, declares two
+funding lines and submits; a member of a second organisation cannot see it; the administrator
+screens it and verifies one line; the organisation's dashboard shows each step; after the deadline
+editing is refused; the rules card shows what was frozen at opening, and an amendment appears
+with its reason."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from gongyi.calls.models import Call
+from tests.factories import PASSWORD, make_admin, make_org
+
+pytestmark = pytest.mark.browser
+
+CST = timezone(timedelta(hours=8))
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+TITLE = "2026 南山区公益创投大赛"
+SLUG = "ns-2026"
+PROJECT = "长者关爱一条街"
+AMEND_REASON = "区财政追加配套资金 20 万元"
+
+
+def _page(browser):
+    """A page in a browser context of its own (one person's browser, or another device) that
+    accepts confirmations and remembers them."""
+    page = browser.new_context().new_page()
+    page.set_default_timeout(5000)
+    page.confirmations = []
+    page.on("dialog", lambda dialog: (page.confirmations.append(dialog.message), dialog.accept()))
+    return page
+
+
+def _login(page, base: str, email: str) -> None:
+    page.goto(base + "/auth/login")
+    page.get_by_label("电子邮箱").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/")
+
+
+def _logout(page, name: str) -> None:
+    page.locator("summary", has_text=name).click()
+    page.get_by_role("button", name="退出").click()
+    page.get_by_role("link", name="登录").wait_for()
+
+
+def _nav(page, name: str) -> None:
+    """Follow a link of the site's main navigation."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+
+
+def _minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+def _local(value: datetime) -> str:
+    """What a datetime-local input holds: Beijing time to the minute."""
+    return value.astimezone(CST).strftime("%Y-%m-%dT%H:%M")
+
+
+def _pick(page, code: str, need: str) -> None:
+    """Tick a catalogue item on the menu and write the community need it answers."""
+    page.locator(f'input[name="items"][value="{code}"]').check()
+    page.locator(f'textarea[name="need-{code}"]').fill(need)
+
+
+def _card_fact(page, term: str) -> str:
+    """The value beside `term` in the rules card's facts."""
+    return page.locator("#rules-card dl dt", has_text=term).locator("xpath=following-sibling::dd[1]").inner_text()
+
+
+def test_call_submission_screening_deadline_and_amendment(live_server, live_session, browser, tmp_path):
+    db = live_session
+    admin_user = make_admin(db, "boss@example.org")
+    member, _org = make_org(db, admin_user, email="lihua@example.org", name="深圳市南山区邻里社工服务中心")
+    other, _other_org = make_org(db, admin_user, email="zhao@example.org", name="深圳市福田区阳光义工协会")
+    member_name, other_name = member.name, other.name
+    db.commit()
+    base = live_server.url
+    now = _minute(datetime.now(timezone.utc))
+
+    # The administrator creates the call as a draft, with an entry rule and a matching pool of their own.
+    admin = _page(browser)
+    _login(admin, base, "boss@example.org")
+    _nav(admin, "征集管理")
+    admin.get_by_role("button", name="新建征集").click()
+    admin.get_by_label("标题").fill(TITLE)
+    admin.get_by_label("标识").fill(SLUG)
+    admin.get_by_label("说明", exact=True).fill("面向南山区社区的长者服务项目征集。")
+    admin.get_by_label("申报开始时间").fill(_local(now - timedelta(hours=1)))
+    admin.get_by_label("申报截止时间").fill(_local(now + timedelta(minutes=30)))
+    admin.get_by_label("最少点单项目数").fill("3")
+    admin.get_by_label("配套资金池（元）").fill("300000")
+    assert admin.locator("#rubric-total").inner_text() == "100"  # the spec's default rubric, 5 × 20
+    admin.get_by_role("button", name="保存草稿").click()
+    assert f"已创建征集草稿：{TITLE}" in admin.content()
+    assert admin.locator("#lifecycle li[aria-current=step]").inner_text() == "草稿"
+    admin.get_by_role("button", name="开放征集").click()
+    assert "征集状态已改为：征集中" in admin.content()
+    assert admin.confirmations == ["确定要“开放征集”吗？征集将变为“征集中”。"]
+
+    # First sitting: the member starts a submission and orders three items from the menu.
+    first = _page(browser)
+    _login(first, base, "lihua@example.org")
+    _nav(first, "我的申报")
+    open_calls = first.locator("#open-calls")
+    assert TITLE in open_calls.inner_text() and "本组织已申报 0 个，最多 2 个" in open_calls.inner_text()
+    open_calls.get_by_role("button", name="开始申报").click()
+    assert "每个项目选择 3–5 个服务项目" in first.locator("dl.facts").inner_text()
+    first.get_by_role("button", name="开始申报").click()
+    assert "已创建申报 S0001" in first.content()
+    submission_id = int(re.search(r"/submissions/(\d+)/edit$", first.url).group(1))
+    edit_url = f"{base}/submissions/{submission_id}/edit"
+
+    first.get_by_label("社区名称").fill("桃源街道长源社区")
+    first.get_by_label("所属街道").fill("桃源街道")
+    first.get_by_label("所在区").select_option("440305")
+    first.locator("summary", has_text="02 长者服务").click()  # browse by category
+    _pick(first, "02.01", "社区有 86 位独居老人，平日无人探访")
+    _pick(first, "02.04", "高龄老人做饭困难，社区没有长者饭堂")
+    first.get_by_placeholder("搜索服务项目（名称或代码）").fill("军属")  # or search the whole menu
+    _pick(first, "07.03", "社区有 12 户烈属，节日慰问不成体系")
+    assert first.locator("#items-count").inner_text() == "已选 3 项（须选 3–5 项）"
+    first.get_by_label("项目名称").fill(PROJECT)
+    first.get_by_label("项目简介").fill("为长源社区的独居、高龄老人和烈属提供探访、助餐和慰问。")
+    first.get_by_label("项目名称").press("Tab")  # leaving a changed field saves at once
+    first.locator("#save-status").filter(has_text="已保存于").wait_for()
+
+    # Logging out first makes sure the server has the form (the page saves before leaving).
+    _logout(first, member_name)
+    assert "您已退出登录。" in first.content()
+    first.context.close()
+
+    # Second sitting, on another device (nothing kept in a browser): the draft is there as typed.
+    page = _page(browser)
+    _login(page, base, "lihua@example.org")
+    _nav(page, "我的申报")
+    card = page.locator(f"#submission-{submission_id}")
+    assert "S0001" in card.inner_text() and PROJECT in card.inner_text()
+    assert card.locator("mark").inner_text() == "草稿（尚未提交）"
+    card.get_by_role("button", name="继续填写").click()
+    page.wait_for_url(edit_url)
+    assert page.get_by_role("heading", name=PROJECT).is_visible()
+    assert page.get_by_label("社区名称").input_value() == "桃源街道长源社区"
+    assert page.get_by_label("所在区").input_value() == "440305"
+    assert page.get_by_label("项目简介").input_value() == "为长源社区的独居、高龄老人和烈属提供探访、助餐和慰问。"
+    checked = page.locator('input[name="items"]:checked')
+    assert [checked.nth(i).get_attribute("value") for i in range(checked.count())] == ["02.01", "02.04", "07.03"]
+    assert page.locator('textarea[name="need-02.04"]').input_value() == "高龄老人做饭困难，社区没有长者饭堂"
+    assert page.locator('textarea[name="need-07.03"]').input_value() == "社区有 12 户烈属，节日慰问不成体系"
+    assert page.locator("#items-count").inner_text() == "已选 3 项（须选 3–5 项）"
+    assert "目前还有未完成的内容。" in page.locator("#submit").inner_text()
+
+    page.get_by_label("问题与需求依据").fill("2025 年入户走访 120 户，独居老人 86 位，其中 40 位每周无人探访。")
+    page.get_by_label("项目目标").fill("一年内让 86 位独居老人每周至少被探访一次。")
+    page.get_by_label("活动与时间安排").fill("2026年3月 建档评估\n2026年4月—12月 每周探访、每日助餐")
+    page.get_by_label("受益对象").fill("社区独居、高龄老人及烈属")
+    page.get_by_label("受益人数").fill("98")
+    page.get_by_label("执行团队").fill("项目负责人李华，持证社工 3 名，长者义工队 20 人。")
+    budget = page.locator("#budget-table")
+    budget.get_by_label("用途").first.fill("探访社工劳务")
+    budget.get_by_label("金额（元）").first.fill("60000")
+    page.get_by_role("button", name="添加一行").click()
+    budget.get_by_label("用途").nth(1).fill("助餐食材补贴")
+    budget.get_by_label("金额（元）").nth(1).fill("25000.50")
+    assert page.locator("#budget-total").inner_text() == "85,000.50"
+
+    # A PDF: uploading first saves the project form, then stores the file.
+    proposal = tmp_path / "项目计划书.pdf"
+    proposal.write_bytes(PDF)
+    attachments = page.locator("#attachments")
+    attachments.get_by_label("选择文件").set_input_files(proposal)
+    attachments.get_by_role("button", name="上传").click()
+    uploaded = page.locator("#attachments").get_by_role("link", name="项目计划书.pdf")
+    uploaded.wait_for()  # the page saves the project form first, then posts the file
+    assert "已上传：项目计划书.pdf" in page.locator(".flash").first.inner_text()
+    attachment_url = uploaded.get_attribute("href")
+    assert page.locator("#budget-total").inner_text() == "85,000.50"  # the budget was saved before the upload
+
+    # Two funding lines; the first with a receipt as its evidence.
+    receipt = tmp_path / "捐赠票据.pdf"
+    receipt.write_bytes(PDF)
+    today = datetime.now(CST).date()  # a date received may not be later than today
+    funds = page.locator("#funds")
+    for source, donor, amount, day, evidence in (
+        ("enterprise", "深圳市腾飞科技有限公司", "30000", today - timedelta(days=40), receipt),
+        ("individual", "王先生", "5000.25", today - timedelta(days=3), None),
+    ):
+        funds.get_by_role("button", name="登记一笔资金").click()
+        funds.get_by_label("资金来源").select_option(source)
+        funds.get_by_label("捐赠方").fill(donor)
+        funds.get_by_label("金额（元）").fill(amount)
+        funds.get_by_label("到账日期").fill(day.isoformat())
+        if evidence is not None:
+            funds.get_by_label("凭证（可选）").set_input_files(evidence)
+        funds.get_by_role("button", name="登记", exact=True).click()
+        funds.locator("tbody tr", has_text=donor).wait_for()
+        assert "已登记这笔资金，等待管理员核实。" in page.locator(".flash").first.inner_text()
+    assert "申报 ¥35,000.25 · 已核实 ¥0.00 · 待核实 ¥35,000.25" in funds.inner_text()
+    assert funds.locator("tbody tr", has_text="深圳市腾飞科技有限公司").get_by_role("link").inner_text() == "捐赠票据.pdf"
+    assert funds.locator("tbody tr", has_text="王先生").locator("mark").inner_text() == "待核实"
+
+    page.get_by_role("button", name="提交申报").click()
+    page.wait_for_url(f"{base}/submissions/{submission_id}")
+    assert "项目 S0001 已提交。截止前您仍可修改或撤回。" in page.content()
+    assert page.locator("hgroup mark").inner_text() == "已提交，等待形式审查"
+    assert page.locator("table").first.locator("tbody tr").count() == 3
+    assert "85,000.50" in page.locator("dl.facts").inner_text()
+
+    _nav(page, "我的申报")
+    card = page.locator(f"#submission-{submission_id}")
+    assert card.locator("mark").inner_text() == "已提交，等待形式审查"
+    assert "申请金额 ¥85,000.50 · 募得资金：已核实 ¥0.00 / 申报 ¥35,000.25（待核实 ¥35,000.25）" in card.inner_text()
+    assert "本组织已申报 1 个，最多 2 个" in page.locator("#open-calls").inner_text()
+
+    # A member of another organisation finds nothing there, not even the file.
+    stranger = _page(browser)
+    _login(stranger, base, "zhao@example.org")
+    assert stranger.goto(f"{base}/submissions/{submission_id}").status == 404
+    assert PROJECT not in stranger.content()
+    assert stranger.goto(edit_url).status == 404
+    assert stranger.request.get(base + attachment_url).status == 404
+    _nav(stranger, "我的申报")
+    assert "还没有申报记录。" in stranger.locator("#my-submissions").inner_text()
+    _logout(stranger, other_name)
+
+    # The administrator screens it: eligible, and the enterprise's 30,000 verified.
+    _nav(admin, "形式审查")
+    admin.get_by_role("link", name="S0001", exact=True).click()
+    assert admin.locator("hgroup mark").inner_text() == "待审查"
+    admin_funds = admin.locator("#funds")
+    line = admin_funds.locator("tbody tr", has_text="深圳市腾飞科技有限公司")
+    assert line.get_by_role("link").inner_text() == "捐赠票据.pdf"
+    line.get_by_role("button", name="核实").click()
+    assert "“深圳市腾飞科技有限公司”的资金已更新为已核实" in admin.content()
+    assert "申报 ¥35,000.25 · 已核实 ¥30,000.00 · 待核实 ¥5,000.25" in admin.locator("#funds").inner_text()
+    admin.locator("#eligibility").get_by_label("审查意见").fill("材料齐全，符合申报条件。")
+    admin.get_by_role("button", name="合格", exact=True).click()
+    assert "S0001 已标记为合格" in admin.content()
+    assert admin.locator("hgroup mark").inner_text() == "合格"
+
+    _nav(page, "我的申报")
+    card = page.locator(f"#submission-{submission_id}")
+    assert card.locator("mark").inner_text() == "形式审查合格"
+    assert "募得资金：已核实 ¥30,000.00 / 申报 ¥35,000.25（待核实 ¥5,000.25）" in card.inner_text()
+    card.get_by_role("button", name="修改").click()
+    page.wait_for_url(edit_url)
+
+    # The deadline passes while the member has the form open. We do not wait half an hour:
+    # the call's closes_at is moved into the past on the live server's database, to the minute
+    # as the call form stores it; the server then refuses by its own clock.
+    call = db.scalar(select(Call).where(Call.slug == SLUG))
+    call.closes_at = _minute(datetime.now(timezone.utc)) - timedelta(minutes=1)
+    db.commit()
+    deadline = call.closes_at.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    refused = f"申报已于北京时间 {deadline} 截止，不能再提交或修改"
+    page.get_by_label("项目名称").fill(PROJECT + "（修改）")
+    page.locator("#submit").get_by_role("button", name="保存修改").click()
+    page.wait_for_url(f"{base}/submissions/{submission_id}")
+    assert refused in page.locator(".flash").first.inner_text()
+    assert page.get_by_role("heading", name=PROJECT, exact=True).is_visible()  # nothing changed
+    assert refused in page.locator("#actions").inner_text()
+    assert page.locator("#actions").get_by_role("button", name="修改").count() == 0
+    page.goto(edit_url)  # typing the address does not help
+    page.wait_for_url(f"{base}/submissions/{submission_id}")
+    assert refused in page.content()
+    _nav(page, "我的申报")
+    card = page.locator(f"#submission-{submission_id}")
+    assert card.locator("mark").inner_text() == "形式审查合格"  # the refused save did not reopen screening
+    assert card.get_by_role("button", name="修改").count() == 0
+    assert "目前没有可以申报的征集。" in page.locator("#open-calls").inner_text()
+
+    # The call's page says the deadline has passed; its rules card shows the rules frozen at opening.
+    _nav(page, "征集")
+    page.get_by_role("link", name=TITLE).click()
+    assert page.locator("dl.call-dates .countdown").first.inner_text() == "已截止"
+    assert "规则卡 · 第 1 版" in page.locator("#rules-card header").inner_text()
+    assert _card_fact(page, "配套资金池") == "¥300,000.00"
+    assert _card_fact(page, "点单项目数") == "3–5"
+    assert page.locator("#rules-history").count() == 0
+
+    # The administrator amends the pool: refused without a reason, published with one.
+    _nav(admin, "征集管理")
+    admin.get_by_role("link", name=TITLE).click()
+    admin.get_by_role("link", name="编辑（修订须填写理由）").click()
+    assert "规则的修改将作为第 2 版发布" in admin.content()
+    assert admin.get_by_label("配套资金池（元）").input_value() == "300000.00"
+    admin.get_by_label("配套资金池（元）").fill("500000")
+    admin.get_by_role("button", name="保存修改").click()
+    assert "征集开放后修改须填写修订理由" in admin.locator("#reason-error").inner_text()
+    assert admin.get_by_label("配套资金池（元）").input_value() == "500000"  # nothing typed is lost
+    admin.get_by_label("修订理由").fill(AMEND_REASON)
+    admin.get_by_role("button", name="保存修改").click()
+    assert "规则已修订为第 2 版，修订理由已公开显示" in admin.content()
+
+    page.reload()
+    assert "规则卡 · 第 2 版" in page.locator("#rules-card header").inner_text()
+    assert _card_fact(page, "配套资金池") == "¥500,000.00"
+    versions = page.locator("#rules-history li")
+    assert versions.count() == 2
+    latest, opening = versions.nth(0).inner_text(), versions.nth(1).inner_text()
+    assert "第 2 版" in latest and f"修订理由：{AMEND_REASON}" in latest and "修改的设置：配套资金池（元）" in latest
+    assert "第 1 版" in opening and "开放时的规则" in opening
+    assert page.locator("#amendments").count() == 0  # the call's dates and texts were not changed
