@@ -32,10 +32,6 @@ def can_register_organisation(user: Any) -> bool:
             and not (is_admin(user) or is_reviewer(user)))
 
 
-def can_view_organisation(user: Any, org: Any) -> bool:
-    return is_admin(user) or (getattr(user, "is_authenticated", False) and user.organisation_id == org.id)
-
-
 def can_verify_organisation(user: Any, org: Any) -> bool:
     """Pending or rejected organisations can be decided (again); a verified one stays verified."""
     return is_admin(user) and org.status in ("pending", "rejected")

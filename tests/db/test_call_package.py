@@ -16,7 +16,6 @@ The sample package (tests/data/sample) is worked by hand:
 """
 from __future__ import annotations
 
-import io
 import shutil
 import zipfile
 from pathlib import Path

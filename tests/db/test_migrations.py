@@ -2,7 +2,6 @@
 import os
 import uuid
 
-import pytest
 from sqlalchemy import inspect, text
 
 from gongyi import create_app, migrate

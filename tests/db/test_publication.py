@@ -220,7 +220,7 @@ def test_the_whole_correction_path_shows_what_changed(db, call, admin):
 def test_a_withdrawal_after_final_results_is_published_as_revised_final_results(db, call, admin):
     """After final results a matched project withdraws; the recomputed run is published as revised
     final results, compared against the final results it replaces (not the provisional ones)."""
-    provisional = publication.publish_results(db, admin, latest(db, call), "provisional", working_days=5, now=MONDAY)
+    publication.publish_results(db, admin, latest(db, call), "provisional", working_days=5, now=MONDAY)
     after = datetime(2026, 6, 8, tzinfo=CST)
     skipped = compute_call(db, admin, call)
     final = publication.publish_results(db, admin, compute_call(db, admin, call), "final", working_days=5, now=after)

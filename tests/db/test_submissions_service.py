@@ -152,7 +152,7 @@ def test_closed_categories_cannot_be_ordered(db):
     call = make_call(db, admin, rules={"entry": {"categories": ["02"], "min_items": 1}})
     member, _ = make_org(db, admin)
     s = service.create_submission(db, member, call)
-    problems = service.set_items(db, member, s, {"02.01": "需求", "03.01": "需求"})
+    problems = service.save_draft(db, member, s, {"items": {"02.01": "需求", "03.01": "需求"}})
     assert _problems(problems) == {"items": "03.01 所属的类别不在本征集开放范围内"}
     assert [i.item_code for i in s.items] == ["02.01"]
 

@@ -19,34 +19,12 @@ from gongyi.db import utcnow
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run
 from tests.factories import PASSWORD, make_admin
+from tests.web.browser_actions import login, logout, person_page
 
 pytestmark = pytest.mark.browser
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
 CALL_TITLE = "2026 深圳市公益创投大赛"
-
-
-def _page(browser):
-    """A page in a browser context of its own (one person's browser) that accepts confirmations."""
-    page = browser.new_context().new_page()
-    page.set_default_timeout(5000)
-    page.confirmations = []
-    page.on("dialog", lambda dialog: (page.confirmations.append(dialog.message), dialog.accept()))
-    return page
-
-
-def _login(page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("电子邮箱").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
-
-
-def _logout(page, name: str) -> None:
-    page.locator("summary", has_text=name).click()
-    page.get_by_role("button", name="退出").click()
-    page.get_by_role("link", name="登录").wait_for()
 
 
 def _publication_page(page) -> None:
@@ -74,8 +52,8 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     base = live_server.url
 
     # The administrator ends the review, which computes the results on the final reviews.
-    admin = _page(browser)
-    _login(admin, base, "boss@example.org")
+    admin = person_page(browser)
+    login(admin, base, "boss@example.org")
     admin.get_by_role("link", name="征集管理").click()
     admin.get_by_role("link", name=CALL_TITLE).click()
     admin.get_by_role("button", name="结束评审").click()
@@ -114,7 +92,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     admin.get_by_role("button", name="发布公示结果").click()
     assert "已发布公示结果（第 1 次计算），公示期至" in admin.content()
     assert admin.confirmations[-1] == "确定发布第 1 次计算为公示结果吗？发布后规则不能再修改。"
-    _logout(admin, "管理员")
+    logout(admin, "管理员")
     admin.get_by_role("link", name="征集", exact=True).click()
     admin.get_by_role("link", name=CALL_TITLE).click()
     admin.get_by_role("button", name="结果公示").click()
@@ -124,8 +102,8 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     assert "计算明细" not in public.inner_text()  # ledgers are for the project's organisation only
 
     # A member of C's organisation reads C's ledger and objects, under their real name.
-    elder = _page(browser)
-    _login(elder, base, "wangfang@example.org")
+    elder = person_page(browser)
+    login(elder, base, "wangfang@example.org")
     elder.goto(base + "/results/sz-2026")
     elder.locator("#results-table tbody tr", has_text="邻里互助").get_by_role("link", name="计算明细").click()
     ledger = elder.locator("section.ledger").inner_text()
@@ -147,7 +125,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     assert "等待管理员答复" in elder.locator("article").inner_text()
 
     # The administrator upholds the objection, rejects B's unreceived funds and recomputes.
-    _login(admin, base, "boss@example.org")
+    login(admin, base, "boss@example.org")
     _publication_page(admin)
     assert "还有 1 件待答复。" in admin.content()
     objections = admin.locator("#objections")
@@ -186,7 +164,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     assert admin.confirmations[-1] == "确定发布第 2 次计算为最终结果吗？"
 
     # Anyone sees the final results and what changed against the provisional ones.
-    _logout(admin, "管理员")
+    logout(admin, "管理员")
     admin.goto(base + "/results/sz-2026")
     assert admin.locator("mark.badge-final").inner_text() == "最终结果"
     changes = admin.locator("#changes")

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from gongyi.calls.models import Call
-from tests.factories import PASSWORD, make_admin, make_org
+from tests.factories import make_admin, make_org
+from tests.web.browser_actions import login, logout, person_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,30 +25,6 @@ TITLE = "2026 南山区公益创投大赛"
 SLUG = "ns-2026"
 PROJECT = "长者关爱一条街"
 AMEND_REASON = "区财政追加配套资金 20 万元"
-
-
-def _page(browser):
-    """A page in a browser context of its own (one person's browser, or another device) that
-    accepts confirmations and remembers them."""
-    page = browser.new_context().new_page()
-    page.set_default_timeout(5000)
-    page.confirmations = []
-    page.on("dialog", lambda dialog: (page.confirmations.append(dialog.message), dialog.accept()))
-    return page
-
-
-def _login(page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("电子邮箱").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
-
-
-def _logout(page, name: str) -> None:
-    page.locator("summary", has_text=name).click()
-    page.get_by_role("button", name="退出").click()
-    page.get_by_role("link", name="登录").wait_for()
 
 
 def _nav(page, name: str) -> None:
@@ -86,8 +63,8 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     now = _minute(datetime.now(timezone.utc))
 
     # The administrator creates the call as a draft, with an entry rule and a matching pool of their own.
-    admin = _page(browser)
-    _login(admin, base, "boss@example.org")
+    admin = person_page(browser)
+    login(admin, base, "boss@example.org")
     _nav(admin, "征集管理")
     admin.get_by_role("button", name="新建征集").click()
     admin.get_by_label("标题").fill(TITLE)
@@ -106,8 +83,8 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     assert admin.confirmations == ["确定要“开放征集”吗？征集将变为“征集中”。"]
 
     # First sitting: the member starts a submission and orders three items from the menu.
-    first = _page(browser)
-    _login(first, base, "lihua@example.org")
+    first = person_page(browser)
+    login(first, base, "lihua@example.org")
     _nav(first, "我的申报")
     open_calls = first.locator("#open-calls")
     assert TITLE in open_calls.inner_text() and "本组织已申报 0 个，最多 2 个" in open_calls.inner_text()
@@ -133,13 +110,13 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     first.locator("#save-status").filter(has_text="已保存于").wait_for()
 
     # Logging out first makes sure the server has the form (the page saves before leaving).
-    _logout(first, member_name)
+    logout(first, member_name)
     assert "您已退出登录。" in first.content()
     first.context.close()
 
     # Second sitting, on another device (nothing kept in a browser): the draft is there as typed.
-    page = _page(browser)
-    _login(page, base, "lihua@example.org")
+    page = person_page(browser)
+    login(page, base, "lihua@example.org")
     _nav(page, "我的申报")
     card = page.locator(f"#submission-{submission_id}")
     assert "S0001" in card.inner_text() and PROJECT in card.inner_text()
@@ -220,15 +197,15 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     assert "本组织已申报 1 个，最多 2 个" in page.locator("#open-calls").inner_text()
 
     # A member of another organisation finds nothing there, not even the file.
-    stranger = _page(browser)
-    _login(stranger, base, "zhao@example.org")
+    stranger = person_page(browser)
+    login(stranger, base, "zhao@example.org")
     assert stranger.goto(f"{base}/submissions/{submission_id}").status == 404
     assert PROJECT not in stranger.content()
     assert stranger.goto(edit_url).status == 404
     assert stranger.request.get(base + attachment_url).status == 404
     _nav(stranger, "我的申报")
     assert "还没有申报记录。" in stranger.locator("#my-submissions").inner_text()
-    _logout(stranger, other_name)
+    logout(stranger, other_name)
 
     # The administrator screens it: eligible, and the enterprise's 30,000 verified.
     _nav(admin, "形式审查")

@@ -450,7 +450,7 @@ def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, 
     from playwright.sync_api import expect
 
     admin = make_admin(live_session, "boss@example.org")
-    call = make_call(live_session, admin, slug="shenzhen-2025", rules={"entry": {"min_items": 1, "max_items": 3}})
+    make_call(live_session, admin, slug="shenzhen-2025", rules={"entry": {"min_items": 1, "max_items": 3}})
     member, _ = make_org(live_session, admin, email="member@example.org")
     live_session.commit()
     page = browser.new_page()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from gongyi.audit.service import record
 from gongyi.catalogue.models import Category, Item
-from gongyi.textfiles import FileProblems, decode_text
+from gongyi.textfiles import FileProblems
 
 COLUMNS = ["category_code", "category_name_zh", "category_name_en", "item_code", "item_name_zh", "item_name_en", "description_zh"]
 _CATEGORY = re.compile(r"^\d{2}$")

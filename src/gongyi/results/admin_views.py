@@ -36,17 +36,11 @@ def _call(slug: str) -> Call:
     return find_call(get_session(), slug) or abort(404)
 
 
-def _run(call: Call, number: int | None) -> Run | None:
-    stmt = select(Run).where(Run.call_id == call.id)
-    stmt = stmt.where(Run.number == number) if number else stmt.order_by(Run.number.desc()).limit(1)
-    return get_session().scalar(stmt)
-
-
 @bp.get("/calls/<slug>/results")
 def ranking(slug: str):
     db = get_session()
     call = _call(slug)
-    run = _run(call, request.args.get("run", type=int))
+    run = service.find_run(get_session(), call, request.args.get("run", type=int))
     runs = db.scalars(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc())).all()
     page = max(request.args.get("page", 1, type=int), 1)
     sort = request.args.get("sort", "rank")
@@ -82,8 +76,8 @@ def compute(slug: str):
 def compare(slug: str):
     db = get_session()
     call = _call(slug)
-    before = _run(call, request.args.get("a", type=int)) or abort(404)
-    after = _run(call, request.args.get("b", type=int)) or abort(404)
+    before = service.find_run(get_session(), call, request.args.get("a", type=int)) or abort(404)
+    after = service.find_run(get_session(), call, request.args.get("b", type=int)) or abort(404)
     changes = service.compare_runs(db, before, after)
     only_changed = request.args.get("all") != "1"
     shown = [c for c in changes if c.changed] if only_changed else changes
@@ -134,7 +128,7 @@ def _what_if_changes(form) -> tuple[dict, dict[str, str]]:
 def what_if(slug: str):
     db = get_session()
     call = _call(slug)
-    current = _run(call, None)
+    current = service.find_run(get_session(), call, None)
     rules = call.rules
     problems: dict[str, str] = {}
     result = diff = None
@@ -179,7 +173,7 @@ def pools(slug: str):
     db = get_session()
     call = _call(slug)
     final = published_run(db, call, "final")
-    run = final or _run(call, None)
+    run = final or service.find_run(get_session(), call, None)
     problems: dict[str, str] = {}
     if request.method == "POST":
         if final is None:

@@ -73,10 +73,11 @@ def compute_command(slug: str, note: str) -> None:
 def export_command(slug: str, out: str, number: int | None) -> None:
     """Write the results of the latest (or a given) run."""
     from gongyi.results import export
+    from gongyi.results.service import find_run
 
     session = get_session()
     call = _call_or_exit(session, slug)
-    run = export.find_run(session, call, number)
+    run = find_run(session, call, number)
     if run is None:
         raise click.ClickException(f"no results computed for {slug}; run `flask calls compute {slug}` first")
     data = export.results_xlsx(session, call, run) if out.lower().endswith(".xlsx") else export.results_csv(session, run)

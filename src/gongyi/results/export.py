@@ -17,12 +17,6 @@ from gongyi.auth.models import User
 from gongyi.submissions.models import Submission
 
 
-def find_run(session: Session, call: Call, number: int | None = None) -> Run | None:
-    stmt = select(Run).where(Run.call_id == call.id)
-    stmt = stmt.where(Run.number == number) if number is not None else stmt.order_by(Run.number.desc()).limit(1)
-    return session.scalar(stmt)
-
-
 def results_csv(session: Session, run: Run) -> bytes:
     """UTF-8 without BOM, one row per submission in rank order: the machine-readable contract."""
     out = io.StringIO()

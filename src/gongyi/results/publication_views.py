@@ -38,7 +38,7 @@ def _call(slug: str) -> Call:
 def publication_page(slug: str):
     db = get_session()
     call = _call(slug)
-    latest = service.latest_run(db, call)
+    latest = service.find_run(db, call)
     provisional = publication.published_run(db, call, "provisional")
     final = publication.published_run(db, call, "final")
     objections = publication.call_objections(db, call)

@@ -158,8 +158,11 @@ def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Ru
     return run
 
 
-def latest_run(session: Session, call: Call) -> Run | None:
-    return session.scalar(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc()).limit(1))
+def find_run(session: Session, call: Call, number: int | None = None) -> Run | None:
+    """The call's run with that number, or its latest run."""
+    stmt = select(Run).where(Run.call_id == call.id)
+    stmt = stmt.where(Run.number == number) if number else stmt.order_by(Run.number.desc()).limit(1)
+    return session.scalar(stmt)
 
 
 def results_table(session: Session, run: Run) -> list[dict[str, str]]:

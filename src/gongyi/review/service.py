@@ -193,13 +193,6 @@ def conflict_source(session: Session, reviewer_id: int, submission: Submission) 
                                                          Conflict.submission_id == submission.id))
 
 
-def declared_conflicts(session: Session, call: Call) -> list[Conflict]:
-    return list(session.scalars(
-        select(Conflict).join(Submission, Submission.id == Conflict.submission_id).where(Submission.call_id == call.id)
-        .options(joinedload(Conflict.reviewer), joinedload(Conflict.submission)).order_by(Conflict.id)
-    ))
-
-
 def affiliation_conflicts(session: Session, call: Call, submission_id: int | None = None) -> list[tuple[User, Submission]]:
     """The automatic conflicts of the call's submissions (or of one of them), for listing."""
     return [(u, s) for u, s in session.execute(

@@ -521,12 +521,6 @@ def _draft_save_recorded_recently(session: Session, actor: Any, submission: Subm
             and utcnow() - entry.at < DRAFT_SAVE_AUDIT_INTERVAL)
 
 
-def set_items(session: Session, actor: Any, submission: Submission, items: Mapping[str, str] | Iterable[tuple[str, str]],
-              now: datetime | None = None) -> list[SubmissionError]:
-    """Replace the order (点单): item code -> the community need it answers. As save_draft."""
-    return save_draft(session, actor, submission, {"items": items}, now=now)
-
-
 def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
     _check_member(actor, submission)

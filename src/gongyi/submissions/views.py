@@ -148,10 +148,8 @@ def detail(submission_id: int):
     submission = _viewable(submission_id)
     outcome = service.published_outcomes(db, [submission.id]).get(submission.id)
     manage = policy.can_manage_submission(current_user, submission)
-    # A blind review hides the organisation from reviewers (spec: review.blind).
-    show_org = manage or policy.is_admin(current_user) or not submission.call.rules["review"].get("blind")
     return render_template(
-        "submissions/detail.html", submission=submission, call=submission.call, show_org=show_org, manage=manage,
+        "submissions/detail.html", submission=submission, call=submission.call, manage=manage,
         catalogue=_catalogue(i.item_code for i in submission.items), totals=funding_totals(submission.funding_lines),
         outcome=outcome, stage=service.stage(submission, outcome[0] if outcome else None),
         refusal=service.edit_refusal(db, submission) if manage else None,
