@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gongyi.auth import service as accounts
 from gongyi.auth.models import User
 from gongyi.calls.service import create_call, transition_call
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
 from gongyi.results.service import compute_call

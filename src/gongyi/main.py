@@ -1,13 +1,19 @@
 """The home page and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
+from gongyi.actions import attempt
+from gongyi.auth.service import set_locale
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Category, Item
 from gongyi.db import get_session
+from gongyi.webutil import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -27,12 +33,19 @@ def index():
 def set_language():
     """Remember the language per user (or per browser session before signing in)."""
     locale = request.form.get("locale")
-    if locale in ("zh_CN", "en"):
+    if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
-            get_session().commit()
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+            with attempt():
+                set_locale(get_session(), current_user, locale)
+    target = safe_next(request.form.get("next"), url_for("main.index"))
+    return redirect(target if _shown_by_get(target) else url_for("main.index"))
+
+
+def _shown_by_get(path: str) -> bool:
+    """Whether a page can be opened again by GET (a form that answered a POST often cannot)."""
+    try:
+        current_app.url_map.bind("").match(urlsplit(path).path, method="GET")
+    except HTTPException:
+        return False
+    return True

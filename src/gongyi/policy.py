@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gongyi.calls.workflow import allows
+from gongyi.results.publication import publicity_open
+
 
 def _roles(user: Any) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
@@ -52,15 +55,11 @@ def can_view_call(user: Any, call: Any) -> bool:
 
 
 def can_edit_call(user: Any, call: Any) -> bool:
-    from gongyi.calls.workflow import EDITABLE_STATES
-
-    return is_admin(user) and call.status in EDITABLE_STATES
+    return is_admin(user) and allows(call, "edit_settings")
 
 
 def can_manage_late_entries(user: Any, call: Any) -> bool:
-    from gongyi.calls.workflow import LATE_LIST_STATES
-
-    return is_admin(user) and call.status in LATE_LIST_STATES
+    return is_admin(user) and allows(call, "late_list")
 
 
 def can_manage_reviews(user: Any) -> bool:
@@ -115,8 +114,6 @@ def can_view_ledger(user: Any, submission: Any) -> bool:
 
 def can_file_objection(user: Any, run: Any) -> bool:
     """During publicity, a member of a verified organisation may object to any published result."""
-    from gongyi.results.publication import publicity_open
-
     org = getattr(user, "organisation", None) if getattr(user, "is_authenticated", False) else None
     return org is not None and org.is_verified and publicity_open(run)
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from gongyi.auth.service import create_user
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run
 from tests.factories import PASSWORD, make_admin

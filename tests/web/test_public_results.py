@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from gongyi.calls.models import Call
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run
 from gongyi.submissions.models import FundingLine, Submission

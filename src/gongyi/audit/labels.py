@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gongyi.calls.workflow import TRANSITIONS
 from gongyi.errors import N_
+from gongyi.formatting import label
 
 ACTION_LABELS = {
     "user.create": N_("创建账号"),
@@ -66,13 +67,9 @@ MAIL_KIND_LABELS = {
 
 def action_label(code: str) -> str:
     """The action's name in the reader's language; an unknown code is shown as it is."""
-    from flask_babel import gettext
-
-    return gettext(ACTION_LABELS[code]) if code in ACTION_LABELS else code
+    return label(code, ACTION_LABELS)
 
 
 def mail_kind_label(kind: str) -> str:
     """The kind of an outbox message in the reader's language; an unknown kind is shown as it is."""
-    from flask_babel import gettext
-
-    return gettext(MAIL_KIND_LABELS[kind]) if kind in MAIL_KIND_LABELS else kind
+    return label(kind, MAIL_KIND_LABELS)

@@ -59,6 +59,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """Remember the user's language (a preference: not audited)."""
+    user.locale = locale
+    session.flush()
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise AccountError(N_("当前密码不正确"), "current")

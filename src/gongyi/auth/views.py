@@ -4,33 +4,25 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from gongyi.actions import attempt
 from gongyi.auth import service
 from gongyi.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from gongyi.db import get_session
+from gongyi.webutil import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            user = service.create_user(
-                db, None, email=form.email.data, name=form.name.data, password=form.password.data
-            )
-        except service.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.translated())
-        else:
-            db.commit()
+        with attempt(form) as done:
+            user = service.create_user(get_session(), None, email=form.email.data, name=form.name.data,
+                                       password=form.password.data)
+            done.flash(_("注册成功。下一步：登记您的社会组织。"))
+        if done.ok:
             login_user(user)
-            flash(_("注册成功。下一步：登记您的社会组织。"), "success")
             return redirect(url_for("orgs.register"))
     return render_template("auth/register.html", form=form)
 
@@ -44,7 +36,7 @@ def login():
             form.password.errors.append(_("邮箱或密码不正确"))
         else:
             login_user(user)
-            return redirect(_safe_next(url_for("main.index")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
 
 
@@ -60,13 +52,9 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            service.change_password(db, current_user, form.current.data, form.password.data)
-        except service.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.translated())
-        else:
-            db.commit()
-            flash(_("密码已修改。"), "success")
+        with attempt(form) as done:
+            service.change_password(get_session(), current_user, form.current.data, form.password.data)
+            done.flash(_("密码已修改。"))
+        if done.ok:
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)

@@ -6,20 +6,19 @@ one place; its dotted keys ("review.criteria[2].max") are mapped back to the fie
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone
 from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, Field, FieldList, Form, FormField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from gongyi.clock import CHINA
+from gongyi.forms import Form as BaseForm
 from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules
 
-CST = timezone(timedelta(hours=8), "CST")  # deadlines are China Standard Time; no daylight saving
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BLANK_CRITERIA, BLANK_TIERS = 2, 2  # spare rows, so the form works without JavaScript
 TIE_BREAKER_SLOTS = len(TIE_BREAKERS)
@@ -28,7 +27,7 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 
 def cst_field(label, required: bool = True, description=None) -> DateTimeLocalField:
     validators = [InputRequired(message=_l("请填写时间"))] if required else [Optional()]
-    return DateTimeLocalField(label, validators=validators, format=DATETIME_FORMATS, tz=CST,
+    return DateTimeLocalField(label, validators=validators, format=DATETIME_FORMATS, tz=CHINA,
                               description=description or _l("北京时间"))
 
 
@@ -118,7 +117,7 @@ class LibraryForm(Form):
     policy = SelectField(_label("library.policy"), choices=_choices(POLICIES), validate_choice=False)
 
 
-class CallForm(FlaskForm):
+class CallForm(BaseForm):
     title = StringField(_l("标题"), validators=[DataRequired(message=_l("请填写标题")), Length(max=200)])
     slug = StringField(_l("标识"), validators=[DataRequired(message=_l("请填写标识")), Length(max=80)],
                        description=_l("用于网址，如 sz-2026；只能包含字母、数字、点、下划线和连字符"),
@@ -196,7 +195,7 @@ class CallForm(FlaskForm):
             "library": {"pool": _text(library.pool), "cap": _text(library.cap), "policy": library.policy.data},
         }
 
-    def add_error(self, key: str | None, message: str) -> None:
+    def add_error(self, key: str | None, message: str) -> bool:
         """Show a service's problem beside the field its key names: 'closes_at', 'matching.pool',
         'review.criteria[2].max' (the second non-blank row), or a whole table ('review.criteria').
 
@@ -221,6 +220,7 @@ class CallForm(FlaskForm):
             self.extra_errors.setdefault(table, []).append(message)
         elif not field.errors:
             _append_error(field, message)
+        return True
 
 
 def call_form_data(call: Any | None = None) -> dict[str, Any]:
@@ -254,12 +254,11 @@ def organisation_choices(orgs: list[Any]) -> list[SelectChoice]:
     return [SelectChoice("", _l("请选择组织"))] + [SelectChoice(str(o.id), f"{o.name}（{o.credit_code}）") for o in orgs]
 
 
-class LateEntryForm(FlaskForm):
+class LateEntryForm(BaseForm):
+    fallback_field = "organisation_id"
+
     organisation_id = SelectField(_l("组织"), choices=[], validators=[DataRequired(message=_l("请选择组织"))])
     reason = TextAreaField(_l("理由"), validators=[DataRequired(message=_l("须填写理由")), Length(max=2000)],
                            render_kw={"rows": 2})
     until = cst_field(_l("允许补交至"), required=False, description=_l("北京时间；留空则在评审开始前一直允许"))
 
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token is posted with it."""

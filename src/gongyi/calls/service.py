@@ -11,11 +11,13 @@ from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import record
 from gongyi.calls.models import Call, LateEntry, RulesVersion
 from gongyi.calls.rules import SLUG, RulesError, rules_diff, validate_rules
-from gongyi.calls.workflow import EDITABLE_STATES, LATE_LIST_STATES, find_transition
+from gongyi.calls.workflow import allows, find_transition
 from gongyi.catalogue.models import Category
-from gongyi.db import utcnow
-from gongyi.errors import N_, UserError
+from gongyi.clock import utcnow
+from gongyi.errors import N_, UserError, UserErrors
 from gongyi.orgs.models import Organisation
+from gongyi.results.models import Run
+from gongyi.results.service import compute_call
 from gongyi.review.models import Review, Score
 from gongyi.submissions.models import Submission
 
@@ -27,16 +29,11 @@ class CallError(UserError):
     pass
 
 
-class CallInvalid(CallError):
+class CallInvalid(UserErrors, CallError):
     """Every problem of a call's fields and rules at once, so a form can show each beside its field.
 
     Each error's `field` is a call field ("closes_at") or a dotted rules key ("matching.pool").
     """
-
-    def __init__(self, errors: list[UserError]):
-        first = errors[0]
-        super().__init__(first.message, first.field, **first.params)
-        self.errors = errors
 
 
 def find_call(session: Session, slug: str) -> Call | None:
@@ -122,7 +119,7 @@ def _plan(session: Session, call: Call | None, fields: dict[str, Any], rules: di
     unknown = set(fields) - set(CALL_FIELDS)
     if unknown:
         raise ValueError(f"unknown call fields: {sorted(unknown)}")
-    if call is not None and call.status not in EDITABLE_STATES:
+    if call is not None and not allows(call, "edit_settings"):
         raise CallError(N_("征集已进入公示或之后的阶段，不能再修改"))
     fields = dict(fields)
     for name in ("title", "description"):
@@ -268,6 +265,15 @@ def transition_call(session: Session, actor: Any, call: Call, name: str, via: st
     record(session, actor, f"call.{name}", call, source=previous, target=transition.target)
 
 
+def apply_transition(session: Session, actor: Any, call: Call, name: str) -> Run | None:
+    """A lifecycle button: the transition, then what comes with it. Ending review computes the
+    results on the final reviews, so the results stage never starts without them."""
+    transition_call(session, actor, call, name)
+    if name == "finish_review":
+        return compute_call(session, actor, call, note="评审结束")
+    return None
+
+
 def late_entries(session: Session, call: Call) -> list[tuple[LateEntry, Organisation]]:
     stmt = (
         select(LateEntry, Organisation)
@@ -284,7 +290,7 @@ def add_late_entry(session: Session, actor: Any, call: Call, organisation_id: in
 
     Adding an organisation already on the list updates its reason and `until`.
     """
-    if call.status not in LATE_LIST_STATES:
+    if not allows(call, "late_list"):
         raise CallError(N_("评审开始后不能再修改补交名单"))
     org = session.get(Organisation, organisation_id)
     if org is None or not org.is_verified:
@@ -306,7 +312,7 @@ def add_late_entry(session: Session, actor: Any, call: Call, organisation_id: in
 
 
 def remove_late_entry(session: Session, actor: Any, call: Call, organisation_id: int) -> None:
-    if call.status not in LATE_LIST_STATES:
+    if not allows(call, "late_list"):
         raise CallError(N_("评审开始后不能再修改补交名单"))
     entry = session.scalar(select(LateEntry).where(LateEntry.call_id == call.id, LateEntry.organisation_id == organisation_id))
     if entry is None:

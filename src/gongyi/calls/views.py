@@ -10,21 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from gongyi import policy
+from gongyi.actions import attempt
 from gongyi.audit.labels import action_label
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import history
 from gongyi.auth.models import User
 from gongyi.calls import service
-from gongyi.calls.forms import ActionForm, CallForm, LateEntryForm, call_form_data, organisation_choices
+from gongyi.calls.forms import CallForm, LateEntryForm, call_form_data, organisation_choices
 from gongyi.calls.models import Call
 from gongyi.calls.rules import SETTING_LABELS, rubric_total
 from gongyi.calls.workflow import STATE_LABELS, transitions_from
 from gongyi.catalogue.models import Category
 from gongyi.catalogue.service import browse
-from gongyi.db import get_session, utcnow
-from gongyi.errors import N_, UserError
+from gongyi.db import get_session
+from gongyi.formatting import label, local_time
+from gongyi.clock import utcnow
+from gongyi.errors import N_
 from gongyi.orgs.models import Organisation
-from gongyi.web import local_time
+from gongyi.webutil import call_or_404
 
 bp = Blueprint("calls", __name__)
 
@@ -63,10 +66,6 @@ def _when(iso: str | None) -> str:
     return local_time(datetime.fromisoformat(iso)) if iso else _("（无）")
 
 
-def _call_or_404(slug: str) -> Call:
-    return service.find_call(get_session(), slug) or abort(404)
-
-
 def _require_admin() -> None:
     if not policy.can_manage_calls(current_user):
         abort(403)
@@ -91,9 +90,7 @@ def index():
 
 @bp.get("/calls/<slug>")
 def detail(slug: str):
-    call = _call_or_404(slug)
-    if not policy.can_view_call(current_user, call):
-        abort(404)  # a draft does not exist for the public
+    call = call_or_404(slug, public=True, user=current_user)  # a draft does not exist for the public
     db = get_session()
     open_codes = set(call.rules["entry"]["categories"])
     coverage = [(cat, items) for cat, items in browse(db) if not open_codes or cat.code in open_codes]
@@ -115,30 +112,26 @@ def admin_list():
     return render_template("calls/admin_list.html", calls=calls)
 
 
-def _handle_call_form(form: CallForm, call: Call | None):
-    """Check the posted form with the service; on success save, commit and return the call, else None.
-
-    Every problem (the form's own and the service's) ends up beside its field.
-    """
+def _save_call(form: CallForm, call: Call | None) -> Call | None:
+    """Check the posted form with the service and save it; the call, or None with every problem
+    (the form's own and the service's) beside its field."""
     db = get_session()
     form.validate()
-    rules = form.rules_input()
-    reason = form.reason.data or ""
-    try:
-        if form.errors:
-            service.check_call(db, call, rules=rules, reason=reason, **form.call_fields())
-            return None
-        if call is None:
-            call = service.create_call(db, current_user, rules=rules, **form.call_fields())
+    rules, reason, fields = form.rules_input(), form.reason.data or "", form.call_fields()
+    with attempt(form) as done:
+        if form.errors:  # still ask the service, so that all problems show at once
+            service.check_call(db, call, rules=rules, reason=reason, **fields)
+        elif call is None:
+            call = service.create_call(db, current_user, rules=rules, **fields)
+            done.flash(_("已创建征集草稿：%(title)s", title=call.title))
         else:
-            service.update_call(db, current_user, call, rules=rules, reason=reason, **form.call_fields())
-    except service.CallInvalid as exc:
-        for error in exc.errors:
-            form.add_error(error.field, error.translated())
-        db.rollback()
-        return None
-    db.commit()
-    return call
+            version = call.rules_version.version
+            service.update_call(db, current_user, call, rules=rules, reason=reason, **fields)
+            if call.rules_version.version > version:
+                done.flash(_("规则已修订为第 %(v)s 版，修订理由已公开显示", v=call.rules_version.version))
+            else:
+                done.flash(_("已保存"))
+    return call if done.ok and not form.errors else None
 
 
 @bp.route("/admin/calls/new", methods=["GET", "POST"])
@@ -146,11 +139,8 @@ def _handle_call_form(form: CallForm, call: Call | None):
 def new():
     _require_admin()
     form = CallForm(data=call_form_data(), categories=_categories())
-    if form.is_submitted():
-        call = _handle_call_form(form, None)
-        if call is not None:
-            flash(_("已创建征集草稿：%(title)s", title=call.title), "success")
-            return redirect(url_for("calls.admin_detail", slug=call.slug))
+    if form.is_submitted() and (call := _save_call(form, None)) is not None:
+        return redirect(url_for("calls.admin_detail", slug=call.slug))
     return render_template("calls/form.html", form=form, call=None)
 
 
@@ -158,19 +148,13 @@ def new():
 @login_required
 def edit(slug: str):
     _require_admin()
-    call = _call_or_404(slug)
+    call = call_or_404(slug)
     if not policy.can_edit_call(current_user, call):
         flash(_("征集已进入公示或之后的阶段，不能再修改"), "error")
         return redirect(url_for("calls.admin_detail", slug=call.slug))
     form = CallForm(data=call_form_data(call), categories=_categories(), frozen_slug=call.status != "draft")
-    if form.is_submitted():
-        version = call.rules_version.version
-        if _handle_call_form(form, call) is not None:
-            if call.rules_version.version > version:
-                flash(_("规则已修订为第 %(v)s 版，修订理由已公开显示", v=call.rules_version.version), "success")
-            else:
-                flash(_("已保存"), "success")
-            return redirect(url_for("calls.admin_detail", slug=call.slug))
+    if form.is_submitted() and _save_call(form, call) is not None:
+        return redirect(url_for("calls.admin_detail", slug=call.slug))
     return render_template("calls/form.html", form=form, call=call)
 
 
@@ -200,33 +184,19 @@ def _admin_page(call: Call, late_form: LateEntryForm | None = None):
 @login_required
 def admin_detail(slug: str):
     _require_admin()
-    return _admin_page(_call_or_404(slug))
+    return _admin_page(call_or_404(slug))
 
 
 @bp.post("/admin/calls/<slug>/transition")
 @login_required
 def transition(slug: str):
     _require_admin()
-    call = _call_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    db = get_session()
-    name = request.form.get("transition", "")
-    try:
-        service.transition_call(db, current_user, call, name)
-        run = None
-        if name == "finish_review":  # the results stage starts with results computed on the final reviews
-            from gongyi.results.service import compute_call
-
-            run = compute_call(db, current_user, call, note=_("评审结束"))
-    except UserError as exc:
-        db.rollback()
-        flash(exc.translated(), "error")
-    else:
-        db.commit()
-        flash(_("征集状态已改为：%(state)s", state=_(STATE_LABELS[call.status])), "success")
+    call = call_or_404(slug)
+    with attempt() as done:
+        run = service.apply_transition(get_session(), current_user, call, request.form.get("transition", ""))
+        done.flash(_("征集状态已改为：%(state)s", state=label(call.status, STATE_LABELS)))
         if run is not None:
-            flash(_("已计算第 %(n)s 次结果。", n=run.number), "success")
+            done.flash(_("已计算第 %(n)s 次结果。", n=run.number))
     return redirect(url_for("calls.admin_detail", slug=call.slug))
 
 
@@ -234,20 +204,14 @@ def transition(slug: str):
 @login_required
 def add_late(slug: str):
     _require_admin()
-    call = _call_or_404(slug)
+    call = call_or_404(slug)
     form = _late_form()
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            service.add_late_entry(db, current_user, call, int(form.organisation_id.data), form.reason.data,
-                                   form.until.data)
-        except UserError as exc:
-            db.rollback()
-            field = getattr(form, exc.field or "", None) or form.organisation_id
-            field.errors.append(exc.translated())
-        else:
-            db.commit()
-            flash(_("已加入补交名单"), "success")
+        with attempt(form) as done:
+            service.add_late_entry(get_session(), current_user, call, int(form.organisation_id.data),
+                                   form.reason.data, form.until.data)
+            done.flash(_("已加入补交名单"))
+        if done.ok:
             return redirect(url_for("calls.admin_detail", slug=call.slug, _anchor="late"))
     return _admin_page(call, late_form=form)
 
@@ -256,16 +220,8 @@ def add_late(slug: str):
 @login_required
 def remove_late(slug: str, org_id: int):
     _require_admin()
-    call = _call_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    db = get_session()
-    try:
-        service.remove_late_entry(db, current_user, call, org_id)
-    except UserError as exc:
-        db.rollback()
-        flash(exc.translated(), "error")
-    else:
-        db.commit()
-        flash(_("已移出补交名单"), "success")
+    call = call_or_404(slug)
+    with attempt() as done:
+        service.remove_late_entry(get_session(), current_user, call, org_id)
+        done.flash(_("已移出补交名单"))
     return redirect(url_for("calls.admin_detail", slug=call.slug, _anchor="late"))

@@ -50,8 +50,38 @@ def find_transition(state: str, name: str) -> Transition | None:
     return next((t for t in TRANSITIONS if t.source == state and t.name == name), None)
 
 
-# A call's settings may be edited (amended, once open) until results go to publicity (公示);
-# after that they are what was published.
-EDITABLE_STATES = ("draft", "open", "closed", "reviewing", "results")
-# The late-submission list matters only while submissions can still arrive.
-LATE_LIST_STATES = ("draft", "open", "closed")
+# What may happen in which state: the one table that services, views and templates ask
+# (`allows(call, "score")`), instead of comparing states in many places.
+ACTIVITIES: dict[str, tuple[str, ...]] = {
+    # A call's settings may be edited (amended, once open) until results go to publicity (公示);
+    # after that they are what was published.
+    "edit_settings": ("draft", "open", "closed", "reviewing", "results"),
+    # The late-submission list matters only while submissions can still arrive.
+    "late_list": ("draft", "open", "closed"),
+    # Organisations start, edit and submit while the call is open (deadlines checked by the service).
+    "submit": ("open",),
+    # The organisation may withdraw until results are computed; after that an administrator does
+    # it (results.service.withdraw_after_results), because it changes a saved ranking.
+    "withdraw": ("open", "closed", "reviewing"),
+    "withdraw_after_results": ("results", "publicity", "final"),
+    # Screening (形式审查) and fund verification, until results are final.
+    "screen": ("open", "closed", "reviewing", "results", "publicity"),
+    # Reviewers are assigned after the call closes and until review ends; they score during review.
+    "assign": ("closed", "reviewing"),
+    "score": ("reviewing",),
+    # Results are computed once review has started, and again after corrections or a withdrawal.
+    "compute": ("reviewing", "results", "publicity", "final"),
+    # A new run to publish: before publicity, or during it after objections were upheld.
+    "recompute": ("results", "publicity"),
+    "publish_provisional": ("results",),
+    "publish_final": ("publicity",),
+    # Published results are public from publicity on.
+    "public_results": ("publicity", "final", "archived"),
+}
+
+
+def allows(call_or_state, activity: str) -> bool:
+    """Whether `activity` may happen in the call's state (a Call or a state name)."""
+    state = call_or_state if isinstance(call_or_state, str) else call_or_state.status
+    return state in ACTIVITIES[activity]
+

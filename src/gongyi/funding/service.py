@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
+from gongyi.clock import china_date
 from gongyi.errors import N_, UserError
 from gongyi.funding.models import Disbursement
 from gongyi.results.models import Run, RunRow
@@ -17,12 +18,6 @@ from gongyi.results.models import Run, RunRow
 
 class FundingError(UserError):
     pass
-
-
-def _local_date(moment) -> date:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, p
     a project is never paid more than it was allocated there, nor before they were published."""
     if run.published != "final" or call.status not in ("final", "archived"):
         raise FundingError(N_("最终结果发布之后才能拨付"), "amount")
-    if run.published_at is not None and paid_on < _local_date(run.published_at):
+    if run.published_at is not None and paid_on < china_date(run.published_at):
         raise FundingError(N_("拨付日期不能早于最终结果发布日期"), "paid_on")
     if pool not in ("matching", "library"):
         raise FundingError(N_("资金池无效"), "pool")

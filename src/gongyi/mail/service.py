@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.mail.models import OutboxMessage
 
 log = logging.getLogger("gongyi.mail")

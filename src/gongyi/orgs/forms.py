@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from gongyi.forms import Form
 from gongyi.orgs.districts import DISTRICTS
 
 ORG_TYPE_LABELS = {
@@ -26,7 +26,9 @@ def district_choices() -> list[SelectChoice]:
     ]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
+    fallback_field = "name"
+
     name = StringField(_l("组织名称"), validators=[DataRequired(), Length(max=200)])
     credit_code = StringField(
         _l("统一社会信用代码"), validators=[DataRequired()], description=_l("18 位，可输入全角字符，系统会自动转换")
@@ -41,5 +43,7 @@ class OrganisationForm(FlaskForm):
     address = StringField(_l("地址"), validators=[DataRequired(), Length(max=300)])
 
 
-class ReviewDecisionForm(FlaskForm):
+class ReviewDecisionForm(Form):
+    fallback_field = "reason"
+
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])

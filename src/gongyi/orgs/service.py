@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.auth.service import grant_role
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.orgs import creditcode
 from gongyi.orgs.districts import DISTRICTS

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from gongyi import policy
+from gongyi.actions import attempt
 from gongyi.db import get_session
-from gongyi.errors import UserError
 from gongyi.orgs import service
 from gongyi.orgs.forms import ORG_TYPE_LABELS, OrganisationForm, ReviewDecisionForm
 from gongyi.orgs.models import ORG_STATUSES, Organisation
@@ -25,15 +25,11 @@ def register():
         abort(403)  # administrators and reviewers stay impartial
     form = OrganisationForm()
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            service.register_organisation(db, current_user, **{f: getattr(form, f).data for f in (
+        with attempt(form) as done:
+            service.register_organisation(get_session(), current_user, **{f: getattr(form, f).data for f in (
                 "name", "credit_code", "org_type", "district_code", "contact_person", "phone", "address")})
-        except UserError as exc:
-            getattr(form, exc.field or "name").errors.append(exc.translated())
-        else:
-            db.commit()
-            flash(_("组织已提交登记，等待管理员认证。"), "success")
+            done.flash(_("组织已提交登记，等待管理员认证。"))
+        if done.ok:
             return redirect(url_for("orgs.mine"))
     return render_template("orgs/register.html", form=form)
 
@@ -65,25 +61,21 @@ def admin_list():
 @bp.route("/admin/orgs/<int:org_id>", methods=["GET", "POST"])
 @login_required
 def admin_detail(org_id: int):
+    if not policy.is_admin(current_user):  # before the lookup: a 404 would tell which ids exist
+        abort(403)
     db = get_session()
     org = db.get(Organisation, org_id) or abort(404)
-    if not policy.is_admin(current_user):
-        abort(403)
     form = ReviewDecisionForm()
     if form.validate_on_submit():
         if not policy.can_verify_organisation(current_user, org):
             abort(403)
-        try:
+        with attempt(form) as done:
             if request.form.get("decision") == "verify":
                 service.verify_organisation(db, current_user, org)
-                message = _("已认证：%(name)s", name=org.name)
+                done.flash(_("已认证：%(name)s", name=org.name))
             else:
                 service.reject_organisation(db, current_user, org, form.reason.data or "")
-                message = _("已驳回：%(name)s", name=org.name)
-        except UserError as exc:
-            form.reason.errors.append(exc.translated())
-        else:
-            db.commit()
-            flash(message, "success")
+                done.flash(_("已驳回：%(name)s", name=org.name))
+        if done.ok:
             return redirect(url_for("orgs.admin_list"))
     return render_template("orgs/detail.html", org=org, type_labels=ORG_TYPE_LABELS, form=form)

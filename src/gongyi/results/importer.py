@@ -11,7 +11,7 @@ from gongyi.audit.service import record
 from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call, RulesVersion
 from gongyi.catalogue.models import Item
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
 from gongyi.results.package import Package, parse_package, read_package
 from gongyi.review.models import Review, ReviewerProfile, Score

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -27,7 +26,7 @@ from gongyi.audit.service import record
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.service import transition_call
-from gongyi.db import utcnow
+from gongyi.clock import CHINA, utcnow
 from gongyi.errors import N_, UserError
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
@@ -35,7 +34,6 @@ from gongyi.results.service import COMPARED, RowChange, is_current
 from gongyi.submissions.attachments import Upload, check_upload
 from gongyi.submissions.models import Submission
 
-CHINA = ZoneInfo("Asia/Shanghai")
 KINDS = ("provisional", "final")
 OBJECTION_STATUS_LABELS = {"pending": N_("待处理"), "upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
 

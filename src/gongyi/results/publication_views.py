@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from gongyi import policy
-from gongyi.calls.forms import ActionForm
+from gongyi.forms import ActionForm
 from gongyi.calls.models import Call
 from gongyi.calls.service import find_call
-from gongyi.db import get_session, utcnow
+from gongyi.db import get_session
+from gongyi.clock import utcnow
 from gongyi.errors import UserError
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication, service

@@ -117,7 +117,3 @@ class ConflictForm(ReviewerChoiceForm):
 class DeadlineForm(FlaskForm):
     review_deadline = cst_field(_l("评审截止时间"), required=False)
     reason = StringField(_l("修改理由"), validators=[DataRequired(message=_l("征集开放后修改须填写理由")), Length(max=500)])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token is posted with it."""

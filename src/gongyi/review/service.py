@@ -26,7 +26,7 @@ from gongyi.auth.models import User, UserRole
 from gongyi.auth.service import create_user, find_user, grant_role
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Category, Item
-from gongyi.db import utcnow
+from gongyi.clock import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.orgs.models import Organisation
 from gongyi.review.assign import Paper, Reviewer, Shortfall, plan_assignment
@@ -601,7 +601,7 @@ def queue_reminders(session: Session, actor: Any, *, now: datetime | None = None
     from flask_babel import force_locale, gettext
 
     from gongyi.mail.service import queue_message
-    from gongyi.web import local_time
+    from gongyi.formatting import local_time
 
     now = now or utcnow()
     pending = session.execute(

@@ -19,20 +19,21 @@ from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.service import CallInvalid, update_call
 from gongyi.catalogue.models import Category, Item
-from gongyi.db import get_session, utcnow
+from gongyi.db import get_session
+from gongyi.clock import utcnow
 from gongyi.errors import UserError
 from gongyi.exports import send_table
 from gongyi.mail.models import OutboxMessage
 from gongyi.orgs.models import Organisation
-from gongyi.results.rank import round_half_up_2
 from gongyi.review import service
-from gongyi.review.forms import (ActionForm, ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm,
+from gongyi.forms import ActionForm
+from gongyi.review.forms import (ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm,
                                  ReviewerChoiceForm, ReviewerForm, score_form)
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, REVIEW_STATUS_LABELS, Conflict, Review, ReviewerProfile, Score
 from gongyi.review.scoring import points
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, Submission
-from gongyi.web import local_time
+from gongyi.formatting import label, local_time
 
 bp = Blueprint("review", __name__)
 
@@ -54,21 +55,6 @@ def _review_or_404(review_id: int) -> Review:
 
 def _english() -> bool:
     return str(get_locale()).startswith("en")
-
-
-@bp.app_template_filter("score_points")
-def points_filter(centi: int | None) -> str:
-    return "" if centi is None else str(points(centi))
-
-
-@bp.app_template_filter("exact2")
-def round2_filter(value) -> str:
-    return "" if value is None else str(round_half_up_2(value))
-
-
-@bp.app_template_filter("review_status")
-def review_status_filter(status: str) -> str:
-    return _(REVIEW_STATUS_LABELS.get(status, status))
 
 
 # --- the reviewer ----------------------------------------------------------------------------
@@ -665,7 +651,7 @@ def export(slug: str, fmt: str):
         values = [mine[c["code"]].points_centi if c["code"] in mine else None for c in rubric]
         total = sum(values) if all(v is not None for v in values) else None  # type: ignore[arg-type]
         table.append(
-            [ref, title, org, name, email, review_status_filter(review.status), local_time(review.submitted_at)]
+            [ref, title, org, name, email, label(review.status, REVIEW_STATUS_LABELS), local_time(review.submitted_at)]
             + [None if v is None else points(v) for v in values] + [None if total is None else points(total)]
             + [mine[c["code"]].comment if c["code"] in mine else "" for c in rubric] + [review.overall_comment]
         )

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from gongyi.db import Base, fen, created_now, intpk, utcnow
+from gongyi.db import Base, fen, created_now, intpk
+from gongyi.clock import utcnow
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call

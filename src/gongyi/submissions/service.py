@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -28,8 +27,8 @@ from gongyi.audit.service import latest, record
 from gongyi.calls.models import Call, LateEntry
 from gongyi.calls.service import organisation_late_entries, submissions_open_for
 from gongyi.catalogue.models import Item
-from gongyi.db import utcnow
-from gongyi.errors import N_, UserError
+from gongyi.clock import CHINA, utcnow
+from gongyi.errors import N_, UserError, UserErrors
 from gongyi.money import MoneyError, format_fen, parse_yuan
 from gongyi.orgs.districts import DISTRICTS
 from gongyi.orgs.models import Organisation
@@ -37,7 +36,6 @@ from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, AttachmentError, Upload, check_upload
 from gongyi.submissions.models import FUND_SOURCES, Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _DIGITS = re.compile(r"[0-9]+")
 
 # Free-text project fields and their longest allowed length.
@@ -75,13 +73,8 @@ class SubmissionError(UserError):
     pass
 
 
-class SubmissionInvalid(SubmissionError):
+class SubmissionInvalid(UserErrors, SubmissionError):
     """Every problem at once, so a form can show each beside its field."""
-
-    def __init__(self, errors: Sequence[UserError]):
-        first = errors[0]
-        super().__init__(first.message, first.field, **first.params)
-        self.errors = list(errors)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from gongyi import policy
-from gongyi.calls.forms import ActionForm
+from gongyi.forms import ActionForm
 from gongyi.calls.service import find_call, organisation_late_entries
 from gongyi.catalogue.models import Category, Item
 from gongyi.catalogue.service import browse
-from gongyi.db import get_session, utcnow
+from gongyi.db import get_session
+from gongyi.clock import utcnow
 from gongyi.errors import UserError
 from gongyi.money import fen_to_str, format_fen
 from gongyi.orgs.models import Organisation
@@ -33,7 +34,8 @@ from gongyi.submissions.forms import AttachmentForm, FundingLineForm, ProjectFor
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, FundingLine, Submission
 from gongyi.submissions.screening import ELIGIBILITY_LABELS, FUND_SOURCE_LABELS, FUND_STATUS_LABELS
-from gongyi.web import csrf, local_time
+from gongyi.extensions import csrf
+from gongyi.formatting import local_time
 
 bp = Blueprint("submissions", __name__)
 

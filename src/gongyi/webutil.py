@@ -1,0 +1,66 @@
+"""Small things many views need: safe redirects, lookups that 404, page numbers, stored files."""
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+from flask import Response, abort, request, send_file
+
+from gongyi import policy
+from gongyi.calls.models import Call
+from gongyi.calls.service import find_call
+from gongyi.db import get_session
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """`target` when it is a path on this site, else `default`.
+
+    Only a path that starts with one "/" is followed: no scheme, no host, no "//" or "/\\"
+    (which browsers read as another host), and no control characters ("/%09/evil.example"
+    arrives as "/\\t/evil.example", which some browsers read as "//evil.example").
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def call_or_404(slug: str, *, public: bool = False, user=None) -> Call:
+    """The call with this slug, or 404; `public`: a draft does not exist for those who may not see it."""
+    call = find_call(get_session(), slug)
+    if call is None or (public and not policy.can_view_call(user, call)):
+        abort(404)
+    return call
+
+
+MAX_ID = 2**31 - 1  # ids and counts in URLs and forms fit a database integer
+
+
+def int_arg(name: str, default: int | None = None, *, source=None) -> int | None:
+    """A whole number from the query string (or `source`, e.g. request.form), 0..MAX_ID; else `default`.
+
+    Only ASCII digits count: "²³" or "١٢" pass str.isdigit() but are no id.
+    """
+    value = (request.args if source is None else source).get(name, "")
+    if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10):
+        return default
+    number = int(value)
+    return number if number <= MAX_ID else default
+
+
+def page_number(name: str = "page") -> int:
+    """A page number from the query string; anything unreadable is page 1."""
+    return max(int_arg(name, 1) or 1, 1)
+
+
+def send_stored_file(data: bytes, filename: str, content_type: str) -> Response:
+    """A stored file as a download: the checked type, never sniffed, never cached, never run as a page."""
+    response = send_file(io.BytesIO(data), mimetype=content_type, as_attachment=True, download_name=filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
