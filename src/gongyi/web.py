@@ -36,7 +36,7 @@ from gongyi.review.models import REVIEW_STATUS_LABELS
 from gongyi.review.views import bp as review_bp
 from gongyi.submissions.admin_views import bp as screening_bp
 from gongyi.submissions.views import bp as submissions_bp
-from gongyi.webutil import MAX_ID
+from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               submissions_bp, public_results_bp, publication_admin_bp, api_bp)
@@ -52,7 +52,7 @@ ERROR_PAGES = {
     413: (_l("文件过大"), _l("上传的内容超过了允许的大小。")),
     500: (_l("服务器出错"), _l("出了点问题，我们已记录下来。请稍后再试。")),
 }
-CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'"
 
 
 class RowIdConverter(IntegerConverter):
@@ -111,7 +111,8 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
-    app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, get_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with,
+                                 get_locale=lambda: str(get_locale()))
     app.jinja_env.filters.update(formatting.FILTERS)
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page(code))

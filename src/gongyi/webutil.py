@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-from flask import Response, abort, request, send_file
+from flask import Response, abort, request, send_file, url_for
 
 from gongyi import policy
 from gongyi.calls.models import Call
@@ -55,6 +55,13 @@ def int_arg(name: str, default: int | None = None, *, source=None) -> int | None
 def page_number(name: str = "page") -> int:
     """A page number from the query string; anything unreadable is page 1."""
     return max(int_arg(name, 1) or 1, 1)
+
+
+def url_with(**changes: str | int | None) -> str:
+    """This page's URL with some query arguments changed (None removes one): sorting, tabs, pages."""
+    args = {**request.args.to_dict(), **changes}
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def send_stored_file(data: bytes, filename: str, content_type: str) -> Response:

@@ -57,19 +57,6 @@
     window.addEventListener("beforeunload", function (event) {
       if (changed) { event.preventDefault(); event.returnValue = ""; }
     });
-    form.addEventListener("submit", function (event) {
-      var submitter = event.submitter;
-      if (submitter && submitter.name === "submit" && !window.confirm(form.getAttribute("data-confirm-submit"))) {
-        event.preventDefault();
-        return;
-      }
-      changed = false;
-    });
+    form.addEventListener("submit", function () { changed = false; });  // after site.js confirmed it
   }
-
-  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-    f.addEventListener("submit", function (event) {
-      if (!window.confirm(f.getAttribute("data-confirm"))) event.preventDefault();
-    });
-  });
 })();

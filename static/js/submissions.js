@@ -9,18 +9,6 @@
 (function () {
   "use strict";
 
-  // Buttons that change something irreversible ask first (all pages that load this script).
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    if (!button || !button.dataset.confirm || button.dataset.confirmed) { return; }
-    if (window.confirm(button.dataset.confirm)) {
-      button.dataset.confirmed = "yes";  // not asked again when the form is posted after saving
-    } else {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  });
-
   var form = document.getElementById("project-form");
   if (!form) { return; }
   var d = form.dataset;
@@ -220,20 +208,7 @@
     return m ? parseInt(m[1], 10) : -1;
   }
 
-  function nextIndex() {
-    var max = -1;
-    Array.prototype.forEach.call(tbody.rows, function (row) { max = Math.max(max, rowIndex(row)); });
-    return max + 1;
-  }
-
-  function newRow(index) {
-    var row = document.getElementById("budget-row-template").content.firstElementChild.cloneNode(true);
-    row.querySelectorAll("[name]").forEach(function (el) {
-      el.name = el.name.replace("__i__", index);
-      el.id = el.name;
-    });
-    return row;
-  }
+  function newRow(index) { return window.gongyiRows.create(table, index); }
 
   function fen(text) {
     var m = text.replace(/[,，\s¥￥]/g, "").match(/^(\d+)(?:\.(\d{1,2}))?$/);
@@ -297,22 +272,7 @@
 
   // ---- wiring ---------------------------------------------------------------------------------
 
-  var addButton = document.querySelector("[data-add-row='budget-table']");
-  addButton.hidden = false;
-  addButton.addEventListener("click", function () {
-    var row = newRow(nextIndex());
-    tbody.append(row);
-    row.querySelector("input[type='text']").focus();
-  });
-  tbody.querySelectorAll("[data-remove-row]").forEach(function (button) { button.hidden = false; });
-  table.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-remove-row]");
-    if (!button) { return; }
-    button.closest("tr").remove();
-    if (!tbody.rows.length) { tbody.append(newRow(nextIndex())); }
-    updateTotal();
-    save(false);
-  });
+  table.addEventListener("rows-changed", function () { updateTotal(); save(false); });  // rows: site.js
 
   var filter = document.getElementById("menu-filter");
   filter.hidden = false;

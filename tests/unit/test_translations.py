@@ -23,3 +23,11 @@ def test_every_extracted_message_is_translated(tmp_path):
     assert not missing, f"{len(missing)} messages without English, e.g. {missing[:5]}; run `make extract-messages` and translate"
     wrong = [m for m in extracted if sorted(PLACEHOLDER.findall(m)) != sorted(PLACEHOLDER.findall(english[m]))]
     assert not wrong, f"placeholders differ: {wrong[:5]}"
+
+
+def test_no_english_text_holds_a_straight_double_quote():
+    """Translations are placed in HTML attributes (data-confirm, aria-label) as they are, so a
+    straight double quote would end the attribute: English uses “typographic” quotes instead."""
+    with (ROOT / "src/gongyi/translations/en/LC_MESSAGES/messages.po").open("rb") as fh:
+        quoted = [m.id for m in read_po(fh) if m.id and '"' in (m.string if isinstance(m.string, str) else "".join(m.string))]
+    assert not quoted, f"straight double quotes in: {quoted[:5]}"

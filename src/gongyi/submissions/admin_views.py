@@ -78,13 +78,6 @@ def _submission_filters(db) -> tuple[SubmissionFilterForm, screening.SubmissionF
     return form, filters
 
 
-def _url_with(**changes: str | int | None) -> str:
-    """This page's URL with some query arguments changed (None removes one): sorting, tabs, pages."""
-    args = {**request.args.to_dict(), **changes}
-    args = {k: v for k, v in args.items() if v not in (None, "")}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-
 def _safe_next(target: str | None, default: str) -> str:
     """Only a path inside the site (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//"):
@@ -109,7 +102,7 @@ def index():
     bulk = BulkEligibilityForm(formdata=None, next=request.full_path)
     export_args = {f.name: request.args[f.name] for f in form if request.args.get(f.name)}
     return render_template("submissions/admin_list.html", form=form, filters=filters, page=page, counts=counts,
-                           bulk=bulk, labels=_labels(), url_with=_url_with, export_args=export_args)
+                           bulk=bulk, labels=_labels(), export_args=export_args)
 
 
 def _money(fen: int) -> Decimal:
@@ -244,8 +237,7 @@ def funds():
     form, filters = _funding_filters(db)
     page = paginate(db, screening.filtered_funding_lines(db, filters), request.args.get("page", 1, type=int))
     bulk = BulkFundingForm(formdata=None, next=request.full_path)
-    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=_labels(),
-                           url_with=_url_with)
+    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=_labels())
 
 
 # ---------------------------------------------------------------------------------------------
