@@ -270,7 +270,7 @@ def apply_transition(session: Session, actor: Any, call: Call, name: str) -> Run
     results on the final reviews, so the results stage never starts without them."""
     transition_call(session, actor, call, name)
     if name == "finish_review":
-        return compute_call(session, actor, call, note="评审结束")
+        return compute_call(session, actor, call, note=N_("评审结束"))
     return None
 
 

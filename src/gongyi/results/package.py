@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
+from gongyi.errors import N_
 from gongyi.money import MoneyError, parse_yuan
 from gongyi.orgs.creditcode import CreditCodeError, validate as validate_credit_code
 from gongyi.textfiles import FileProblems, decode_text
@@ -374,9 +375,9 @@ def parse_package(
 
 def _money_reason(exc: MoneyError) -> str:
     reasons = {
-        "金额不能为负数": "a negative amount",
-        "金额最多保留两位小数": "more than 2 decimals",
-        "请填写金额": "the amount is empty",
+        N_("金额不能为负数"): "a negative amount",
+        N_("金额最多保留两位小数"): "more than 2 decimals",
+        N_("请填写金额"): "the amount is empty",
     }
     return reasons.get(exc.message, "not an amount in yuan")
 

@@ -7,6 +7,7 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from gongyi.errors import N_
 from gongyi.orgs.forms import district_choices
 from gongyi.submissions.screening import (
     ELIGIBILITY_LABELS, FUND_SOURCE_LABELS, FUND_STATUS_LABELS, SUBMISSION_SORTS, SUBMISSION_STATUS_LABELS,
@@ -31,7 +32,7 @@ class SubmissionFilterForm(_GetForm):
         *(SelectChoice(k, _l(v)) for k, v in SUBMISSION_STATUS_LABELS.items()),
         SelectChoice("all", _l("全部（含草稿）")),
     ])
-    eligibility = SelectField(_l("审查结论"), default="", choices=_choices(ELIGIBILITY_LABELS, "全部"))
+    eligibility = SelectField(_l("审查结论"), default="", choices=_choices(ELIGIBILITY_LABELS, N_("全部")))
     category = SelectField(_l("服务类别"), choices=[], default="")  # set by the view
     district = SelectField(_l("社区所在区"), default="",
                            choices=lambda: [SelectChoice("", _l("全部"))] + district_choices()[1:])
@@ -48,7 +49,7 @@ class FundingFilterForm(_GetForm):
     status = SelectField(_l("核实状态"), default="pending", choices=[
         *(SelectChoice(k, _l(v)) for k, v in FUND_STATUS_LABELS.items()), SelectChoice("", _l("全部")),
     ])
-    source = SelectField(_l("资金来源"), default="", choices=_choices(FUND_SOURCE_LABELS, "全部"))
+    source = SelectField(_l("资金来源"), default="", choices=_choices(FUND_SOURCE_LABELS, N_("全部")))
     organisation = StringField(_l("组织名称或信用代码"), validators=[Optional(), Length(max=100)])
 
 

@@ -1,0 +1,67 @@
+"""The application factory: configuration, database, web wiring and command line."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from gongyi import ConfigError, cli, db, web
+
+
+def _defaults(app: Flask) -> dict[str, Any]:
+    return {
+        "SECRET_KEY": None,
+        "DATABASE_URL": "sqlite:///" + os.path.join(app.instance_path, "gongyi.sqlite3"),
+        "SQL_ECHO": False,
+        "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh_CN", "en"],
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_FROM": "gongyi@localhost",
+        "REVIEW_REMINDER_DAYS": 3,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PUBLICITY_WORKING_DAYS": 5,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then GONGYI_* variables, then the test mapping."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("GONGYI_INSTANCE_PATH") or os.path.join(root, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.from_mapping(_defaults(app))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("GONGYI")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    # Uploads are checked per file against MAX_ATTACHMENT_BYTES; the request limit leaves room for a form.
+    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = "dev-only-not-secret"
+        else:
+            raise ConfigError(
+                "GONGYI_SECRET_KEY is not set. Set it to a long random string, e.g. "
+                "export GONGYI_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+
+    db.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
