@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from gongyi import create_app
 from gongyi.db import make_engine
@@ -142,3 +142,31 @@ def make_user(db):
         return user
 
     return make
+
+
+class StatementRecorder:
+    """Records the SQL statements the app's engine runs inside `with recorder:`."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __enter__(self) -> "StatementRecorder":
+        self.statements = []
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def statements(app) -> StatementRecorder:
+    """`with statements: client.get(url)` then `len(statements)`: what a request ran."""
+    return StatementRecorder(app.extensions["gongyi.engine"])

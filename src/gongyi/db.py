@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from flask import Flask, current_app, g
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -52,21 +52,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 intpk = Annotated[int, mapped_column(primary_key=True)]
 # Money in whole fen: 64-bit, since a 32-bit column tops out at ¥21,474,836.47.
 fen = Annotated[int, mapped_column(BigInteger)]
-str20 = Annotated[str, 20]
-str80 = Annotated[str, 80]
-str200 = Annotated[str, 200]
-timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 created_now = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow)]
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
-        datetime: UTCDateTime(),
-        str20: String(20),
-        str80: String(80),
-        str200: String(200),
-    }
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

@@ -42,11 +42,6 @@ def call_in(db, admin, state: str, **fields) -> Call:
 
 
 @pytest.fixture
-def admin(db):
-    return make_admin(db)
-
-
-@pytest.fixture
 def window(db, admin):
     """An open call with an editing deadline, and two verified organisations."""
     call = call_in(db, admin, "open", opens_at=T0, closes_at=T1, edit_deadline=T2)

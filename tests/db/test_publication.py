@@ -50,13 +50,6 @@ def call(app, runner, db):
         yield call
 
 
-@pytest.fixture
-def admin(db):
-    user = make_admin(db)
-    db.commit()
-    return user
-
-
 def member_of(db, name: str, email: str):
     """A member user acting for one of the sample's (verified) organisations."""
     user = create_user(db, None, email=email, name="成员", password="password123", roles=("member",))

@@ -5,6 +5,32 @@ from hypothesis import strategies as st
 from gongyi.orgs.creditcode import CHARS, CreditCodeError, check_character, normalise, validate
 
 GOOD = ["91440300708461136T", "914403001922038216"]
+# GB 32100-2015 as written in the domain notes, kept here apart from the module under test.
+SPEC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+SPEC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def spec_check(body: str) -> str:
+    total = sum(SPEC_CHARS.index(c) * w for c, w in zip(body, SPEC_WEIGHTS))
+    return SPEC_CHARS[(31 - total % 31) % 31]
+
+
+def test_the_spec_weights_are_powers_of_three_modulo_31():
+    assert SPEC_WEIGHTS == tuple(pow(3, i, 31) for i in range(17))
+    assert SPEC_CHARS == CHARS
+
+
+# Bodies with a non-zero character at every position, so that each of the 17 weights matters.
+BODIES = ["52440305MJL12345X", "53330212ABCDEFGHJ", "5144030987654321Y", "12345678912345678", "YXWUTRQPNMLKJHGFE"]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_codes_checked_by_the_spec_pass_and_any_other_check_character_fails(body):
+    code = body + spec_check(body)
+    assert validate(code) == code
+    for wrong in SPEC_CHARS.replace(code[-1], ""):
+        with pytest.raises(CreditCodeError):
+            validate(body + wrong)
 
 
 @pytest.mark.parametrize("code", GOOD)
@@ -50,9 +76,5 @@ def test_any_single_substitution_is_caught(first17, pos, char):
 
 
 @given(body)
-def test_weighted_sum_with_check_is_zero_mod_31(first17):
-    from gongyi.orgs.creditcode import WEIGHTS
-
-    code = first17 + check_character(first17)
-    total = sum(CHARS.index(c) * w for c, w in zip(code[:17], WEIGHTS)) + CHARS.index(code[17])
-    assert total % 31 == 0
+def test_check_character_agrees_with_the_spec(first17):
+    assert check_character(first17) == spec_check(first17)

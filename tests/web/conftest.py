@@ -6,6 +6,7 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from gongyi import create_app
@@ -13,11 +14,19 @@ from gongyi import create_app
 CHROMIUM = "/usr/bin/chromium"
 
 
+def require_chromium() -> None:
+    """Skip without Chromium, unless the run says browsers are required (.ci/run): then fail."""
+    if os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("GONGYI_REQUIRE_BROWSER") == "true":
+        pytest.fail("Chromium is required (GONGYI_REQUIRE_BROWSER=true) but /usr/bin/chromium is missing")
+    pytest.skip("Chromium is not installed (apt-get install chromium)")
+
+
 @pytest.fixture
 def live_server(request, tmp_path):
     """A real HTTP server on a copy of the migrated template database (SQLite)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    require_chromium()
     path = tmp_path / "live.sqlite3"
     shutil.copy(request.getfixturevalue("sqlite_template"), path)
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}"})
@@ -34,9 +43,7 @@ def live_server(request, tmp_path):
 
 @pytest.fixture
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    require_chromium()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(

@@ -466,3 +466,21 @@ def test_in_a_browser_admin_builds_the_rubric_opens_and_amends(live_server, live
     history = page.locator("#rules-history").inner_text()
     assert "第 2 版" in history and "企业追加捐赠 5 万元" in history and "配套资金池" in history
     assert "天" in page.locator(".countdown").first.inner_text()
+
+
+def test_saving_the_edit_form_untouched_logs_no_date_change(client, admin, db):
+    """The form shows times to the minute; posting them back unchanged must not move a stored
+    time that has seconds, nor put a date change on the public history."""
+    moment = datetime(2026, 3, 1, 1, 0, 37, tzinfo=timezone.utc)  # 09:00:37 Beijing time
+    call = make_call(db, admin, status="open", opens_at=moment, closes_at=moment + timedelta(days=30))
+    db.commit()
+    page = client.get(f"/admin/calls/{call.slug}/edit").get_data(as_text=True)
+    closes = re.search(r'name="closes_at"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="closes_at"', page)
+    response = client.post(f"/admin/calls/{call.slug}/edit", data=form_post(
+        slug=call.slug, title=call.title, description=call.description, opens_at="2026-03-01T09:00",
+        closes_at=closes.group(1), reason="改标题以外什么都没改"))
+    assert response.status_code == 302
+    db.rollback()
+    assert db.get(Call, call.id).opens_at == moment
+    changes = db.scalars(select(AuditEntry).where(AuditEntry.object_type == "call", AuditEntry.action == "call.update")).all()
+    assert all(not (e.detail.get("changes") or {}) for e in changes)

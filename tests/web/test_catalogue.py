@@ -59,10 +59,12 @@ def test_bad_catalogue_file_lists_every_problem(runner, tmp_path, db):
     assert db.scalar(select(func.count()).select_from(Item)) == 144
 
 
-def test_gb18030_file_is_read(runner, tmp_path):
+def test_gb18030_file_is_read(runner, tmp_path, db):
     path = tmp_path / "gb.csv"
     path.write_bytes(
         ("category_code,category_name_zh,category_name_en,item_code,item_name_zh,item_name_en,description_zh\n"
          "01,社会救助,Social assistance,01.01,困境家庭帮扶,Help,描述。\n").encode("gb18030"))
     result = runner.invoke(args=["catalogue", "load", str(path)])
     assert result.exit_code == 0, result.output
+    item = db.get(Item, "01.01")
+    assert (item.name_zh, item.description_zh, item.category.name_zh) == ("困境家庭帮扶", "描述。", "社会救助")

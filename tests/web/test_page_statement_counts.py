@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import event
-
 from gongyi.calls.service import add_late_entry, update_call
 from gongyi.review import service as review
+from tests.conftest import StatementRecorder
 from tests.factories import make_admin, make_call, make_org, make_reviewer, make_submission
 
 ADMIN = "boss@example.org"
@@ -19,18 +18,9 @@ RULES = {"review": {"criteria": [{"code": "need", "name": "需求", "max": 50}, 
 def statements(app, client, url: str) -> int:
     """How many statements rendering `url` runs (after a first request has warmed up login and caches)."""
     assert client.get(url).status_code == 200
-    count: list[str] = []
-    engine = app.extensions["gongyi.engine"]
-
-    def listener(conn, cursor, statement, *args):
-        count.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with StatementRecorder(app.extensions["gongyi.engine"]) as recorder:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(count)
+    return len(recorder)
 
 
 def test_admin_call_list(app, client, auth, db):

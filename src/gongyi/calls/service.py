@@ -113,6 +113,12 @@ class _Plan(NamedTuple):
     amending: bool  # a change to a call that is no longer a draft
 
 
+def _same_minute(stored: datetime | None, typed: datetime | None) -> bool:
+    """Whether a time typed to the minute is the stored time shown to the minute."""
+    return (stored is not None and typed is not None and typed.second == 0 and typed.microsecond == 0
+            and stored.replace(second=0, microsecond=0) == typed)
+
+
 def _plan(session: Session, call: Call | None, fields: dict[str, Any], rules: dict[str, Any] | None,
           reason: str) -> _Plan:
     """Check a create (call=None) or an update; raise CallInvalid listing every problem."""
@@ -125,6 +131,9 @@ def _plan(session: Session, call: Call | None, fields: dict[str, Any], rules: di
     for name in ("title", "description"):
         if name in fields:
             fields[name] = (fields[name] or "").strip()
+    for name in DATE_FIELDS:
+        if call is not None and name in fields and _same_minute(getattr(call, name), fields[name]):
+            fields[name] = getattr(call, name)  # a form shows minutes: an untouched date keeps its seconds
     values = {k: fields[k] if k in fields else (getattr(call, k) if call is not None else None) for k in CALL_FIELDS}
     values["description"] = values["description"] or ""
     changed = sorted(k for k in fields if call is None or getattr(call, k) != fields[k])
