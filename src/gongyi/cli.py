@@ -68,6 +68,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     session = get_session()
     user = account_service.find_user(session, email)
     try:
+        account_service.check_new_password(password, email)
         if user is None:
             user = account_service.create_user(session, None, email=email, name=name, password=password, roles=("admin",))
         else:

@@ -5,9 +5,13 @@ Kept apart from the wiring so that any module may use them without importing the
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Only routes that say so are limited (sign-in); storage: RATELIMIT_STORAGE_URI (memory or Redis).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

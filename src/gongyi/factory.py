@@ -29,8 +29,26 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PUBLICITY_WORKING_DAYS": 5,
+        # The largest request body read at all (uploads included); larger ones are refused at once (413).
+        "MAX_REQUEST_BYTES": None,
+        # Served over HTTPS (behind TLS): secure cookies and HSTS.
+        "HTTPS": False,
+        # Redis for the login rate limit and the page cache when several instances share them.
+        "REDIS_URL": None,
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+        "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def _derived_settings(config) -> None:
+    """Settings that follow from others unless they are given themselves."""
+    # Uploads are checked per file against MAX_ATTACHMENT_BYTES; the request limit leaves room for a form.
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_REQUEST_BYTES"] or int(config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024)
+    if config["HTTPS"]:
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -48,8 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("GONGYI")
     if test_config is not None:
         app.config.from_mapping(test_config)
-    # Uploads are checked per file against MAX_ATTACHMENT_BYTES; the request limit leaves room for a form.
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024)
+    _derived_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
     if not app.config.get("SECRET_KEY"):

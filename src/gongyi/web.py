@@ -5,6 +5,7 @@ Only wiring lives here; the extension objects are in `extensions`, template filt
 """
 from __future__ import annotations
 
+import hmac
 import os
 from types import SimpleNamespace
 
@@ -24,7 +25,7 @@ from gongyi.calls.views import bp as calls_bp
 from gongyi.calls.workflow import STATE_LABELS
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.db import get_session
-from gongyi.extensions import babel, csrf, login_manager
+from gongyi.extensions import babel, csrf, limiter, login_manager
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
 from gongyi.results.admin_views import bp as results_admin_bp
@@ -50,6 +51,7 @@ ERROR_PAGES = {
     404: (_l("页面不存在"), _l("您访问的页面不存在或已被移除。")),
     405: (_l("不支持的操作"), _l("此页面不能这样打开。请从页面上的链接或按钮进入。")),
     413: (_l("文件过大"), _l("上传的内容超过了允许的大小。")),
+    429: (_l("尝试次数过多"), _l("失败的尝试太多了。为保护账号安全，请 15 分钟后再试；忘记密码可以重设。")),
     500: (_l("服务器出错"), _l("出了点问题，我们已记录下来。请稍后再试。")),
 }
 CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'"
@@ -75,7 +77,12 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return get_session().get(User, int(user_id))
+    """The user a session names, if the session's token is still the user's (see User.end_sessions)."""
+    number, _, token = user_id.partition(":")
+    user = get_session().get(User, int(number)) if number.isascii() and number.isdigit() and len(number) < 10 else None
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def _error_page(code: int, status: int | None = None):
@@ -96,6 +103,11 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if request.endpoint != "static" and current_user.is_authenticated:  # for this person only: never stored
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    if current_app.config["HTTPS"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 
@@ -105,6 +117,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     csrf.exempt(api_bp)  # read-only GET requests, no session state changed

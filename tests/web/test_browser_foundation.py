@@ -3,8 +3,13 @@ check character is refused beside the field), the administrator verifies it, bro
 search the catalogue, switch to English and back."""
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from gongyi.mail.models import OutboxMessage
 from tests.factories import make_admin
 
 pytestmark = pytest.mark.browser
@@ -25,6 +30,9 @@ def test_newcomer_to_verified_organisation(live_server, live_session, browser):
     page.locator("#password").fill("newcomer-pass")
     page.get_by_label("确认密码").fill("newcomer-pass")
     page.get_by_role("button", name="注册").click()
+    expect(page.get_by_role("heading", name="请查收邮件")).to_be_visible()
+    message = live_session.scalars(select(OutboxMessage).where(OutboxMessage.to == "newcomer@example.org")).one()
+    page.goto(re.search(r"http://\S+", message.body).group(0).replace("http://localhost", base))
 
     page.wait_for_url("**/orgs/register")
     page.get_by_label("组织名称").fill("深圳市新芽社工服务中心")

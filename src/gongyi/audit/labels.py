@@ -14,6 +14,8 @@ ACTION_LABELS = {
     "user.create": N_("创建账号"),
     "user.grant_role": N_("授予角色"),
     "user.change_password": N_("修改密码"),
+    "user.confirm_email": N_("确认邮箱"),
+    "user.reset_password": N_("重设密码"),
     "organisation.register": N_("登记组织"),
     "organisation.verify": N_("组织认证通过"),
     "organisation.reject": N_("组织认证不通过"),
@@ -62,6 +64,9 @@ MAIL_KIND_LABELS = {
     "review_due": N_("评审截止提醒"),
     "review_overdue": N_("评审逾期提醒"),
     "objection_answer": N_("异议答复通知"),
+    "confirm_email": N_("邮箱确认"),
+    "account_exists": N_("已有账号提醒"),
+    "password_reset": N_("重设密码链接"),
 }
 
 

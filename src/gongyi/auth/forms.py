@@ -23,3 +23,12 @@ class ChangePasswordForm(Form):
     current = PasswordField(_l("当前密码"), validators=[DataRequired()])
     password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, message=_l("密码至少 8 位"))])
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致"))])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("电子邮箱"), validators=[DataRequired(), Email(message=_l("请输入有效的电子邮箱")), Length(max=254)])
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, message=_l("密码至少 8 位"))])
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致"))])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -16,6 +18,10 @@ ROLES = ("member", "reviewer", "admin")
 UNUSABLE_PASSWORD = "!"
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, Base):
     __tablename__ = "user"
 
@@ -27,6 +33,9 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_now]
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    # Part of every session cookie: a new token (password change, logout) ends every session.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, server_default="")
+    email_confirmed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -45,6 +54,13 @@ class User(UserMixin, Base):
         if self.password_hash == UNUSABLE_PASSWORD:
             return False
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember cookies carry
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this user."""
+        self.session_token = new_session_token()
 
     @property
     def roles(self) -> set[str]:

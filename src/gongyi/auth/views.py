@@ -1,40 +1,80 @@
+"""Accounts: register (confirmed by e-mail), sign in (rate-limited), sign out everywhere, change or
+reset a forgotten password. No page tells whether an address has an account."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from gongyi.actions import attempt
 from gongyi.auth import service
-from gongyi.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from gongyi.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from gongyi.auth.models import User
+from gongyi.auth.tokens import CONFIRM_EMAIL, RESET_PASSWORD, make_token, read_token
 from gongyi.db import get_session
+from gongyi.extensions import limiter
 from gongyi.webutil import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _link(purpose: str, user: User) -> str:
+    endpoint = "auth.confirm" if purpose == CONFIRM_EMAIL else "auth.reset"
+    return url_for(endpoint, token=make_token(current_app.config["SECRET_KEY"], purpose, user), _external=True)
+
+
+def _failed_sign_in(response) -> bool:
+    """Only failed attempts count towards the limits (a sign-in that succeeds redirects)."""
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    """The address typed, whether or not it has an account, so the limit reveals nothing."""
+    return "account:" + service.normalise_email(request.form.get("email", ""))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
+        email = service.normalise_email(form.email.data)
         with attempt(form) as done:
-            user = service.create_user(get_session(), None, email=form.email.data, name=form.name.data,
-                                       password=form.password.data)
-            done.flash(_("注册成功。下一步：登记您的社会组织。"))
+            service.register(get_session(), email=email, name=form.name.data, password=form.password.data, link=_link)
         if done.ok:
-            login_user(user)
-            return redirect(url_for("orgs.register"))
+            return render_template("auth/check_email.html", email=email)
     return render_template("auth/register.html", form=form)
 
 
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    user = read_token(get_session(), current_app.config["SECRET_KEY"], CONFIRM_EMAIL, token)
+    if user is None:
+        flash(_("确认链接无效或已过期。请登录，系统会重新发送确认邮件。"), "error")
+        return redirect(url_for("auth.login"))
+    with attempt() as done:
+        service.confirm_email(get_session(), user)
+        done.flash(_("邮箱已确认。下一步：登记您的社会组织。"))
+    login_user(user)
+    return redirect(url_for("orgs.register"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed_sign_in)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
+               deduct_when=_failed_sign_in)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(get_session(), form.email.data, form.password.data)
+        db = get_session()
+        user = service.authenticate(db, form.email.data, form.password.data)
         if user is None:
             form.password.errors.append(_("邮箱或密码不正确"))
+        elif user.email_confirmed_at is None:
+            with attempt():
+                service.send_confirmation(db, user, _link)
+            form.email.errors.append(_("请先打开确认邮件中的链接确认邮箱；我们已重新发送了一封。"))
         else:
+            db.commit()  # a first session token for accounts that had none
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
@@ -42,6 +82,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        with attempt():
+            service.end_sessions(get_session(), current_user)
     logout_user()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("main.index"))
@@ -54,7 +97,38 @@ def change_password():
     if form.validate_on_submit():
         with attempt(form) as done:
             service.change_password(get_session(), current_user, form.current.data, form.password.data)
-            done.flash(_("密码已修改。"))
+            done.flash(_("密码已修改，其他设备上的登录已退出。"))
         if done.ok:
+            login_user(current_user._get_current_object())  # this session carries the new token
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def forgot():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = service.normalise_email(form.email.data)
+        with attempt():
+            service.request_password_reset(get_session(), email, _link)
+        return render_template("auth/check_email.html", email=email, reset=True)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    db = get_session()
+    user = read_token(db, current_app.config["SECRET_KEY"], RESET_PASSWORD, token)
+    if user is None:
+        flash(_("重设密码的链接无效、已过期或已使用过。请重新申请。"), "error")
+        return redirect(url_for("auth.forgot"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            service.reset_password(db, user, form.password.data)
+            done.flash(_("新密码已设置，请用新密码登录。"))
+        if done.ok:
+            logout_user()
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
