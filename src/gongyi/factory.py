@@ -5,6 +5,7 @@ import os
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gongyi import ConfigError, cli, db, web
 
@@ -33,6 +34,9 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "MAX_REQUEST_BYTES": None,
         # Served over HTTPS (behind TLS): secure cookies and HSTS.
         "HTTPS": False,
+        # How many reverse proxies (load balancers) stand in front of the app and set X-Forwarded-For
+        # and X-Forwarded-Proto; their addresses are then replaced by the client's (rate limits).
+        "TRUSTED_PROXIES": 0,
         # Redis for the login rate limit and the page cache when several instances share them.
         "REDIS_URL": None,
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
@@ -78,6 +82,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                 "export GONGYI_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     web.init_app(app)
     cli.init_app(app)

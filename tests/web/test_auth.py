@@ -220,3 +220,20 @@ def test_create_admin_prompts_for_password(runner, db):
     result = runner.invoke(args=["users", "create-admin", "p@example.org"], input="adminpass2\nadminpass2\n")
     assert result.exit_code == 0, result.output
     assert db.scalar(select(User).where(User.email == "p@example.org")).check_password("adminpass2")
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_limited(sqlite_template, tmp_path):
+    import shutil
+
+    path = tmp_path / "proxy.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{path}",
+                      "TRUSTED_PROXIES": 1, "LOGIN_LIMIT_PER_ADDRESS": "2 per 15 minutes"})
+    client = app.test_client()
+
+    def attempt(address: str, n: int):
+        return client.post("/auth/login", data={"email": f"u{n}@example.org", "password": "wrong-pass"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.5", 1), attempt("203.0.113.5", 2), attempt("203.0.113.5", 3)] == [200, 200, 429]
+    assert attempt("198.51.100.7", 4) == 200  # another client behind the same proxy is not locked out
