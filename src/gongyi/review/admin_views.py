@@ -133,6 +133,7 @@ def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 
         "review/board.html", call=call, submissions=service.submission_progress(db, call, now),
         reviewers=service.reviewer_progress(db, call, now), per_submission=service.reviewers_per_submission(call),
         blind=service.is_blind(call), assigning=allows(call, "assign"), deadline_form=deadline_form, now=now,
+        reminder_days=service.reminder_window(current_app.config).days,
     ), status
 
 

@@ -101,6 +101,7 @@ def score_form(criteria: list[dict[str, Any]], **kwargs: Any) -> ScoreFormBase:
 
 class ReasonForm(Form):
     fallback_field = "reason"
+
     reason = TextAreaField(_l("理由"), validators=[DataRequired(message=_l("请填写理由")), Length(max=2000)],
                            render_kw={"rows": 2})
 
@@ -121,5 +122,6 @@ class ConflictForm(ReviewerChoiceForm):
 
 class DeadlineForm(Form):
     fallback_field = "review_deadline"  # every problem of the call but its reason concerns the deadline
+
     review_deadline = cst_field(_l("评审截止时间"), required=False)
     reason = StringField(_l("修改理由"), validators=[DataRequired(message=_l("征集开放后修改须填写理由")), Length(max=500)])
