@@ -26,6 +26,7 @@ from gongyi.calls.workflow import STATE_LABELS
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.db import get_session
 from gongyi.extensions import babel, csrf, limiter, login_manager
+from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
 from gongyi.results.admin_views import bp as results_admin_bp
@@ -33,18 +34,20 @@ from gongyi.results.api import bp as api_bp
 from gongyi.results.public_views import bp as public_results_bp
 from gongyi.results.publication_views import bp as publication_admin_bp
 from gongyi.results.service import OUTCOME_LABELS
-from gongyi.review.models import REVIEW_STATUS_LABELS
+from gongyi.review.admin_views import bp as review_admin_bp
+from gongyi.review.models import CONFLICT_SOURCES, REVIEW_STATUSES
 from gongyi.review.views import bp as review_bp
 from gongyi.submissions.admin_views import bp as screening_bp
 from gongyi.submissions.views import bp as submissions_bp
 from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
-              submissions_bp, public_results_bp, publication_admin_bp, api_bp)
+              review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
-    call_states=STATE_LABELS, outcomes=OUTCOME_LABELS, review_statuses=REVIEW_STATUS_LABELS, rules=RULE_LABELS,
+    call_states=STATE_LABELS, outcomes=OUTCOME_LABELS, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
     actions=ACTION_LABELS, mail_kinds=MAIL_KIND_LABELS,
+    conflict_sources=CONFLICT_SOURCES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

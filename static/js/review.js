@@ -1,4 +1,4 @@
-// Review pages: the live total of the scoring form, and confirmations before irreversible posts.
+// The scoring form: its live total, and a warning before leaving it with unsaved changes (confirmations are site.js).
 // Scores are summed in hundredths (integers), as the server does, so the total is exact.
 (function () {
   "use strict";

@@ -4,7 +4,10 @@ the same project in parallel browsers, with the live total, and never see each o
 mode hides the organisation; the board and the calibration page show the state."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from gongyi.auth.models import User
@@ -12,6 +15,7 @@ from gongyi.calls.service import transition_call
 from gongyi.review.models import Review
 from gongyi.submissions.models import Submission
 from tests.factories import make_admin, make_call, make_org, make_reviewer, make_submission
+from tests.web.browser_actions import login, person_page
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +25,8 @@ RULES = {"review": {"criteria": [{"code": "need", "name": "需求真实", "max":
 
 
 def _login(browser, base: str, email: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(5000)
-    page.goto(base + "/auth/login")
-    page.get_by_label("电子邮箱").fill(email)
-    page.locator("#password").fill("password123")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
+    page = person_page(browser)  # accepts the confirmation before submitting a review
+    login(page, base, email)
     return page
 
 
@@ -49,7 +47,7 @@ def test_assign_score_in_parallel_blind_board_and_calibration(live_server, live_
     boss.get_by_role("link", name="评审管理").click()
     boss.get_by_role("link", name="测试征集").click()
     boss.get_by_role("button", name="一键分配").click()
-    assert "已新增 100 项评审分配" in boss.content()
+    expect(boss.locator("body")).to_contain_text("已新增 100 项评审分配")
     own_org = set(db.scalars(select(Submission.id).where(Submission.organisation_id == orgs[0].id)))
     held = set(db.scalars(select(Review.submission_id).where(Review.reviewer_id == affiliated.id)))
     assert len(held) == 15 and not held & own_org
@@ -65,35 +63,37 @@ def test_assign_score_in_parallel_blind_board_and_calibration(live_server, live_
     for page in (first, second):
         page.get_by_role("link", name="我的评审").click()
         page.get_by_role("row", name=ref).get_by_role("link").click()
-        assert "盲评" in page.content() and org_name not in page.content()
+        expect(page.locator("body")).to_contain_text("盲评")
+        assert org_name not in page.content()
 
     first.get_by_label("需求真实").fill("18.5")
     first.get_by_label("方案可行").fill("25")
-    assert first.locator("#score-total").inner_text() == "43.50"
+    expect(first.locator("#score-total")).to_have_text("43.50")
     first.get_by_label("方案可行").fill("31")
-    assert first.locator("#score-total").inner_text() == "—"
+    expect(first.locator("#score-total")).to_have_text("—")
     first.get_by_label("方案可行").fill("25.25")
     first.locator("#comment_0").fill("甲：调研扎实")
     first.get_by_role("button", name="保存草稿").click()
-    assert "草稿已保存" in first.content() and first.locator("#score-total").inner_text() == "43.75"
+    expect(first.locator("body")).to_contain_text("草稿已保存")
+    expect(first.locator("#score-total")).to_have_text("43.75")
 
     second.reload()
     assert "18.5" not in second.content() and "甲：调研扎实" not in second.content()
-    first.once("dialog", lambda dialog: dialog.accept())
     first.get_by_role("button", name="提交评审").click()
     first.wait_for_url(base + "/review/")
-    assert "已提交" in first.content()
+    expect(first.locator("body")).to_contain_text("已提交")
 
     second.reload()
     assert "甲：调研扎实" not in second.content() and "43.75" not in second.content()
     second.get_by_label("需求真实").fill("3")
     second.get_by_label("方案可行").fill("7")
-    second.once("dialog", lambda dialog: dialog.accept())
     second.get_by_role("button", name="提交评审").click()
     second.wait_for_url(base + "/review/")
 
     boss.goto(base + f"/admin/review/{call.slug}")
     row = boss.get_by_role("row", name=ref)
-    assert row.locator("td").nth(3).inner_text().startswith("5") and row.locator("td").nth(4).inner_text() == "2"
+    expect(row.locator("td").nth(3)).to_have_text(re.compile(r"^\s*5"))
+    expect(row.locator("td").nth(4)).to_have_text("2")
     boss.get_by_role("link", name="评分校准").first.click()
-    assert "33.75" in boss.content() and "分歧" in boss.content()  # 43.75 - 10 = 33.75 > the default 20
+    expect(boss.locator("body")).to_contain_text("33.75")
+    expect(boss.locator("body")).to_contain_text("分歧")  # 43.75 - 10 = 33.75 > the default 20

@@ -69,6 +69,8 @@ ACTIVITIES: dict[str, tuple[str, ...]] = {
     # Reviewers are assigned after the call closes and until review ends; they score during review.
     "assign": ("closed", "reviewing"),
     "score": ("reviewing",),
+    # A call's review pages (progress, calibration, score exports) exist once it has left draft.
+    "manage_review": ("open", "closed", "reviewing", "results", "publicity", "final", "archived"),
     # Results are computed once review has started, and again after corrections or a withdrawal.
     "compute": ("reviewing", "results", "publicity", "final"),
     # A new run to publish: before publicity, or during it after objections were upheld.

@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gongyi.db import get_session
+from gongyi.mail.service import send_pending
 
 mail_cli = AppGroup("mail", help="The outbox of e-mail messages.")
 
@@ -14,8 +15,6 @@ mail_cli = AppGroup("mail", help="The outbox of e-mail messages.")
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most this many messages.")
 def send(limit: int | None) -> None:
     """Send queued messages over SMTP (MAIL_SERVER), or log them when no server is set."""
-    from gongyi.mail.service import send_pending
-
     session = get_session()
     report = send_pending(session, current_app.config, limit)
     session.commit()

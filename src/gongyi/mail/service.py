@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
@@ -33,6 +33,13 @@ def queue_message(session: Session, actor: Any, *, to: str, subject: str, body: 
     session.flush()
     record(session, actor, "mail.queue", message, kind=kind, to=to)
     return message
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """How many messages are 'queued', 'sent' (or logged) and 'failed' (waiting to be retried)."""
+    state = case((OutboxMessage.sent_at.is_not(None), "sent"), (OutboxMessage.error.is_not(None), "failed"),
+                 else_="queued")
+    return {name: n for name, n in session.execute(select(state, func.count()).group_by(state)).all()}
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,12 @@
 """`flask review remind`: queue the review reminders that are due (run it from cron, e.g. hourly)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from gongyi.db import get_session
+from gongyi.review.service import queue_reminders, reminder_window
 
 review_cli = AppGroup("review", help="Reviews.")
 
@@ -18,9 +17,7 @@ def remind() -> None:
 
     Each reminder is queued once per deadline, so running this often is safe; `flask mail send` sends them.
     """
-    from gongyi.review.service import queue_reminders
-
     session = get_session()
-    queued = queue_reminders(session, None, before=timedelta(days=int(current_app.config.get("REVIEW_REMINDER_DAYS", 3))))
+    queued = queue_reminders(session, None, before=reminder_window(current_app.config))
     session.commit()
     click.echo(f"{queued} reminders queued")

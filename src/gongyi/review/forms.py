@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, ValidationError, widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from gongyi.calls.forms import cst_field
+from gongyi.forms import Form
 from gongyi.review.models import DEFAULT_MAX_REVIEWS
 from gongyi.review.scoring import ScoreError, parse_score
 
@@ -23,7 +23,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ReviewerForm(FlaskForm):
+class ReviewerForm(Form):
+    fallback_field = "name"
+
     name = StringField(_l("姓名"), validators=[DataRequired(message=_l("请填写姓名")), Length(max=80)])
     affiliation_id = SelectField(_l("所属机构"), choices=[], validate_choice=True,
                                  description=_l("专家所在的社会组织；该组织申报的项目会自动回避"))
@@ -52,14 +54,14 @@ class _Score:
     def __init__(self, maximum: int):
         self.maximum = maximum
 
-    def __call__(self, form: FlaskForm, field: StringField) -> None:
+    def __call__(self, form: Form, field: StringField) -> None:
         try:
             parse_score(field.data, self.maximum)
         except ScoreError as exc:
             raise ValidationError(exc.translated()) from None
 
 
-class ScoreFormBase(FlaskForm):
+class ScoreFormBase(Form):
     overall_comment = TextAreaField(_l("总体评价"), validators=[Length(max=10000)], render_kw={"rows": 4})
 
     criteria: list[dict[str, Any]] = []
@@ -76,10 +78,10 @@ class ScoreFormBase(FlaskForm):
     def comments(self) -> dict[str, str]:
         return {c["code"]: self.comment_field(i).data or "" for i, c in enumerate(self.criteria)}
 
-    def field_for(self, code: str | None):
-        """The field a service error about criterion `code` belongs beside."""
+    def field_for(self, key: str | None):
+        """The field a service error about criterion `key` belongs beside; the overall comment for any other."""
         for i, c in enumerate(self.criteria):
-            if c["code"] == code:
+            if c["code"] == key:
                 return self.score_field(i)
         return self.overall_comment
 
@@ -97,13 +99,17 @@ def score_form(criteria: list[dict[str, Any]], **kwargs: Any) -> ScoreFormBase:
     return type("ScoreForm", (ScoreFormBase,), fields)(**kwargs)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
+    fallback_field = "reason"
+
     reason = TextAreaField(_l("理由"), validators=[DataRequired(message=_l("请填写理由")), Length(max=2000)],
                            render_kw={"rows": 2})
 
 
-class ReviewerChoiceForm(FlaskForm):
+class ReviewerChoiceForm(Form):
     """Pick a reviewer (add or swap); the choices are the reviewers who pass every check."""
+
+    fallback_field = "reviewer_id"
 
     reviewer_id = SelectField(_l("评审专家"), choices=[], validate_choice=False,  # the service checks the reviewer
                               validators=[DataRequired(message=_l("请选择评审专家"))])
@@ -114,6 +120,8 @@ class ConflictForm(ReviewerChoiceForm):
                            render_kw={"rows": 2})
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(Form):
+    fallback_field = "review_deadline"  # every problem of the call but its reason concerns the deadline
+
     review_deadline = cst_field(_l("评审截止时间"), required=False)
     reason = StringField(_l("修改理由"), validators=[DataRequired(message=_l("征集开放后修改须填写理由")), Length(max=500)])

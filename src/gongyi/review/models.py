@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.db import Base, created_now, intpk
 from gongyi.errors import N_
+from gongyi.vocab import Vocabulary
 
 if TYPE_CHECKING:
     from gongyi.auth.models import User
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
     from gongyi.submissions.models import Submission
 
 DEFAULT_MAX_REVIEWS = 30  # per call, for a reviewer without a profile too
-REVIEW_STATUS_LABELS = {"assigned": N_("未开始"), "draft": N_("草稿"), "submitted": N_("已提交")}
+REVIEW_STATUSES = Vocabulary({"assigned": N_("未开始"), "draft": N_("草稿"), "submitted": N_("已提交")})
+# Why a reviewer must not review a submission: their organisation submitted it, they said so, or an administrator did.
+CONFLICT_SOURCES = Vocabulary({"affiliation": N_("所属机构"), "reviewer": N_("专家本人声明"), "admin": N_("管理员登记")})
 
 
 class ReviewerProfile(Base):
@@ -42,7 +45,7 @@ class Conflict(Base):
     __tablename__ = "conflict"
     __table_args__ = (
         UniqueConstraint("reviewer_id", "submission_id"),
-        CheckConstraint("source IN ('affiliation', 'reviewer', 'admin')", name="source"),
+        CheckConstraint(CONFLICT_SOURCES.check("source"), name="source"),
     )
 
     id: Mapped[intpk]
@@ -63,7 +66,7 @@ class Review(Base):
     __table_args__ = (
         UniqueConstraint("submission_id", "reviewer_id"),
         Index("ix_review_reviewer", "reviewer_id"),
-        CheckConstraint("status IN ('assigned', 'draft', 'submitted')", name="status"),
+        CheckConstraint(REVIEW_STATUSES.check("status"), name="status"),
         # Ids are never reused (SQLite would reuse a deleted highest id), so audit history stays per review.
         {"sqlite_autoincrement": True},
     )

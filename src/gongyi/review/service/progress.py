@@ -1,0 +1,148 @@
+"""Where a call's review stands: progress per submission and per reviewer, calibration of the
+complete reviews, and every score for the export. Each in a fixed handful of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from gongyi.auth.models import User
+from gongyi.calls.models import Call
+from gongyi.calls.workflow import ACTIVITIES
+from gongyi.clock import utcnow
+from gongyi.orgs.models import Organisation
+from gongyi.review.models import Review, ReviewerProfile, Score
+from gongyi.review.scoring import Calibration, ScoredReview, calibrate
+from gongyi.review.service.assignment import cap_of, reviewed_submissions, reviewer_pool
+from gongyi.review.service.scoring import complete_reviews, criterion_codes
+from gongyi.submissions.models import Submission
+
+
+def disagreement_threshold(call: Call) -> Fraction:
+    return Fraction(call.rules["review"].get("disagreement_threshold", "20"))
+
+
+def _submitted_count():
+    return func.count(case((Review.status == "submitted", 1)))
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    call: Call
+    reviewed: int  # submissions that are reviewed (submitted, screened eligible)
+    assigned: int  # reviews assigned, any status
+    submitted: int  # reviews submitted
+
+
+def calls_progress(session: Session) -> list[CallProgress]:
+    """Every call with review pages (all but drafts), newest first, with its counts (three queries)."""
+    counts = {cid: (n, done) for cid, n, done in session.execute(
+        select(Submission.call_id, func.count(Review.id), _submitted_count())
+        .join(Review, Review.submission_id == Submission.id).group_by(Submission.call_id)
+    ).all()}
+    reviewed = dict(session.execute(
+        select(Submission.call_id, func.count()).where(reviewed_submissions()).group_by(Submission.call_id)
+    ).all())
+    calls = session.scalars(select(Call).where(Call.status.in_(ACTIVITIES["manage_review"]))
+                            .order_by(Call.opens_at.desc())).all()
+    return [CallProgress(c, reviewed.get(c.id, 0), *counts.get(c.id, (0, 0))) for c in calls]
+
+
+@dataclass(frozen=True)
+class SubmissionProgress:
+    submission: Submission
+    assigned: int
+    submitted: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class ReviewerProgress:
+    reviewer: User
+    assigned: int
+    submitted: int
+    cap: int
+    overdue: bool
+
+
+def _overdue(call: Call, now: datetime) -> bool:
+    return call.review_deadline is not None and now >= call.review_deadline
+
+
+def submission_progress(session: Session, call: Call, now: datetime | None = None) -> list[SubmissionProgress]:
+    """Reviewed submissions and any other holding reviews, with reviews assigned and submitted (one query)."""
+    counts = (
+        select(Review.submission_id, func.count().label("assigned"), _submitted_count().label("submitted"))
+        .group_by(Review.submission_id).subquery()
+    )
+    late = _overdue(call, now or utcnow())
+    rows = session.execute(
+        select(Submission, counts.c.assigned, counts.c.submitted)
+        .outerjoin(counts, counts.c.submission_id == Submission.id)
+        .where(Submission.call_id == call.id, or_(reviewed_submissions(call), counts.c.assigned.is_not(None)))
+        .options(joinedload(Submission.organisation)).order_by(Submission.ref)
+    ).all()
+    return [SubmissionProgress(s, assigned or 0, submitted or 0, late and (submitted or 0) < (assigned or 0))
+            for s, assigned, submitted in rows]
+
+
+def reviewer_progress(session: Session, call: Call, now: datetime | None = None) -> list[ReviewerProgress]:
+    """Every reviewer of the pool and anyone else holding reviews in the call (three queries)."""
+    late = _overdue(call, now or utcnow())
+    counts = {rid: (assigned, submitted) for rid, assigned, submitted in session.execute(
+        select(Review.reviewer_id, func.count(), _submitted_count())
+        .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id)
+        .group_by(Review.reviewer_id)
+    ).all()}
+    pool = reviewer_pool(session)
+    in_pool = {user.id for user, _ in pool}
+    others = [rid for rid in counts if rid not in in_pool]
+    if others:
+        profiles = {p.user_id: p for p in session.scalars(select(ReviewerProfile).where(ReviewerProfile.user_id.in_(others)))}
+        pool += [(u, profiles.get(u.id)) for u in session.scalars(select(User).where(User.id.in_(others)).order_by(User.id))]
+    result = []
+    for user, profile in pool:
+        assigned, submitted = counts.get(user.id, (0, 0))
+        result.append(ReviewerProgress(user, assigned, submitted, cap_of(profile), late and submitted < assigned))
+    return result
+
+
+def scored_reviews(session: Session, call: Call) -> list[ScoredReview]:
+    """The call's complete reviews and their totals (one query)."""
+    rows = session.execute(complete_reviews(criterion_codes(call), Submission.call_id == call.id)).all()
+    return [ScoredReview(r.review_id, r.reviewer_id, r.submission_id, int(r.total_centi)) for r in rows]
+
+
+def calibration(session: Session, call: Call) -> tuple[Calibration, list[ScoredReview]]:
+    reviews = scored_reviews(session, call)
+    return calibrate(reviews, disagreement_threshold(call)), reviews
+
+
+@dataclass(frozen=True)
+class ScoreSheetRow:
+    review: Review
+    ref: str
+    title: str
+    organisation: str
+    reviewer: str
+    email: str
+    scores: dict[str, Score]  # by criterion code
+
+
+def score_sheet(session: Session, call: Call) -> list[ScoreSheetRow]:
+    """Every review of the call with its scores, by project and reviewer (two queries)."""
+    rows = session.execute(
+        select(Review, Submission.ref, Submission.title, Organisation.name, User.name, User.email)
+        .join(Submission, Submission.id == Review.submission_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .join(User, User.id == Review.reviewer_id)
+        .where(Submission.call_id == call.id).order_by(Submission.ref, User.email)
+    ).all()
+    scores: dict[int, dict[str, Score]] = {}
+    for s in session.scalars(select(Score).join(Review, Review.id == Score.review_id)
+                             .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id)):
+        scores.setdefault(s.review_id, {})[s.criterion] = s
+    return [ScoreSheetRow(review, *fields, scores.get(review.id, {})) for review, *fields in rows]
