@@ -36,6 +36,7 @@ from gongyi.review.models import REVIEW_STATUS_LABELS
 from gongyi.review.views import bp as review_bp
 from gongyi.submissions.admin_views import bp as screening_bp
 from gongyi.submissions.views import bp as submissions_bp
+from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STATUSES
 from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
@@ -44,6 +45,7 @@ BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_b
 VOCABULARIES = SimpleNamespace(
     call_states=STATE_LABELS, outcomes=OUTCOME_LABELS, review_statuses=REVIEW_STATUS_LABELS, rules=RULE_LABELS,
     actions=ACTION_LABELS, mail_kinds=MAIL_KIND_LABELS,
+    submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),
