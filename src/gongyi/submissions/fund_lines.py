@@ -90,10 +90,7 @@ def add_funding_line(session: Session, actor: Any, submission: Submission, *, so
 def remove_funding_line(session: Session, actor: Any, line: FundingLine, now: datetime | None = None) -> None:
     """Take back a declared line that is not verified (a verified one is what the administrator checked)."""
     submission = line.submission
-    check_editable(session, actor, submission, now)
-    refusal = funding_line_removal_refusal(line)
-    if refusal is not None:
-        raise refusal
+    check_editable(session, actor, submission, now, also=funding_line_removal_refusal(line))
     record(session, actor, "funding_line.remove", line, submission_id=submission.id, donor=line.donor,
            amount_fen=line.amount_fen, status=line.status)
     submission.funding_lines.remove(line)

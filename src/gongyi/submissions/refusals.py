@@ -76,10 +76,12 @@ def edit_refusal(session: Session, submission: Submission, now: datetime | None 
                           editing=submission.status == "submitted", late=late)
 
 
-def check_editable(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
-    """Raise unless the actor's organisation may change the submission now."""
+def check_editable(session: Session, actor: Any, submission: Submission, now: datetime | None = None,
+                   also: SubmissionError | None = None) -> None:
+    """Raise unless the actor's organisation may change the submission now; then raise `also`,
+    the refusal of the change itself (e.g. funding_line_removal_refusal), when there is one."""
     check_member(actor, submission)
-    refusal = edit_refusal(session, submission, now)
+    refusal = edit_refusal(session, submission, now) or also
     if refusal is not None:
         raise refusal
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -239,11 +239,19 @@ def plan_eligibility(session: Session, ids: Iterable[int], eligible: bool, reaso
     return _plan_eligibility_rows(_load_submissions(session, ids), eligible, reason)
 
 
-def _stale_rows(plan: BulkPlan, expected: Mapping[int, str], label) -> list[str]:
+def _apply_plan(session: Session, plan: BulkPlan, expected: Mapping[int, str], label: Callable[[Any], str],
+                apply: Callable[[Any, int], None]) -> int:
+    """Apply every row of `plan` (planned again under a lock) if each is still as previewed
+    (`expected`: id -> token), or none: StalePreviewError names, by `label`, those that are not."""
     found = {r.id: r for r in plan.rows}
     stale = [label(r.obj) for r in plan.rows if r.note is not None or r.token != expected[r.id]]
-    missing = [f"#{i}" for i in expected if i not in found]  # deleted since the preview
-    return stale + missing
+    stale += [f"#{i}" for i in expected if i not in found]  # deleted since the preview
+    if stale:
+        raise StalePreviewError(stale)
+    for row in plan.rows:
+        apply(row.obj, len(plan.rows))
+    session.flush()
+    return len(plan.rows)
 
 
 def bulk_set_eligibility(session: Session, actor: Any, expected: Mapping[int, str], eligible: bool,
@@ -256,13 +264,8 @@ def bulk_set_eligibility(session: Session, actor: Any, expected: Mapping[int, st
     ids = _check_selection(expected)
     _check_eligibility_reason(eligible, reason)
     plan = _plan_eligibility_rows(_load_submissions(session, ids, lock=True), eligible, reason)
-    stale = _stale_rows(plan, expected, lambda s: s.ref)
-    if stale:
-        raise StalePreviewError(stale)
-    for row in plan.rows:
-        _apply_eligibility(session, actor, row.obj, eligible, reason, bulk=len(plan.rows))
-    session.flush()
-    return len(plan.rows)
+    return _apply_plan(session, plan, expected, lambda s: s.ref,
+                       lambda s, n: _apply_eligibility(session, actor, s, eligible, reason, bulk=n))
 
 
 def _plan_funding_rows(lines: Iterable[FundingLine], verify: bool, reason: str) -> BulkPlan:
@@ -289,10 +292,5 @@ def bulk_review_funding(session: Session, actor: Any, expected: Mapping[int, str
     ids = _check_selection(expected)
     _check_funding_reason(verify, reason)
     plan = _plan_funding_rows(_load_lines(session, ids, lock=True), verify, reason)
-    stale = _stale_rows(plan, expected, funding_label)
-    if stale:
-        raise StalePreviewError(stale)
-    for row in plan.rows:
-        _apply_funding(session, actor, row.obj, verify, reason, bulk=len(plan.rows))
-    session.flush()
-    return len(plan.rows)
+    return _apply_plan(session, plan, expected, funding_label,
+                       lambda line, n: _apply_funding(session, actor, line, verify, reason, bulk=n))

@@ -274,10 +274,7 @@ def add_attachment(session: Session, actor: Any, submission: Submission, upload:
 def remove_attachment(session: Session, actor: Any, attachment: Attachment, now: datetime | None = None) -> None:
     """Delete an attachment; the evidence of a verified funding line stays (it is what was verified)."""
     submission = attachment.submission
-    check_editable(session, actor, submission, now)
-    refusal = attachment_removal_refusal(attachment)
-    if refusal is not None:
-        raise refusal
+    check_editable(session, actor, submission, now, also=attachment_removal_refusal(attachment))
     for line in submission.funding_lines:
         if line.evidence_id == attachment.id:
             line.evidence_id = None
