@@ -28,8 +28,8 @@ from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 from gongyi.submissions.fund_lines import add_funding_line, remove_funding_line  # noqa: F401
 from gongyi.submissions.models import Attachment, BudgetLine, Submission, SubmissionItem
 from gongyi.submissions.project import (
-    PROJECT_FIELDS, Changes, Known, SubmissionError, SubmissionInvalid, category_open, completeness, parse_project,
-    text,
+    PROJECT_FIELDS, BudgetRow, Changes, Known, SubmissionError, SubmissionInvalid, category_open, completeness,
+    parse_project, text,
 )
 from gongyi.submissions.project import REQUIRED_FIELDS  # noqa: F401  (what submit checks, for the services' callers)
 from gongyi.submissions.refusals import (
@@ -56,11 +56,9 @@ def _categories_of(session: Session):
 
 def _parse(session: Session, call: Call, submission: Submission | None,
            data: Mapping[str, Any]) -> tuple[Changes, list[SubmissionError]]:
-    known = Known(call.rules["entry"]["categories"], _categories_of(session))
-    if submission is not None:
-        known = Known(known.open_categories, known.categories_of, {i.item_code: i.need for i in submission.items},
-                      {line.id: line for line in submission.budget_lines})
-    return parse_project(data, known)
+    needs = {i.item_code: i.need for i in submission.items} if submission is not None else {}
+    lines = {line.id: line for line in submission.budget_lines} if submission is not None else {}
+    return parse_project(data, Known(call.rules["entry"]["categories"], _categories_of(session), needs, lines))
 
 
 def _apply_items(submission: Submission, items: dict[str, str]) -> bool:
@@ -78,7 +76,7 @@ def _apply_items(submission: Submission, items: dict[str, str]) -> bool:
     return True
 
 
-def _apply_budget(submission: Submission, rows) -> bool:
+def _apply_budget(submission: Submission, rows: list[BudgetRow]) -> bool:
     before = [(line.position, line.what, line.amount_fen) for line in submission.budget_lines]
     kept = {id(r.line) for r in rows if r.line is not None}
     for line in list(submission.budget_lines):
