@@ -39,6 +39,7 @@ from gongyi.review.models import CONFLICT_SOURCES, REVIEW_STATUSES
 from gongyi.review.views import bp as review_bp
 from gongyi.submissions.admin_views import bp as screening_bp
 from gongyi.submissions.views import bp as submissions_bp
+from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STATUSES
 from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
@@ -48,6 +49,7 @@ VOCABULARIES = SimpleNamespace(
     call_states=STATE_LABELS, outcomes=OUTCOME_LABELS, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
     actions=ACTION_LABELS, mail_kinds=MAIL_KIND_LABELS,
     conflict_sources=CONFLICT_SOURCES,
+    submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

@@ -4,9 +4,10 @@ from sqlalchemy import select
 
 from gongyi.pagination import paginate
 from gongyi.audit.models import AuditEntry
-from gongyi.submissions import screening
+from gongyi.submissions import screening, screening_lists
 from gongyi.submissions.funds import funding_totals
-from gongyi.submissions.screening import ScreeningError, StalePreviewError, SubmissionFilters
+from gongyi.submissions.screening import ScreeningError, StalePreviewError
+from gongyi.submissions.screening_lists import SubmissionFilters
 from tests.factories import make_admin, make_call, make_org, make_submission
 
 
@@ -81,7 +82,7 @@ def test_funding_lines_are_verified_or_rejected_with_a_reason(db, world):
 
 
 def _refs(db, filters):
-    return [row.ref for row in db.execute(screening.filtered_submissions(db, filters))]
+    return [row.ref for row in db.execute(screening_lists.filtered_submissions(db, filters))]
 
 
 def test_filters_sorting_and_fund_totals(db, world):
@@ -111,16 +112,16 @@ def test_filters_sorting_and_fund_totals(db, world):
     assert _refs(db, SubmissionFilters(organisation=org.credit_code.lower())) == ["A1", "A3", "B1"]
     assert _refs(db, SubmissionFilters(sort="-verified")) == ["A2", "A1", "A3", "B1"]
     assert _refs(db, SubmissionFilters(sort="requested")) == ["A2", "A1", "A3", "B1"]  # ties by ref
-    rows = {r.ref: r for r in db.execute(screening.filtered_submissions(db, everything))}
+    rows = {r.ref: r for r in db.execute(screening_lists.filtered_submissions(db, everything))}
     assert (rows["A1"].declared_fen, rows["A1"].verified_fen, rows["A1"].pending_fen) == (157, 100, 50)
     assert (rows["A3"].declared_fen, rows["A3"].verified_fen, rows["A3"].pending_fen) == (0, 0, 0)
     assert rows["A2"].organisation_name == "南山青少年100%成长中心"
     with pytest.raises(ValueError):
-        screening.filtered_submissions(db, SubmissionFilters(sort="password"))
-    counts = screening.status_counts(db, SubmissionFilters(call_id=call.id))
+        screening_lists.filtered_submissions(db, SubmissionFilters(sort="password"))
+    counts = screening_lists.status_counts(db, SubmissionFilters(call_id=call.id))
     assert counts == {"submitted": 2, "withdrawn": 1, "draft": 1}
-    assert screening.status_counts(db, SubmissionFilters(category="02")) == {"submitted": 1, "withdrawn": 1}
-    items = screening.items_by_submission(db, screening.filtered_submissions(db, SubmissionFilters(call_id=call.id)))
+    assert screening_lists.status_counts(db, SubmissionFilters(category="02")) == {"submitted": 1, "withdrawn": 1}
+    items = screening_lists.items_by_submission(db, screening_lists.filtered_submissions(db, SubmissionFilters(call_id=call.id)))
     assert sorted(items.values()) == [["01.01", "01.02"], ["02.01"], ["02.01"]]
 
 
@@ -128,7 +129,7 @@ def test_pages_are_clamped_and_counted(db, world):
     admin, call, org = world
     for i in range(5):
         make_submission(db, call, org, ref=f"P{i}")
-    stmt = screening.filtered_submissions(db, SubmissionFilters())
+    stmt = screening_lists.filtered_submissions(db, SubmissionFilters())
     page = paginate(db, stmt, 2, per_page=2)
     assert (page.total, page.pages, [r.ref for r in page.rows]) == (5, 3, ["P2", "P3"])
     assert paginate(db, stmt, 99, per_page=2).number == 3

@@ -304,3 +304,29 @@ def test_list_page_statements_do_not_grow_with_rows(admin_client, app, db, world
     many = _statements_for(admin_client, app, f"{BASE}/")
     assert few == many and few <= 10, (few, many)
     assert _statements_for(admin_client, app, f"{BASE}/funds") <= 10
+
+
+def test_attachments_are_downloads_with_strict_headers_for_administrators_too(admin_client, db, world):
+    call, org, _ = world
+    s = make_submission(db, call, org)
+    db.add(Attachment(submission_id=s.id, filename="回单.pdf", content_type="application/pdf", size=4, data=b"%PDF"))
+    db.commit()
+    att_id = db.scalar(select(Attachment.id))
+    r = admin_client.get(f"{BASE}/{s.id}/attachments/{att_id}")
+    assert r.status_code == 200 and r.headers["Content-Disposition"].startswith("attachment;")
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and "no-store" in r.headers["Cache-Control"]
+    assert "sandbox" in r.headers["Content-Security-Policy"]
+
+
+def test_unsafe_next_targets_go_back_to_the_list(admin_client, db, world):
+    call, org, _ = world
+    a = make_submission(db, call, org, ref="N-A")
+    db.commit()
+    for target in ("//evil.example/", "/\\evil.example", "https://evil.example/", "/\t/evil.example"):
+        page = admin_client.post(f"{BASE}/bulk/eligibility", data={"ids": [a.id], "decision": "eligible",
+                                                                    "next": target}).get_data(as_text=True)
+        r = admin_client.post(f"{BASE}/bulk/eligibility/confirm", data={**_confirm_data(page), "next": target})
+        assert r.status_code == 302 and r.location.endswith(f"{BASE}/"), target
+        db.expire_all()
+        a.eligibility = "pending"
+        db.commit()

@@ -1,24 +1,26 @@
 """Forms of the administrator's screening pages: list filters, single and bulk decisions."""
 from __future__ import annotations
 
+from typing import Mapping
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from gongyi.errors import N_
+from gongyi.forms import Form
 from gongyi.orgs.forms import district_choices
-from gongyi.submissions.screening import (
-    ELIGIBILITY_LABELS, FUND_SOURCE_LABELS, FUND_STATUS_LABELS, SUBMISSION_SORTS, SUBMISSION_STATUS_LABELS,
-)
+from gongyi.submissions.screening import FUND_SOURCE_LABELS, FUND_STATUS_LABELS
+from gongyi.submissions.screening_lists import SUBMISSION_SORTS
+from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
 
 
-def _choices(labels: dict[str, str], everything: str) -> list[SelectChoice]:
+def _choices(labels: Mapping[str, str], everything: str) -> list[SelectChoice]:
     return [SelectChoice("", _l(everything))] + [SelectChoice(k, _l(v)) for k, v in labels.items()]
 
 
-class _GetForm(FlaskForm):
+class _GetForm(Form):
     """Filters travel in the query string, so links and exports carry them; no CSRF for a GET."""
 
     class Meta:
@@ -29,10 +31,10 @@ class SubmissionFilterForm(_GetForm):
     call = SelectField(_l("征集"), choices=[], default="")  # choices set by the view from the database
     status = SelectField(_l("申报状态"), default="", choices=[
         SelectChoice("", _l("已提交和已撤回")),
-        *(SelectChoice(k, _l(v)) for k, v in SUBMISSION_STATUS_LABELS.items()),
+        *(SelectChoice(k, _l(v)) for k, v in SUBMISSION_STATUSES.items()),
         SelectChoice("all", _l("全部（含草稿）")),
     ])
-    eligibility = SelectField(_l("审查结论"), default="", choices=_choices(ELIGIBILITY_LABELS, N_("全部")))
+    eligibility = SelectField(_l("审查结论"), default="", choices=_choices(ELIGIBILITY, N_("全部")))
     category = SelectField(_l("服务类别"), choices=[], default="")  # set by the view
     district = SelectField(_l("社区所在区"), default="",
                            choices=lambda: [SelectChoice("", _l("全部"))] + district_choices()[1:])
@@ -53,22 +55,28 @@ class FundingFilterForm(_GetForm):
     organisation = StringField(_l("组织名称或信用代码"), validators=[Optional(), Length(max=100)])
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(Form):
+    fallback_field = "reason"
+
     reason = TextAreaField(_l("审查意见"), validators=[Optional(), Length(max=2000)],
                            description=_l("组织会看到这段意见；判定不合格时必填"))
     eligible = SubmitField(_l("合格"))
     ineligible = SubmitField(_l("不合格"))
 
 
-class FundingDecisionForm(FlaskForm):
+class FundingDecisionForm(Form):
     """One per funding line on the screening page (prefixed with the line id)."""
+
+    fallback_field = "reason"
 
     reason = StringField(_l("驳回理由"), validators=[Optional(), Length(max=1000)])
     verify = SubmitField(_l("核实"))
     reject = SubmitField(_l("驳回"))
 
 
-class _BulkForm(FlaskForm):
+class _BulkForm(Form):
+    fallback_field = "reason"
+
     ids = SelectMultipleField(coerce=int, validate_choice=False)
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])
     next = HiddenField()
@@ -94,7 +102,7 @@ def _row(text: str) -> tuple[int, str]:
     return int(row_id), token
 
 
-class BulkConfirmForm(FlaskForm):
+class BulkConfirmForm(Form):
     """What the preview showed: the decision, the reason and each row with its state token."""
 
     decision = HiddenField()

@@ -2,11 +2,9 @@
 submission's screening page, the funding-line queue, and bulk decisions with a preview."""
 from __future__ import annotations
 
-import io
-from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,25 +13,29 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from gongyi import policy
+from gongyi.actions import attempt
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Category, Item
+from gongyi.clock import china_date, utcnow
 from gongyi.db import get_session
-from gongyi.errors import UserError
 from gongyi.exports import send_table
+from gongyi.formatting import label
 from gongyi.money import fen_to_str
 from gongyi.orgs.districts import district_name
 from gongyi.pagination import paginate
-from gongyi.submissions import screening
+from gongyi.submissions import screening, screening_lists
 from gongyi.submissions.admin_forms import (
     BulkConfirmForm, BulkEligibilityForm, BulkFundingForm, EligibilityForm, FundingDecisionForm, FundingFilterForm,
     SubmissionFilterForm,
 )
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, Submission
+from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
+from gongyi.webutil import page_number, safe_next, send_stored_file
 
 bp = Blueprint("screening", __name__, url_prefix="/admin/submissions")
 
-INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+FUND_LABELS = {"fund_status": screening.FUND_STATUS_LABELS, "source": screening.FUND_SOURCE_LABELS}
 
 
 @bp.before_request
@@ -60,7 +62,7 @@ def _call_choices(db) -> list[SelectChoice]:
     return [SelectChoice("", _("全部征集"))] + [SelectChoice(str(cid), title) for cid, title in calls]
 
 
-def _submission_filters(db) -> tuple[SubmissionFilterForm, screening.SubmissionFilters]:
+def _submission_filters(db) -> tuple[SubmissionFilterForm, screening_lists.SubmissionFilters]:
     form = SubmissionFilterForm(formdata=request.args)
     form.call.choices = _call_choices(db)
     en = _english()
@@ -70,7 +72,7 @@ def _submission_filters(db) -> tuple[SubmissionFilterForm, screening.SubmissionF
     ]
     form.validate()
     call = _clean(form.call)
-    filters = screening.SubmissionFilters(
+    filters = screening_lists.SubmissionFilters(
         call_id=int(call) if call else None, status=_clean(form.status), eligibility=_clean(form.eligibility),
         category=_clean(form.category), district=_clean(form.district),
         organisation=_clean(form.organisation).strip(), sort=_clean(form.sort) or "ref",
@@ -78,31 +80,17 @@ def _submission_filters(db) -> tuple[SubmissionFilterForm, screening.SubmissionF
     return form, filters
 
 
-def _safe_next(target: str | None, default: str) -> str:
-    """Only a path inside the site (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
-
-
-def _labels() -> dict[str, dict[str, str]]:
-    return {
-        "status": screening.SUBMISSION_STATUS_LABELS, "eligibility": screening.ELIGIBILITY_LABELS,
-        "fund_status": screening.FUND_STATUS_LABELS, "source": screening.FUND_SOURCE_LABELS,
-    }
-
-
 @bp.get("/")
 def index():
     db = get_session()
     form, filters = _submission_filters(db)
-    stmt = screening.filtered_submissions(db, filters)
-    page = paginate(db, stmt, request.args.get("page", 1, type=int))
-    counts = screening.status_counts(db, filters)
+    stmt = screening_lists.filtered_submissions(db, filters)
+    page = paginate(db, stmt, page_number(), screening_lists.PER_PAGE)
+    counts = screening_lists.status_counts(db, filters)
     bulk = BulkEligibilityForm(formdata=None, next=request.full_path)
     export_args = {f.name: request.args[f.name] for f in form if request.args.get(f.name)}
     return render_template("submissions/admin_list.html", form=form, filters=filters, page=page, counts=counts,
-                           bulk=bulk, labels=_labels(), export_args=export_args)
+                           bulk=bulk, export_args=export_args)
 
 
 def _money(fen: int) -> Decimal:
@@ -114,9 +102,9 @@ def export(fmt: str):
     """Exactly the rows the list shows for these filters, all pages, as CSV or XLSX."""
     db = get_session()
     filters = _submission_filters(db)[1]
-    stmt = screening.filtered_submissions(db, filters)
+    stmt = screening_lists.filtered_submissions(db, filters)
     rows = db.execute(stmt).all()
-    items = screening.items_by_submission(db, stmt)
+    items = screening_lists.items_by_submission(db, stmt)
     locale = "en" if _english() else "zh_CN"
     columns = [_("编号"), _("征集"), _("项目名称"), _("组织"), _("统一社会信用代码"), _("社区"), _("社区所在区"),
                _("服务项目"), _("申报状态"), _("审查结论"), _("审查意见"), _("申请金额（元）"),
@@ -124,12 +112,12 @@ def export(fmt: str):
     data = [
         [r.ref, r.call_title, r.title, r.organisation_name, r.credit_code, r.community_name,
          district_name(r.community_district, locale), "|".join(items.get(r.id, [])),
-         _(screening.SUBMISSION_STATUS_LABELS[r.status]), _(screening.ELIGIBILITY_LABELS[r.eligibility]),
+         label(r.status, SUBMISSION_STATUSES), label(r.eligibility, ELIGIBILITY),
          r.eligibility_reason, _money(r.requested_fen), _money(r.declared_fen), _money(r.verified_fen),
          _money(r.pending_fen), format_datetime(r.submitted_at, "yyyy-MM-dd HH:mm") if r.submitted_at else None]
         for r in rows
     ]
-    return send_table(columns, data, fmt, f"{_('申报项目')}-{date.today():%Y%m%d}", sheet_title=_("申报项目"))
+    return send_table(columns, data, fmt, f"{_('申报项目')}-{china_date(utcnow()):%Y%m%d}", sheet_title=_("申报项目"))
 
 
 def _get_submission(submission_id: int) -> Submission:
@@ -154,7 +142,8 @@ def _render_detail(submission: Submission, eligibility_form: EligibilityForm | N
         totals=funding_totals(submission.funding_lines), refusal=screening.screening_refusal(submission),
         eligibility_form=eligibility_form or EligibilityForm(formdata=None),
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},
-        history=screening.screening_history(db, submission), labels=_labels(),
+        verifiable={line.id for line in submission.funding_lines if screening.verifiable(line)},
+        history=screening_lists.screening_history(db, submission), labels=FUND_LABELS,
     )
 
 
@@ -165,22 +154,18 @@ def detail(submission_id: int):
 
 @bp.post("/<int:submission_id>/eligibility")
 def decide_eligibility(submission_id: int):
-    db = get_session()
     submission = _get_submission(submission_id)
     form = EligibilityForm()
     if form.validate_on_submit():
         if not (form.eligible.data or form.ineligible.data):
-            form.reason.errors.append(_("请选择合格或不合格"))
+            form.add_error("reason", _("请选择合格或不合格"))
         else:
-            try:
-                screening.set_eligibility(db, current_user, submission, bool(form.eligible.data),
+            with attempt(form) as done:
+                screening.set_eligibility(get_session(), current_user, submission, bool(form.eligible.data),
                                           form.reason.data or "")
-            except UserError as exc:
-                form.reason.errors.append(exc.translated())
-            else:
-                db.commit()
-                flash(_("%(ref)s 已标记为%(state)s", ref=submission.ref,
-                        state=_(screening.ELIGIBILITY_LABELS[submission.eligibility])), "success")
+                done.flash(_("%(ref)s 已标记为%(state)s", ref=submission.ref,
+                             state=label(submission.eligibility, ELIGIBILITY)))
+            if done.ok:
                 return redirect(url_for(".detail", submission_id=submission.id))
     return _render_detail(submission, eligibility_form=form)
 
@@ -193,19 +178,16 @@ def decide_funding(submission_id: int, line_id: int):
     form = FundingDecisionForm(prefix=f"line{line.id}")
     if form.validate_on_submit():
         if not (form.verify.data or form.reject.data):
-            form.reason.errors.append(_("请选择核实或驳回"))
+            form.add_error("reason", _("请选择核实或驳回"))
         else:
-            try:
+            with attempt(form) as done:
                 if form.verify.data:
                     screening.verify_funding_line(db, current_user, line)
                 else:
                     screening.reject_funding_line(db, current_user, line, form.reason.data or "")
-            except UserError as exc:
-                form.reason.errors.append(exc.translated())
-            else:
-                db.commit()
-                state = _(screening.FUND_STATUS_LABELS[line.status])
-                flash(_("“%(donor)s”的资金已更新为%(state)s", donor=line.donor, state=state), "success")
+                done.flash(_("“%(donor)s”的资金已更新为%(state)s", donor=line.donor,
+                             state=label(line.status, screening.FUND_STATUS_LABELS)))
+            if done.ok:
                 return redirect(url_for(".detail", submission_id=submission.id, _anchor="funds"))
     return _render_detail(submission, failed_line=(line.id, form))
 
@@ -216,18 +198,18 @@ def attachment(submission_id: int, attachment_id: int):
     file = get_session().get(Attachment, attachment_id)
     if file is None or file.submission_id != submission_id:
         abort(404)
-    return send_file(io.BytesIO(file.data), mimetype=file.content_type, download_name=file.filename,
-                     as_attachment=file.content_type not in INLINE_TYPES, max_age=0)
+    return send_stored_file(file.data, file.filename, file.content_type)
 
 
-def _funding_filters(db) -> tuple[FundingFilterForm, screening.FundingFilters]:
+def _funding_filters(db) -> tuple[FundingFilterForm, screening_lists.FundingFilters]:
     form = FundingFilterForm(formdata=request.args)
     form.call.choices = _call_choices(db)
     form.validate()
     call = _clean(form.call)
     status = form.status.default if form.status.errors else (form.status.data or "")
-    return form, screening.FundingFilters(call_id=int(call) if call else None, status=status,
-                                          source=_clean(form.source), organisation=_clean(form.organisation).strip())
+    return form, screening_lists.FundingFilters(call_id=int(call) if call else None, status=status,
+                                                source=_clean(form.source),
+                                                organisation=_clean(form.organisation).strip())
 
 
 @bp.get("/funds")
@@ -235,9 +217,9 @@ def funds():
     """The fund verification queue: declared funding lines of submitted projects."""
     db = get_session()
     form, filters = _funding_filters(db)
-    page = paginate(db, screening.filtered_funding_lines(db, filters), request.args.get("page", 1, type=int))
+    page = paginate(db, screening_lists.filtered_funding_lines(db, filters), page_number(), screening_lists.PER_PAGE)
     bulk = BulkFundingForm(formdata=None, next=request.full_path)
-    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=_labels())
+    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=FUND_LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +243,7 @@ def _render_preview(kind: str, form, plan: screening.BulkPlan | None, error: str
         confirm = BulkConfirmForm(formdata=None, decision=form.decision.data, reason=(form.reason.data or "").strip(),
                                   next=form.next.data)
     return render_template("submissions/admin_bulk_preview.html", kind=kind, form=form, plan=plan, confirm=confirm,
-                           error=error, labels=_labels(), back=_safe_next(form.next.data, url_for(BULK[kind]["back"])))
+                           error=error, labels=FUND_LABELS, back=safe_next(form.next.data, url_for(BULK[kind]["back"])))
 
 
 @bp.post("/bulk/<any(eligibility, funds):kind>")
@@ -271,11 +253,9 @@ def bulk_preview(kind: str):
     form = spec["form"]()
     plan = None
     if form.validate_on_submit():
-        try:
+        with attempt(form):  # planning changes nothing; a refused selection or reason shows beside its field
             plan = spec["plan"](get_session(), form.ids.data, form.decision.data == spec["positive"],
                                 form.reason.data or "")
-        except UserError as exc:
-            getattr(form, exc.field or "reason").errors.append(exc.translated())
     return _render_preview(kind, form, plan)
 
 
@@ -285,23 +265,20 @@ def bulk_confirm(kind: str):
     spec = BULK[kind]
     db = get_session()
     confirm = BulkConfirmForm()
-    back = _safe_next(confirm.next.data, url_for(spec["back"]))
+    back = safe_next(confirm.next.data, url_for(spec["back"]))
     if not confirm.validate_on_submit() or confirm.decision.data not in spec["decisions"]:
         flash(_("确认的内容无效，请重新选择并预览。"), "error")
         return redirect(back)
     expected = dict(confirm.rows.data)
     positive = confirm.decision.data == spec["positive"]
-    try:
+    with attempt(quiet=True) as done:
         count = spec["apply"](db, current_user, expected, positive, confirm.reason.data or "")
-    except screening.StalePreviewError as exc:
-        db.rollback()
+        done.flash(_("已更改 %(n)s 项。", n=count))
+    if isinstance(done.error, screening.StalePreviewError):  # show the preview again, as things are now
         form = spec["form"](formdata=None, ids=list(expected), decision=confirm.decision.data,
                             reason=confirm.reason.data, next=confirm.next.data)
         plan = spec["plan"](db, list(expected), positive, confirm.reason.data or "")
-        return _render_preview(kind, form, plan, error=exc.translated()), 409
-    except UserError as exc:
-        flash(exc.translated(), "error")
-        return redirect(back)
-    db.commit()
-    flash(_("已更改 %(n)s 项。", n=count), "success")
+        return _render_preview(kind, form, plan, error=done.error_message), 409
+    if not done.ok:
+        flash(done.error_message, "error")
     return redirect(back)

@@ -2,24 +2,32 @@
 value (with its messages in one place) and names the field of each problem."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
+import wtforms
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, Field, FieldList, FormField, HiddenField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput
 
+from gongyi.errors import N_
+from gongyi.forms import Form
+from gongyi.money import fen_to_str
 from gongyi.orgs.forms import district_choices
 from gongyi.submissions.attachments import ACCEPT
+from gongyi.submissions.models import Submission
+from gongyi.submissions.project import PROJECT_FIELDS
 from gongyi.submissions.screening import FUND_SOURCE_LABELS
-from gongyi.submissions.service import PROJECT_FIELDS
+
+# Problems that belong to no single input: they are shown in a box at their place on the page.
+_BOXED = {"items": ("order-items", N_("点单服务项目")), "budget": ("budget", N_("预算"))}
 
 
-class BudgetLineForm(Form):
+class BudgetLineForm(wtforms.Form):
     id = HiddenField()
     what = StringField(_l("用途"), render_kw={"maxlength": 200})
     amount = StringField(_l("金额（元）"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
@@ -42,7 +50,11 @@ class RowList(FieldList):
                     yield int(index)
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
+    """The project form. A problem the service names goes beside its input ("title",
+    "budget-3-amount"); those of the order, a need, the budget as a whole or the page go to
+    `rest`, shown in a box at their place (`problems_for(key)` in the template)."""
+
     community_name = StringField(_l("社区名称"), render_kw={"maxlength": 200})
     community_street = StringField(_l("所属街道"), render_kw={"maxlength": 200})
     community_district = SelectField(_l("所在区"), choices=district_choices, validate_choice=False)
@@ -61,6 +73,56 @@ class ProjectForm(FlaskForm):
                          description=_l("项目负责人和主要成员的资质、经验与分工"))
     items = SelectMultipleField(_l("点单服务项目"), choices=[], validate_choice=False)
     budget = RowList(FormField(BudgetLineForm), min_entries=1)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.rest: dict[str, list[str]] = {}
+
+    @classmethod
+    def stored(cls, submission: Submission) -> ProjectForm:
+        """The form as stored, with one spare budget row (the page's script adds more)."""
+        data: dict[str, Any] = {name: getattr(submission, name) for name in PROJECT_FIELDS}
+        data["community_district"] = submission.community_district or ""
+        data["beneficiary_count"] = "" if submission.beneficiary_count is None else str(submission.beneficiary_count)
+        data["items"] = [i.item_code for i in submission.items]
+        data["budget"] = [{"id": str(line.id), "what": line.what, "amount": fen_to_str(line.amount_fen)}
+                          for line in submission.budget_lines] + [{"id": "", "what": "", "amount": ""}]
+        return cls(formdata=None, data=data)
+
+    def inputs(self) -> Iterator[tuple[str, Field]]:
+        """Every input by its posted name, budget cells included ("budget-3-amount")."""
+        for f in self:
+            if f.name == "budget":
+                for entry in f:
+                    yield from ((sub.name, sub) for sub in entry.form)
+            elif f.name != "csrf_token":
+                yield f.name, f
+
+    def field_for(self, key: str | None) -> Field | None:
+        if not key or key in _BOXED or key.startswith("need-"):
+            return None
+        return dict(self.inputs()).get(key)
+
+    def add_error(self, key: str | None, message: str) -> bool:
+        if not super().add_error(key, message):
+            self.rest.setdefault(key or "form", []).append(message)
+        return True
+
+    def problem_list(self) -> list[tuple[str, str, str]]:
+        """Every problem on the page as (anchor, label, message), listed above the form with links to the inputs."""
+        found = []
+        for name, f in self.inputs():
+            label = f"{_('预算')} · {f.label.text}" if name.startswith("budget-") else str(f.label.text)
+            found += [(f.id, label, message) for message in f.errors]
+        for key, messages in self.rest.items():
+            if key.startswith("need-"):
+                anchor, label = key, _("%(code)s 的社区需求", code=key[len("need-"):])
+            elif key in _BOXED:
+                anchor, label = _BOXED[key][0], _(_BOXED[key][1])
+            else:
+                anchor, label = "", ""
+            found += [(anchor, label, message) for message in messages]
+        return found
 
     def picked(self, formdata: Mapping[str, Any]) -> dict[str, str]:
         """The ordered items with their needs ("need-<code>" fields), as posted."""
@@ -83,8 +145,10 @@ def row_index(entry) -> int:
     return int(entry.name.rsplit("-", 1)[1])
 
 
-class FundingLineForm(FlaskForm):
+class FundingLineForm(Form):
     """Posted with the prefix "fund", so its fields and token never share an id with the project form's."""
+
+    fallback_field = "donor"
 
     source = SelectField(_l("资金来源"), validate_choice=False, choices=[SelectChoice("", _l("请选择"))] + [
         SelectChoice(key, _l(label)) for key, label in FUND_SOURCE_LABELS.items()])
@@ -94,13 +158,17 @@ class FundingLineForm(FlaskForm):
     evidence = FileField(_l("凭证（可选）"), render_kw={"accept": ACCEPT})
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     """Posted with the prefix "upload"."""
+
+    fallback_field = "file"
 
     file = FileField(_l("选择文件"), render_kw={"accept": ACCEPT})
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
+    fallback_field = "reason"
+
     reason = TextAreaField(_l("撤回原因（可选）"), render_kw={"rows": 3})
     confirm = BooleanField(_l("我确认撤回此项目；撤回后不能恢复"),
                            validators=[DataRequired(message=_l("请勾选确认后再撤回"))])

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from gongyi.db import Base, fen, created_now, intpk
 from gongyi.clock import utcnow
+from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call
@@ -24,8 +25,8 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("call_id", "ref"),
         Index("ix_submission_call_org", "call_id", "organisation_id"),
-        CheckConstraint("status IN ('draft', 'submitted', 'withdrawn')", name="status"),
-        CheckConstraint("eligibility IN ('pending', 'eligible', 'ineligible')", name="eligibility"),
+        CheckConstraint(SUBMISSION_STATUSES.check("status"), name="status"),
+        CheckConstraint(ELIGIBILITY.check("eligibility"), name="eligibility"),
         CheckConstraint("requested_fen >= 0", name="requested_nonnegative"),
     )
 

@@ -2,37 +2,24 @@
 
 One decision and a bulk one go through the same checks. A bulk change is planned first (the
 preview: each row with its current and new state and a token of what was shown), then applied
-only if every row is still exactly as previewed: all or nothing.
-
-The list queries are set-based (fund totals by SQL aggregates), so a page or an export costs
-the same few statements whatever the number of rows.
+only if every row is still exactly as previewed: all or nothing. The lists the decisions are
+taken from are in `screening_lists`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import record
-from gongyi.auth.models import User
-from gongyi.calls.models import Call
-from gongyi.catalogue.models import Item
+from gongyi.calls.workflow import allows
 from gongyi.errors import N_, UserError
-from gongyi.orgs.models import Organisation
-from gongyi.submissions.models import Attachment, FundingLine, Submission, SubmissionItem
+from gongyi.submissions.models import FundingLine, Submission
 
-PER_PAGE = 50
-# Saved runs are snapshots of their inputs, so corrections stay possible until results are
-# final: during results and publicity an upheld objection may need a funding line re-verified.
-SCREENING_CALL_STATES = ("open", "closed", "reviewing", "results", "publicity")
-
-SUBMISSION_STATUS_LABELS = {"draft": N_("草稿"), "submitted": N_("已提交"), "withdrawn": N_("已撤回")}
-ELIGIBILITY_LABELS = {"pending": N_("待审查"), "eligible": N_("合格"), "ineligible": N_("不合格")}
 FUND_STATUS_LABELS = {"pending": N_("待核实"), "verified": N_("已核实"), "rejected": N_("已驳回")}
 FUND_SOURCE_LABELS = {
     "enterprise": N_("企业"), "individual": N_("个人"), "foundation": N_("基金会"),
@@ -61,7 +48,9 @@ def screening_refusal(submission: Submission) -> str | None:
     """Why this submission cannot be screened now (a msgid), or None when it can."""
     if submission.status != "submitted":
         return N_("只有已提交的项目可以审查")
-    if submission.call.status not in SCREENING_CALL_STATES:
+    # Saved runs are snapshots of their inputs, so corrections stay possible until results are
+    # final: during results and publicity an upheld objection may need a funding line re-verified.
+    if not allows(submission.call, "screen"):
         return N_("该征集结果已确定，审查结论和资金核实不能再更改")
     return None
 
@@ -83,6 +72,11 @@ def _eligibility(eligible: bool) -> str:
 def _check_eligibility_reason(eligible: bool, reason: str) -> None:
     if not eligible and not reason:
         raise ScreeningError(N_("判定不合格须填写理由（组织会看到）"), "reason")
+
+
+def _check_funding_reason(verify: bool, reason: str) -> None:
+    if not verify and not reason:
+        raise ScreeningError(N_("驳回须填写理由（组织会看到）"), "reason")
 
 
 def _apply_eligibility(session: Session, actor: Any, submission: Submission, eligible: bool, reason: str,
@@ -123,10 +117,15 @@ def _apply_funding(session: Session, actor: Any, line: FundingLine, verify: bool
            reason=None if verify else reason, **detail)
 
 
+def verifiable(line: FundingLine) -> bool:
+    """Whether the line can still be verified (a verified one is verified once)."""
+    return not _funding_unchanged(line, True, "")
+
+
 def verify_funding_line(session: Session, actor: Any, line: FundingLine) -> None:
     """Count a declared line as raised funds (only verified lines count towards matching)."""
     _check_screenable(line.submission)
-    if _funding_unchanged(line, True, ""):
+    if not verifiable(line):
         raise ScreeningError(N_("这笔资金已核实"))
     _apply_funding(session, actor, line, True, "")
     session.flush()
@@ -136,8 +135,7 @@ def reject_funding_line(session: Session, actor: Any, line: FundingLine, reason:
     """Refuse a declared line, with the reason the organisation sees."""
     reason = (reason or "").strip()
     _check_screenable(line.submission)
-    if not reason:
-        raise ScreeningError(N_("驳回须填写理由（组织会看到）"), "reason")
+    _check_funding_reason(False, reason)
     if _funding_unchanged(line, False, reason):
         raise ScreeningError(N_("这笔资金已按此理由驳回"))
     _apply_funding(session, actor, line, False, reason)
@@ -241,11 +239,19 @@ def plan_eligibility(session: Session, ids: Iterable[int], eligible: bool, reaso
     return _plan_eligibility_rows(_load_submissions(session, ids), eligible, reason)
 
 
-def _stale_rows(plan: BulkPlan, expected: Mapping[int, str], label) -> list[str]:
+def _apply_plan(session: Session, plan: BulkPlan, expected: Mapping[int, str], label: Callable[[Any], str],
+                apply: Callable[[Any, int], None]) -> int:
+    """Apply every row of `plan` (planned again under a lock) if each is still as previewed
+    (`expected`: id -> token), or none: StalePreviewError names, by `label`, those that are not."""
     found = {r.id: r for r in plan.rows}
     stale = [label(r.obj) for r in plan.rows if r.note is not None or r.token != expected[r.id]]
-    missing = [f"#{i}" for i in expected if i not in found]  # deleted since the preview
-    return stale + missing
+    stale += [f"#{i}" for i in expected if i not in found]  # deleted since the preview
+    if stale:
+        raise StalePreviewError(stale)
+    for row in plan.rows:
+        apply(row.obj, len(plan.rows))
+    session.flush()
+    return len(plan.rows)
 
 
 def bulk_set_eligibility(session: Session, actor: Any, expected: Mapping[int, str], eligible: bool,
@@ -258,18 +264,8 @@ def bulk_set_eligibility(session: Session, actor: Any, expected: Mapping[int, st
     ids = _check_selection(expected)
     _check_eligibility_reason(eligible, reason)
     plan = _plan_eligibility_rows(_load_submissions(session, ids, lock=True), eligible, reason)
-    stale = _stale_rows(plan, expected, lambda s: s.ref)
-    if stale:
-        raise StalePreviewError(stale)
-    for row in plan.rows:
-        _apply_eligibility(session, actor, row.obj, eligible, reason, bulk=len(plan.rows))
-    session.flush()
-    return len(plan.rows)
-
-
-def _check_funding_reason(verify: bool, reason: str) -> None:
-    if not verify and not reason:
-        raise ScreeningError(N_("驳回须填写理由（组织会看到）"), "reason")
+    return _apply_plan(session, plan, expected, lambda s: s.ref,
+                       lambda s, n: _apply_eligibility(session, actor, s, eligible, reason, bulk=n))
 
 
 def _plan_funding_rows(lines: Iterable[FundingLine], verify: bool, reason: str) -> BulkPlan:
@@ -296,175 +292,5 @@ def bulk_review_funding(session: Session, actor: Any, expected: Mapping[int, str
     ids = _check_selection(expected)
     _check_funding_reason(verify, reason)
     plan = _plan_funding_rows(_load_lines(session, ids, lock=True), verify, reason)
-    stale = _stale_rows(plan, expected, funding_label)
-    if stale:
-        raise StalePreviewError(stale)
-    for row in plan.rows:
-        _apply_funding(session, actor, row.obj, verify, reason, bulk=len(plan.rows))
-    session.flush()
-    return len(plan.rows)
-
-
-# ---------------------------------------------------------------------------------------------
-# Lists and exports
-
-
-@dataclass(frozen=True)
-class SubmissionFilters:
-    call_id: int | None = None
-    status: str = ""  # "" = everything but drafts; "all" = drafts too; else one status
-    eligibility: str = ""
-    category: str = ""  # catalogue category code: submissions that ordered an item of it
-    district: str = ""
-    organisation: str = ""  # part of the name, or the whole credit code
-    sort: str = "ref"  # a key of SUBMISSION_SORTS, "-" in front for descending
-
-
-def _fund_totals():
-    amount = FundingLine.amount_fen
-    return (
-        select(
-            FundingLine.submission_id,
-            func.sum(amount).label("declared"),
-            func.sum(case((FundingLine.status == "verified", amount), else_=0)).label("verified"),
-            func.sum(case((FundingLine.status == "pending", amount), else_=0)).label("pending"),
-        )
-        .group_by(FundingLine.submission_id)
-        .subquery("fund_totals")
-    )
-
-
-def _organisation_matches(text: str):
-    text = text.strip()
-    return or_(Organisation.name.icontains(text, autoescape=True), Organisation.credit_code == text.upper())
-
-
-def _where(stmt: Select, f: SubmissionFilters, *, with_status: bool = True) -> Select:
-    if f.call_id is not None:
-        stmt = stmt.where(Submission.call_id == f.call_id)
-    if with_status:
-        if f.status == "":
-            stmt = stmt.where(Submission.status != "draft")
-        elif f.status != "all":
-            stmt = stmt.where(Submission.status == f.status)
-    if f.eligibility:
-        stmt = stmt.where(Submission.eligibility == f.eligibility)
-    if f.category:
-        ordered = (select(SubmissionItem.submission_id).join(Item, Item.code == SubmissionItem.item_code)
-                   .where(Item.category_code == f.category))
-        stmt = stmt.where(Submission.id.in_(ordered))
-    if f.district:
-        stmt = stmt.where(Submission.community_district == f.district)
-    if f.organisation.strip():
-        stmt = stmt.where(_organisation_matches(f.organisation))
-    return stmt
-
-
-SUBMISSION_SORTS = ("ref", "title", "organisation", "district", "requested", "declared", "verified", "pending",
-                    "submitted", "eligibility")
-
-
-def filtered_submissions(session: Session, filters: SubmissionFilters) -> Select:
-    """The admin list's rows (one per submission, with fund totals), filtered and sorted.
-
-    The page paginates it and the export reads all of it, so both show exactly the same rows.
-    """
-    totals = _fund_totals()
-    declared = func.coalesce(totals.c.declared, 0).label("declared_fen")
-    verified = func.coalesce(totals.c.verified, 0).label("verified_fen")
-    pending = func.coalesce(totals.c.pending, 0).label("pending_fen")
-    stmt = (
-        select(Submission.id, Submission.ref, Submission.title, Submission.status, Submission.eligibility,
-               Submission.eligibility_reason, Submission.community_name, Submission.community_district,
-               Submission.requested_fen, Submission.submitted_at, Submission.call_id,
-               Call.title.label("call_title"), Organisation.name.label("organisation_name"),
-               Organisation.credit_code, declared, verified, pending)
-        .join(Call, Call.id == Submission.call_id)
-        .join(Organisation, Organisation.id == Submission.organisation_id)
-        .outerjoin(totals, totals.c.submission_id == Submission.id)
-    )
-    stmt = _where(stmt, filters)
-    columns = {
-        "ref": Submission.ref, "title": Submission.title, "organisation": Organisation.name,
-        "district": Submission.community_district, "requested": Submission.requested_fen, "declared": declared,
-        "verified": verified, "pending": pending, "submitted": Submission.submitted_at,
-        "eligibility": Submission.eligibility,
-    }
-    key = filters.sort.lstrip("-")
-    if key not in columns:
-        raise ValueError(f"unknown sort key: {filters.sort!r}")
-    column = columns[key]
-    order = column.desc() if filters.sort.startswith("-") else column.asc()
-    return stmt.order_by(order.nulls_last(), Submission.ref, Submission.id)
-
-
-def status_counts(session: Session, filters: SubmissionFilters) -> dict[str, int]:
-    """How many submissions of each status match the other filters (for the status tabs)."""
-    stmt = _where(
-        select(Submission.status, func.count()).select_from(Submission)
-        .join(Organisation, Organisation.id == Submission.organisation_id),
-        filters, with_status=False,
-    ).group_by(Submission.status)
-    return {status: int(n) for status, n in session.execute(stmt)}
-
-
-def items_by_submission(session: Session, stmt: Select) -> dict[int, list[str]]:
-    """The catalogue item codes ordered by each submission of `stmt` (a filtered_submissions select), in one query."""
-    ids = stmt.order_by(None).subquery()
-    rows = session.execute(
-        select(SubmissionItem.submission_id, SubmissionItem.item_code)
-        .where(SubmissionItem.submission_id.in_(select(ids.c.id)))
-        .order_by(SubmissionItem.submission_id, SubmissionItem.item_code)
-    )
-    items: dict[int, list[str]] = {}
-    for submission_id, code in rows:
-        items.setdefault(submission_id, []).append(code)
-    return items
-
-
-@dataclass(frozen=True)
-class FundingFilters:
-    call_id: int | None = None
-    status: str = "pending"  # "" = every status
-    source: str = ""
-    organisation: str = ""
-
-
-def filtered_funding_lines(session: Session, filters: FundingFilters) -> Select:
-    """Funding lines of submitted projects, with their project, organisation and evidence file name."""
-    stmt = (
-        select(FundingLine.id, FundingLine.source, FundingLine.donor, FundingLine.amount_fen, FundingLine.received_on,
-               FundingLine.status, FundingLine.status_reason, FundingLine.evidence_id,
-               Attachment.filename.label("evidence_filename"), Submission.id.label("submission_id"),
-               Submission.ref, Submission.title, Organisation.name.label("organisation_name"),
-               Call.title.label("call_title"))
-        .join(Submission, Submission.id == FundingLine.submission_id)
-        .join(Call, Call.id == Submission.call_id)
-        .join(Organisation, Organisation.id == Submission.organisation_id)
-        .outerjoin(Attachment, Attachment.id == FundingLine.evidence_id)
-        .where(Submission.status == "submitted")
-    )
-    if filters.call_id is not None:
-        stmt = stmt.where(Submission.call_id == filters.call_id)
-    if filters.status:
-        stmt = stmt.where(FundingLine.status == filters.status)
-    if filters.source:
-        stmt = stmt.where(FundingLine.source == filters.source)
-    if filters.organisation.strip():
-        stmt = stmt.where(_organisation_matches(filters.organisation))
-    return stmt.order_by(Submission.ref, FundingLine.id)
-
-
-def screening_history(session: Session, submission: Submission) -> list[tuple[AuditEntry, str | None]]:
-    """Audit entries of the submission and its funding lines, oldest first, with the actor's name."""
-    line_ids = [str(line.id) for line in submission.funding_lines]
-    stmt = (
-        select(AuditEntry, User.name)
-        .outerjoin(User, User.id == AuditEntry.actor_id)
-        .where(or_(
-            (AuditEntry.object_type == "submission") & (AuditEntry.object_id == str(submission.id)),
-            (AuditEntry.object_type == "funding_line") & AuditEntry.object_id.in_(line_ids),
-        ))
-        .order_by(AuditEntry.id)
-    )
-    return [(entry, name) for entry, name in session.execute(stmt)]
+    return _apply_plan(session, plan, expected, funding_label,
+                       lambda line, n: _apply_funding(session, actor, line, verify, reason, bulk=n))

@@ -1,0 +1,182 @@
+"""The administrators' screening lists: submissions with their fund totals (filtered, sorted,
+paginated, exported), the funding-line queue, and one submission's screening history.
+
+The queries are set-based (fund totals by SQL aggregates), so a page or an export costs the
+same few statements whatever the number of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.models import AuditEntry
+from gongyi.auth.models import User
+from gongyi.calls.models import Call
+from gongyi.catalogue.models import Item
+from gongyi.orgs.models import Organisation
+from gongyi.submissions.models import Attachment, FundingLine, Submission, SubmissionItem
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class SubmissionFilters:
+    call_id: int | None = None
+    status: str = ""  # "" = everything but drafts; "all" = drafts too; else one status
+    eligibility: str = ""
+    category: str = ""  # catalogue category code: submissions that ordered an item of it
+    district: str = ""
+    organisation: str = ""  # part of the name, or the whole credit code
+    sort: str = "ref"  # a key of SUBMISSION_SORTS, "-" in front for descending
+
+
+def _fund_totals():
+    amount = FundingLine.amount_fen
+    return (
+        select(
+            FundingLine.submission_id,
+            func.sum(amount).label("declared"),
+            func.sum(case((FundingLine.status == "verified", amount), else_=0)).label("verified"),
+            func.sum(case((FundingLine.status == "pending", amount), else_=0)).label("pending"),
+        )
+        .group_by(FundingLine.submission_id)
+        .subquery("fund_totals")
+    )
+
+
+def _organisation_matches(text: str):
+    text = text.strip()
+    return or_(Organisation.name.icontains(text, autoescape=True), Organisation.credit_code == text.upper())
+
+
+def _where(stmt: Select, f: SubmissionFilters, *, with_status: bool = True) -> Select:
+    if f.call_id is not None:
+        stmt = stmt.where(Submission.call_id == f.call_id)
+    if with_status:
+        if f.status == "":
+            stmt = stmt.where(Submission.status != "draft")
+        elif f.status != "all":
+            stmt = stmt.where(Submission.status == f.status)
+    if f.eligibility:
+        stmt = stmt.where(Submission.eligibility == f.eligibility)
+    if f.category:
+        ordered = (select(SubmissionItem.submission_id).join(Item, Item.code == SubmissionItem.item_code)
+                   .where(Item.category_code == f.category))
+        stmt = stmt.where(Submission.id.in_(ordered))
+    if f.district:
+        stmt = stmt.where(Submission.community_district == f.district)
+    if f.organisation.strip():
+        stmt = stmt.where(_organisation_matches(f.organisation))
+    return stmt
+
+
+SUBMISSION_SORTS = ("ref", "title", "organisation", "district", "requested", "declared", "verified", "pending",
+                    "submitted", "eligibility")
+
+
+def filtered_submissions(session: Session, filters: SubmissionFilters) -> Select:
+    """The admin list's rows (one per submission, with fund totals), filtered and sorted.
+
+    The page paginates it and the export reads all of it, so both show exactly the same rows.
+    """
+    totals = _fund_totals()
+    declared = func.coalesce(totals.c.declared, 0).label("declared_fen")
+    verified = func.coalesce(totals.c.verified, 0).label("verified_fen")
+    pending = func.coalesce(totals.c.pending, 0).label("pending_fen")
+    stmt = (
+        select(Submission.id, Submission.ref, Submission.title, Submission.status, Submission.eligibility,
+               Submission.eligibility_reason, Submission.community_name, Submission.community_district,
+               Submission.requested_fen, Submission.submitted_at, Submission.call_id,
+               Call.title.label("call_title"), Organisation.name.label("organisation_name"),
+               Organisation.credit_code, declared, verified, pending)
+        .join(Call, Call.id == Submission.call_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .outerjoin(totals, totals.c.submission_id == Submission.id)
+    )
+    stmt = _where(stmt, filters)
+    columns = {
+        "ref": Submission.ref, "title": Submission.title, "organisation": Organisation.name,
+        "district": Submission.community_district, "requested": Submission.requested_fen, "declared": declared,
+        "verified": verified, "pending": pending, "submitted": Submission.submitted_at,
+        "eligibility": Submission.eligibility,
+    }
+    key = filters.sort.lstrip("-")
+    if key not in columns:
+        raise ValueError(f"unknown sort key: {filters.sort!r}")
+    column = columns[key]
+    order = column.desc() if filters.sort.startswith("-") else column.asc()
+    return stmt.order_by(order.nulls_last(), Submission.ref, Submission.id)
+
+
+def status_counts(session: Session, filters: SubmissionFilters) -> dict[str, int]:
+    """How many submissions of each status match the other filters (for the status tabs)."""
+    stmt = _where(
+        select(Submission.status, func.count()).select_from(Submission)
+        .join(Organisation, Organisation.id == Submission.organisation_id),
+        filters, with_status=False,
+    ).group_by(Submission.status)
+    return {status: int(n) for status, n in session.execute(stmt)}
+
+
+def items_by_submission(session: Session, stmt: Select) -> dict[int, list[str]]:
+    """The catalogue item codes ordered by each submission of `stmt` (a filtered_submissions select), in one query."""
+    ids = stmt.order_by(None).subquery()
+    rows = session.execute(
+        select(SubmissionItem.submission_id, SubmissionItem.item_code)
+        .where(SubmissionItem.submission_id.in_(select(ids.c.id)))
+        .order_by(SubmissionItem.submission_id, SubmissionItem.item_code)
+    )
+    items: dict[int, list[str]] = {}
+    for submission_id, code in rows:
+        items.setdefault(submission_id, []).append(code)
+    return items
+
+
+@dataclass(frozen=True)
+class FundingFilters:
+    call_id: int | None = None
+    status: str = "pending"  # "" = every status
+    source: str = ""
+    organisation: str = ""
+
+
+def filtered_funding_lines(session: Session, filters: FundingFilters) -> Select:
+    """Funding lines of submitted projects, with their project, organisation and evidence file name."""
+    stmt = (
+        select(FundingLine.id, FundingLine.source, FundingLine.donor, FundingLine.amount_fen, FundingLine.received_on,
+               FundingLine.status, FundingLine.status_reason, FundingLine.evidence_id,
+               Attachment.filename.label("evidence_filename"), Submission.id.label("submission_id"),
+               Submission.ref, Submission.title, Organisation.name.label("organisation_name"),
+               Call.title.label("call_title"))
+        .join(Submission, Submission.id == FundingLine.submission_id)
+        .join(Call, Call.id == Submission.call_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .outerjoin(Attachment, Attachment.id == FundingLine.evidence_id)
+        .where(Submission.status == "submitted")
+    )
+    if filters.call_id is not None:
+        stmt = stmt.where(Submission.call_id == filters.call_id)
+    if filters.status:
+        stmt = stmt.where(FundingLine.status == filters.status)
+    if filters.source:
+        stmt = stmt.where(FundingLine.source == filters.source)
+    if filters.organisation.strip():
+        stmt = stmt.where(_organisation_matches(filters.organisation))
+    return stmt.order_by(Submission.ref, FundingLine.id)
+
+
+def screening_history(session: Session, submission: Submission) -> list[tuple[AuditEntry, str | None]]:
+    """Audit entries of the submission and its funding lines, oldest first, with the actor's name."""
+    line_ids = [str(line.id) for line in submission.funding_lines]
+    stmt = (
+        select(AuditEntry, User.name)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(or_(
+            (AuditEntry.object_type == "submission") & (AuditEntry.object_id == str(submission.id)),
+            (AuditEntry.object_type == "funding_line") & AuditEntry.object_id.in_(line_ids),
+        ))
+        .order_by(AuditEntry.id)
+    )
+    return [(entry, name) for entry, name in session.execute(stmt)]
