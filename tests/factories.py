@@ -8,6 +8,7 @@ from gongyi.auth.service import create_user
 from gongyi.calls.service import create_call, transition_call
 from gongyi.orgs.creditcode import check_character
 from gongyi.orgs.service import register_organisation, verify_organisation
+from gongyi.review.service import create_reviewer
 
 _seq = itertools.count(1)
 PASSWORD = "password123"
@@ -81,8 +82,6 @@ def make_submission(session, call, org, *, status: str = "submitted", ref: str |
 def make_reviewer(session, admin, *, name: str | None = None, email: str | None = None, affiliation=None,
                   expertise=(), max_reviews: int = 30):
     """A reviewer account (password PASSWORD) with its profile, through the service the admin page uses."""
-    from gongyi.review.service import create_reviewer
-
     n = next(_seq)
     return create_reviewer(session, admin, email=email or f"reviewer{n}@example.org", name=name or f"评审专家{n}",
                            password=PASSWORD, affiliation_id=affiliation.id if affiliation is not None else None,

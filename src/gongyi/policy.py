@@ -78,7 +78,8 @@ def can_view_review(user: Any, review: Any) -> bool:
 
 
 def can_reopen_review(user: Any, review: Any) -> bool:
-    return is_admin(user) and review.status == "submitted"
+    """A submitted review may be reopened by an administrator while scoring is still going on."""
+    return is_admin(user) and review.status == "submitted" and allows(review.submission.call, "score")
 
 
 def can_start_submission(user: Any) -> bool:

@@ -347,7 +347,7 @@ def submissions_open_for(session: Session, call: Call, organisation_id: int, now
     `late`: the organisation's organisation_late_entries, when already loaded.
     """
     now = now or utcnow()
-    if call.status not in ("open", "closed") or now < call.opens_at:
+    if not allows(call, "entries") or now < call.opens_at:
         return False
     if call.status == "open" and now < call.closes_at:
         return True

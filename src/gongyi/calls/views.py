@@ -27,6 +27,7 @@ from gongyi.formatting import label, local_time
 from gongyi.clock import utcnow
 from gongyi.errors import N_
 from gongyi.orgs.models import Organisation
+from gongyi.submissions.project import category_open
 from gongyi.webutil import call_or_404
 
 bp = Blueprint("calls", __name__)
@@ -93,7 +94,7 @@ def detail(slug: str):
     call = call_or_404(slug, public=True, user=current_user)  # a draft does not exist for the public
     db = get_session()
     open_codes = set(call.rules["entry"]["categories"])
-    coverage = [(cat, items) for cat, items in browse(db) if not open_codes or cat.code in open_codes]
+    coverage = [(cat, items) for cat, items in browse(db) if category_open(cat.code, open_codes)]
     amendments = [{"at": e.at, "lines": _describe(e)} for e in service.call_amendments(db, call)]
     # The apply button: only while this visitor's organisation may still submit (the late list included).
     can_apply = policy.can_start_submission(current_user) and service.submissions_open_for(

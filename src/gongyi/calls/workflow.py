@@ -60,6 +60,8 @@ ACTIVITIES: dict[str, tuple[str, ...]] = {
     "late_list": ("draft", "open", "closed"),
     # Organisations start, edit and submit while the call is open (deadlines checked by the service).
     "submit": ("open",),
+    # Entries can still arrive or change (deadlines, the editing deadline and the late list decide).
+    "entries": ("open", "closed"),
     # The organisation may withdraw until results are computed; after that an administrator does
     # it (results.service.withdraw_after_results), because it changes a saved ranking.
     "withdraw": ("open", "closed", "reviewing"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,8 +19,6 @@ ORG_TYPE_LABELS = {
 
 
 def district_choices() -> list[SelectChoice]:
-    from flask_babel import get_locale
-
     english = str(get_locale()).startswith("en")
     return [SelectChoice("", _l("请选择"))] + [
         SelectChoice(code, names[1] if english else names[0]) for code, names in DISTRICTS.items()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from gongyi.audit.service import latest, record
 from gongyi.calls.models import Call, LateEntry
 from gongyi.calls.service import organisation_late_entries, submissions_open_for
+from gongyi.calls.workflow import ACTIVITIES
 from gongyi.catalogue.models import Category, Item
 from gongyi.catalogue.service import browse
 from gongyi.clock import utcnow
@@ -297,7 +298,7 @@ def open_calls_for(session: Session, organisation_id: int, now: datetime | None 
     """Calls the organisation may submit in right now, each with its entry count; a fixed number
     of queries however many calls there are."""
     # Open calls, and closed ones for an organisation on the late list (submissions_open_for decides).
-    calls = session.scalars(select(Call).where(Call.status.in_(("open", "closed")))
+    calls = session.scalars(select(Call).where(Call.status.in_(ACTIVITIES["entries"]))
                             .options(selectinload(Call.rules_versions)).order_by(Call.closes_at)).all()
     if late is None:
         late = organisation_late_entries(session, organisation_id)
