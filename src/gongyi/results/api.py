@@ -80,7 +80,7 @@ def _rows(run: Run) -> list[dict[str, Any]]:
 @bp.get("/calls/<slug>/results")
 def call_results(slug: str):
     db = get_session()
-    call = find_call(db, slug)
+    call = find_call(db, slug)  # not webutil.call_or_404: this 404 has its own code, call_not_found
     if call is None or not policy.can_view_call(None, call):  # drafts are not public
         return _error(404, "call_not_found", _("没有标识为 %(slug)s 的征集", slug=slug))
     run = publication.published_run(db, call)
