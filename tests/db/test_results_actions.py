@@ -75,6 +75,7 @@ def test_only_the_values_given_change(db, call):
 
 def test_saving_a_trial_needs_a_reason_and_computes_a_new_run(db, call):
     admin = make_admin(db)
+    assert whatif.can_save(call)  # under review
     trial = whatif.try_changes(db, call, {"matching_pool": "200000"})
     with pytest.raises(UserError) as exc:
         whatif.save_trial(db, admin, call, trial, "  ")
@@ -184,3 +185,10 @@ def test_an_objection_is_answered_once_by_an_administrator(db, call):
     publication.answer_objection(db, admin, objection, "dismissed", "捐赠已到账")
     assert not policy.can_answer_objection(admin, objection)
     assert db.scalar(select(func.count()).select_from(Run)) == 1
+
+
+@pytest.mark.parametrize("status, saved", [("open", False), ("reviewing", True), ("results", True),
+                                           ("publicity", False), ("final", False)])
+def test_a_trial_is_saved_only_while_the_rules_may_change_and_results_be_computed(db, call, status, saved):
+    call.status = status
+    assert whatif.can_save(call) is saved

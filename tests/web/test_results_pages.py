@@ -31,7 +31,7 @@ def publish(client, kind="provisional", run="1"):
 
 
 def test_numbers_beyond_any_id_are_ignored_or_not_found(client, computed):
-    for url in (f"/admin/calls/sz-2026/results?run={HUGE}&page={HUGE}", f"/admin/calls/sz-2026/results?page=²",
+    for url in (f"/admin/calls/sz-2026/results?run={HUGE}&page={HUGE}", "/admin/calls/sz-2026/results?page=²",
                 f"/admin/calls/sz-2026/results/compare?a={HUGE}&b=1"):
         r = client.get(url)
         assert r.status_code == 200 and "第 1 次计算" in r.get_data(as_text=True), url
@@ -117,11 +117,18 @@ def test_evidence_is_always_a_download_with_strict_headers(client, auth, make_us
 def test_each_state_offers_only_what_it_allows(client, computed, db):
     ranking = client.get("/admin/calls/sz-2026/results").get_data(as_text=True)
     assert "按当前规则计算结果" in ranking and "记录撤回并重新计算" in ranking  # results: both allowed
+    trial = client.post("/admin/calls/sz-2026/results/what-if", data={"matching_pool": "200000", "action": "try"})
+    assert "保存为规则修订并重新计算" in trial.get_data(as_text=True)
     page = client.get("/admin/calls/sz-2026/publication").get_data(as_text=True)
     assert "发布公示结果</button>" in page and "按当前数据重新计算" not in page  # recomputing is offered in publicity
     publish(client)
     page = client.get("/admin/calls/sz-2026/publication").get_data(as_text=True)
     assert "按当前数据重新计算" in page and "发布公示结果</button>" not in page
+    trial = {"matching_pool": "200000", "action": "try"}
+    page = client.post("/admin/calls/sz-2026/results/what-if", data=trial).get_data(as_text=True)
+    assert "测算结果" in page and "保存为规则修订并重新计算" not in page  # the published rules stay
+    save = {**trial, "action": "save", "reason": "追加配套资金"}
+    assert client.post("/admin/calls/sz-2026/results/what-if", data=save).status_code == 400
     db.scalar(select(Call)).status = "open"  # as if the call were still open for submissions
     db.commit()
     ranking = client.get("/admin/calls/sz-2026/results").get_data(as_text=True)

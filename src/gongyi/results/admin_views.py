@@ -80,11 +80,14 @@ def what_if(slug: str):
     call = call_or_404(slug)
     current = service.find_run(db, call)
     form = WhatIfForm(data=whatif.trial_values(call.rules))
+    saving, can_save = request.form.get("action") == "save", whatif.can_save(call)
+    if saving and not can_save:
+        abort(400)  # the page offers no save button then
     trial = None
     if form.is_submitted():
         with attempt(form):
             trial = whatif.try_changes(db, call, form.trial_values())
-        if trial is not None and request.form.get("action") == "save":
+        if trial is not None and saving:
             with attempt(form) as done:
                 run = whatif.save_trial(db, current_user, call, trial, form.reason.data)
                 done.flash(_("已保存为规则修订，并计算第 %(n)s 次结果。", n=run.number))
@@ -93,7 +96,7 @@ def what_if(slug: str):
     diff = service.diff_against_run(db, current, trial.results) if trial and current else None
     stale = current is not None and not service.is_current(db, call, current)
     return render_template("results/admin_what_if.html", call=call, current=current, form=form,
-                           result=trial.results if trial else None, diff=diff, stale=stale)
+                           result=trial.results if trial else None, diff=diff, stale=stale, can_save=can_save)
 
 
 @bp.route("/calls/<slug>/results/pools", methods=["GET", "POST"])

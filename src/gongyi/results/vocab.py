@@ -25,5 +25,5 @@ OBJECTION_STATUSES = Vocabulary({
     "upheld": N_("异议成立"),
     "dismissed": N_("异议不成立"),
 })
-# The administrator's answers to a pending objection.
-ANSWERS = ("upheld", "dismissed")
+# The administrator's answers: every status but the one an objection is filed in.
+ANSWERS = tuple(status for status in OBJECTION_STATUSES if status != "pending")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gongyi.calls.models import Call
 from gongyi.calls.rules import RulesError
 from gongyi.calls.service import update_call
+from gongyi.calls.workflow import allows
 from gongyi.errors import N_, UserError, UserErrors
 from gongyi.results import service
 from gongyi.results.engine import Results
@@ -109,6 +110,11 @@ def try_changes(session: Session, call: Call, values: Mapping[str, Any]) -> Tria
             first.setdefault(problem.field, problem)
         raise UserErrors(list(first.values()))
     return Trial(rules, results)
+
+
+def can_save(call: Call) -> bool:
+    """A trial may become the call's rules while its settings may change and its results be computed."""
+    return allows(call, "edit_settings") and allows(call, "compute")
 
 
 def save_trial(session: Session, actor: Any, call: Call, trial: Trial, reason: str) -> Run:
