@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from gongyi.calls.workflow import allows
-from gongyi.results.publication import publicity_open
+from gongyi.results.publication import objecting_organisation, publicity_open
 
 
 def _roles(user: Any) -> set[str]:
@@ -115,8 +115,12 @@ def can_view_ledger(user: Any, submission: Any) -> bool:
 
 def can_file_objection(user: Any, run: Any) -> bool:
     """During publicity, a member of a verified organisation may object to any published result."""
-    org = getattr(user, "organisation", None) if getattr(user, "is_authenticated", False) else None
-    return org is not None and org.is_verified and publicity_open(run)
+    return objecting_organisation(user) is not None and publicity_open(run)
+
+
+def can_answer_objection(user: Any, objection: Any) -> bool:
+    """An objection is answered once, by an administrator, while it is pending."""
+    return can_publish_results(user) and objection.status == "pending"
 
 
 def can_view_objection(user: Any, objection: Any) -> bool:

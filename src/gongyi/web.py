@@ -22,18 +22,20 @@ from gongyi.auth.models import User
 from gongyi.auth.views import bp as auth_bp
 from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
-from gongyi.calls.workflow import STATE_LABELS
+from gongyi.calls.workflow import STATE_LABELS, allows
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.db import get_session
 from gongyi.extensions import babel, csrf, limiter, login_manager
+from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
+from gongyi.results.api import http_error as api_error, serves as serves_api
 from gongyi.results.public_views import bp as public_results_bp
 from gongyi.results.publication_views import bp as publication_admin_bp
-from gongyi.results.service import OUTCOME_LABELS
+from gongyi.results.vocab import OBJECTION_STATUSES, OUTCOMES, PUBLICATIONS
 from gongyi.review.admin_views import bp as review_admin_bp
 from gongyi.review.models import CONFLICT_SOURCES, REVIEW_STATUSES
 from gongyi.review.views import bp as review_bp
@@ -46,10 +48,11 @@ BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_b
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
-    call_states=STATE_LABELS, outcomes=OUTCOME_LABELS, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
+    call_states=STATE_LABELS, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
     actions=ACTION_LABELS, mail_kinds=MAIL_KIND_LABELS,
     conflict_sources=CONFLICT_SOURCES,
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
+    publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),
@@ -93,6 +96,8 @@ def load_user(user_id: str) -> User | None:
 def _error_page(code: int, status: int | None = None):
     def handler(_exc):
         title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        if serves_api(request.path):  # the JSON API answers every error in JSON
+            return api_error(status or code, str(message))
         return render_template("error.html", code=code, title=title, message=message), status or code
 
     return handler
@@ -129,7 +134,7 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
-    app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with,
+    app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with, allows=allows,
                                  get_locale=lambda: str(get_locale()))
     app.jinja_env.filters.update(formatting.FILTERS)
     for code in ERROR_PAGES:

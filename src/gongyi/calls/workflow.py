@@ -79,6 +79,10 @@ ACTIVITIES: dict[str, tuple[str, ...]] = {
     "recompute": ("results", "publicity"),
     "publish_provisional": ("results",),
     "publish_final": ("publicity",),
+    # Once final, a later run (e.g. after a matched project withdrew) is published as revised final results.
+    "publish_revision": ("final",),
+    # Tranches are paid out of the final results.
+    "disburse": ("final", "archived"),
     # Published results are public from publicity on.
     "public_results": ("publicity", "final", "archived"),
 }

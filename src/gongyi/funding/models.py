@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gongyi.db import Base, fen, created_now, intpk
+from gongyi.funding.vocab import POOLS
 
 
 class Disbursement(Base):
@@ -13,7 +14,7 @@ class Disbursement(Base):
 
     __tablename__ = "disbursement"
     __table_args__ = (
-        CheckConstraint("pool IN ('matching', 'library')", name="pool"),
+        CheckConstraint(POOLS.check("pool"), name="pool"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 

@@ -10,10 +10,14 @@ from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
+from gongyi.calls.workflow import allows
 from gongyi.clock import china_date
-from gongyi.errors import N_, UserError
+from gongyi.errors import N_, UserError, UserErrors
 from gongyi.funding.models import Disbursement
+from gongyi.funding.vocab import POOLS
+from gongyi.money import MoneyError, format_fen, parse_yuan
 from gongyi.results.models import Run, RunRow
+from gongyi.submissions.models import Submission
 
 
 class FundingError(UserError):
@@ -43,8 +47,6 @@ def pool_status(session: Session, call: Call, run: Run | None) -> list[PoolStatu
     disbursed = dict(session.execute(
         select(Disbursement.pool, func.sum(Disbursement.amount_fen)).where(Disbursement.call_id == call.id)
         .group_by(Disbursement.pool)).all())
-    from gongyi.money import parse_yuan
-
     rules = run.rules if run is not None else call.rules
     return [
         PoolStatus("matching", parse_yuan(rules["matching"]["pool"]), run.matching_allocated_fen if run else 0,
@@ -54,32 +56,60 @@ def pool_status(session: Session, call: Call, run: Run | None) -> list[PoolStatu
     ]
 
 
-def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, pool: str, submission_id: int,
-                        amount_fen: int, paid_on: date, reference: str) -> Disbursement:
-    """Record a tranche paid to a project out of the final results (`run`, published as final);
-    a project is never paid more than it was allocated there, nor before they were published."""
-    if run.published != "final" or call.status not in ("final", "archived"):
+def can_disburse(call: Call, run: Run | None) -> bool:
+    """Payments are made out of the final results only, once they are published."""
+    return run is not None and run.published == "final" and allows(call, "disburse")
+
+
+def _read_payment(session: Session, call: Call, ref: str, amount: str, paid_on: str | date) -> tuple[int, int, date]:
+    """The project, amount (fen) and day of a payment as typed on the pools page; every problem at once."""
+    problems: list[UserError] = []
+    amount_fen = day = None
+    try:
+        amount_fen = parse_yuan(amount or "")
+    except MoneyError as exc:
+        problems.append(FundingError(exc.message, "amount", **exc.params))
+    try:
+        day = paid_on if isinstance(paid_on, date) else date.fromisoformat(paid_on or "")
+    except ValueError:
+        problems.append(FundingError(N_("请填写日期"), "paid_on"))
+    ref = (ref or "").strip()
+    submission_id = session.scalar(select(Submission.id).where(Submission.call_id == call.id, Submission.ref == ref))
+    if submission_id is None:
+        problems.append(FundingError(N_("没有编号为 %(ref)s 的项目"), "ref", ref=ref))
+    if problems:
+        raise UserErrors(problems)
+    return submission_id, amount_fen, day
+
+
+def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, pool: str, ref: str,
+                        amount: str, paid_on: str | date, reference: str) -> Disbursement:
+    """Record a tranche paid to project `ref` out of the final results (`run`, published as final);
+    a project is never paid more than it was allocated there, nor before they were published.
+
+    `amount` is in yuan and `paid_on` a date or YYYY-MM-DD, as typed on the pools page.
+    """
+    if not can_disburse(call, run):
         raise FundingError(N_("最终结果发布之后才能拨付"), "amount")
+    submission_id, amount_fen, paid_on = _read_payment(session, call, ref, amount, paid_on)
     if run.published_at is not None and paid_on < china_date(run.published_at):
         raise FundingError(N_("拨付日期不能早于最终结果发布日期"), "paid_on")
-    if pool not in ("matching", "library"):
+    if pool not in POOLS:
         raise FundingError(N_("资金池无效"), "pool")
     if amount_fen <= 0:
         raise FundingError(N_("金额必须大于零"), "amount")
-    if not reference.strip():
+    if not (reference or "").strip():
         raise FundingError(N_("请填写凭证号或说明"), "reference")
     # Lock the project's row so that two payments at once cannot both pass the check below.
     row = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == submission_id)
                          .with_for_update())
     if row is None:
-        raise FundingError(N_("该项目不在本次结果中"), "submission_id")
+        raise FundingError(N_("该项目不在本次结果中"), "ref")
     allocated = row.matching_fen if pool == "matching" else row.library_grant_fen
     paid = session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
         Disbursement.call_id == call.id, Disbursement.pool == pool, Disbursement.submission_id == submission_id)) or 0
     paid = int(paid)
     if paid + amount_fen > allocated:
-        from gongyi.money import format_fen
-
         raise FundingError(N_("超出该项目的分配额：已拨付 ¥%(paid)s，分配 ¥%(allocated)s"), "amount",
                            paid=format_fen(paid), allocated=format_fen(allocated))
     tranche = Disbursement(call_id=call.id, submission_id=submission_id, pool=pool, amount_fen=amount_fen,
@@ -91,8 +121,6 @@ def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, p
 
 
 def disbursements(session: Session, call: Call) -> list[tuple[Disbursement, str | None]]:
-    from gongyi.submissions.models import Submission
-
     return list(session.execute(
         select(Disbursement, Submission.ref).outerjoin(Submission, Submission.id == Disbursement.submission_id)
         .where(Disbursement.call_id == call.id).order_by(Disbursement.paid_on, Disbursement.id)).all())

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from gongyi import policy
 from gongyi.calls.models import RulesVersion
 from gongyi.calls.service import find_call
 from gongyi.db import get_session
@@ -19,16 +20,33 @@ from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication
 from gongyi.results.models import Run, RunRow
-from gongyi.results.service import OUTCOMES
+from gongyi.results.vocab import OUTCOMES, PUBLICATIONS
 from gongyi.submissions.models import Submission
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+# Any other HTTP error on an API URL (an unknown path, a wrong method, a server error) is answered
+# in JSON too, with its status's name as the code (web.py sends those errors here).
+HTTP_ERRORS = {403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "request_entity_too_large",
+               500: "internal_server_error"}
+ERROR_CODES = ("call_not_found", "not_published", *HTTP_ERRORS.values())
 
 
 def _error(status: int, code: str, message: str):
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
     return response
+
+
+def serves(path: str) -> bool:
+    """Whether `path` is an API URL, whose errors are answered in JSON."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def http_error(status: int, message: str):
+    """An HTTP error on an API URL, in the API's error format."""
+    response = _error(status, HTTP_ERRORS.get(status, "internal_server_error"), message)
+    return public_headers(response)
 
 
 @bp.after_request
@@ -62,8 +80,8 @@ def _rows(run: Run) -> list[dict[str, Any]]:
 @bp.get("/calls/<slug>/results")
 def call_results(slug: str):
     db = get_session()
-    call = find_call(db, slug)
-    if call is None or call.status == "draft":
+    call = find_call(db, slug)  # not webutil.call_or_404: this 404 has its own code, call_not_found
+    if call is None or not policy.can_view_call(None, call):  # drafts are not public
         return _error(404, "call_not_found", _("没有标识为 %(slug)s 的征集", slug=slug))
     run = publication.published_run(db, call)
     if run is None:
@@ -133,7 +151,7 @@ OPENAPI: dict[str, Any] = {
                            "description": "The call's stage; results are published in publicity and after."},
             }, "The call (one edition of the competition)."),
             "Publication": _object({
-                "kind": {"type": "string", "enum": ["provisional", "final"],
+                "kind": {"type": "string", "enum": list(PUBLICATIONS),
                          "description": "provisional: under publicity, objections accepted; final: the results in force."},
                 "published_at": {"type": "string", "format": "date-time"},
                 "publicity_until": {"type": ["string", "null"], "format": "date-time",
@@ -160,7 +178,7 @@ OPENAPI: dict[str, Any] = {
                 "library_grant": MONEY,
             }, "One submission's result."),
             "Error": _object({
-                "error": _object({"code": {"type": "string", "enum": ["call_not_found", "not_published"]},
+                "error": _object({"code": {"type": "string", "enum": list(ERROR_CODES)},
                                   "message": {"type": "string"}}, "What went wrong."),
             }, "An error."),
         }

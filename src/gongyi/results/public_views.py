@@ -1,19 +1,16 @@
 """Published results for everyone, each project's ledger for its organisation, and objections (异议)."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from gongyi import policy
-from gongyi.calls.models import Call, RulesVersion
+from gongyi.actions import attempt
+from gongyi.calls.models import RulesVersion
 from gongyi.calls.rules import rubric_total
-from gongyi.calls.service import find_call
 from gongyi.db import get_session
-from gongyi.errors import UserError
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication, service
 from gongyi.results.explain import explain_row
@@ -21,23 +18,16 @@ from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.publication_forms import ObjectionForm
 from gongyi.submissions.attachments import Upload
 from gongyi.submissions.models import Submission
+from gongyi.webutil import call_or_404, int_arg, page_number, send_stored_file
 
 bp = Blueprint("public_results", __name__)
 PER_PAGE = 250
-INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
 @bp.app_template_global("ledger_explanation")
 def ledger_explanation(row: RunRow, rules: dict):
     """For results/ledger_partial.html, which the administrators' pages include too."""
     return explain_row(row, rules)
-
-
-def _call(slug: str) -> Call:
-    call = find_call(get_session(), slug)
-    if call is None or not policy.can_view_call(current_user, call):
-        abort(404)
-    return call
 
 
 def _rules_context(run: Run) -> dict:
@@ -50,25 +40,22 @@ def _rules_context(run: Run) -> dict:
 def results(slug: str):
     """The latest published results of a call, 250 rows a page, in a fixed handful of statements."""
     db = get_session()
-    call = _call(slug)
+    call = call_or_404(slug, public=True, user=current_user)
     run = publication.published_run(db, call)
     if run is None:
         return render_template("results/public_results.html", call=call, run=None), 404
-    page = max(request.args.get("page", 1, type=int), 1)
     outcome = request.args.get("outcome") or None
     query = request.args.get("q", "")
-    result = service.ranking_page(db, run, outcome=outcome, query=query, page=page, per_page=PER_PAGE)
-    rows, total, page = result.rows, result.total, result.number
+    page = service.ranking_page(db, run, outcome=outcome, query=query, page=page_number(), per_page=PER_PAGE)
     changes = publication.changes_against_previous(db, call, run)
-    changed_ids = changes.changed_ids if changes else set()
     own_ids = set(db.scalars(select(Submission.id).where(
         Submission.call_id == call.id, Submission.organisation_id == current_user.organisation_id))
     ) if getattr(current_user, "organisation_id", None) else set()
     return render_template(
-        "results/public_results.html", call=call, run=run, rows=rows, total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), outcome=outcome, q=query, outcomes=service.OUTCOMES,
-        changes=changes, changed_ids=changed_ids, own_ids=own_ids, last_day=publication.last_publicity_day(run),
-        objections_open=publication.publicity_open(run), **_rules_context(run),
+        "results/public_results.html", call=call, run=run, page=page, outcome=outcome, q=query,
+        changes=changes, changed_ids=changes.changed_ids if changes else set(), own_ids=own_ids,
+        last_day=publication.last_publicity_day(run), objections_open=publication.publicity_open(run),
+        **_rules_context(run),
     )
 
 
@@ -91,8 +78,8 @@ def project(slug: str, ref: str):
     Members see the latest published results; administrators may look at any run (?run=N).
     """
     db = get_session()
-    call = _call(slug)
-    number = request.args.get("run", type=int) if policy.is_admin(current_user) else None
+    call = call_or_404(slug, public=True, user=current_user)
+    number = int_arg("run") if policy.is_admin(current_user) else None
     if number:
         run = db.scalar(select(Run).where(Run.call_id == call.id, Run.number == number))
     else:
@@ -107,39 +94,36 @@ def project(slug: str, ref: str):
                            **_rules_context(run))
 
 
+def _evidence(form: ObjectionForm) -> Upload | None:
+    """The uploaded evidence, read up to one byte past the limit (so that the service can refuse it)."""
+    upload = form.evidence.data
+    if not (upload and upload.filename):
+        return None
+    return Upload(upload.filename, upload.read(int(current_app.config["MAX_ATTACHMENT_BYTES"]) + 1))
+
+
 @bp.route("/results/<slug>/projects/<ref>/objection", methods=["GET", "POST"])
 @login_required
 def object_to(slug: str, ref: str):
     """File an objection to one result during publicity (member of a verified organisation, real name)."""
     db = get_session()
-    call = _call(slug)
-    run = publication.published_run(db, call)
-    if run is None:
-        abort(404)
+    call = call_or_404(slug, public=True, user=current_user)
+    run = publication.published_run(db, call) or abort(404)
     row, submission, org_name = _row(run, ref)
     context = {"call": call, "run": run, "row": row, "submission": submission, "org_name": org_name,
                "last_day": publication.last_publicity_day(run)}
-    if publication.can_object_as(db, current_user) is None:
+    if publication.objecting_organisation(current_user) is None:
         return render_template("results/objection_form.html", refusal="organisation", form=None, **context), 403
     if not publication.publicity_open(run):
         return render_template("results/objection_form.html", refusal="closed", form=None, **context), 403
     form = ObjectionForm()
     if form.validate_on_submit():
-        evidence = None
-        if form.evidence.data and form.evidence.data.filename:
-            limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
-            evidence = Upload(form.evidence.data.filename, form.evidence.data.read(limit + 1))
-        try:
+        with attempt(form) as done:
             publication.file_objection(db, current_user, row, real_name=form.real_name.data, contact=form.contact.data,
-                                       reason=form.reason.data, evidence=evidence,
+                                       reason=form.reason.data, evidence=_evidence(form),
                                        max_bytes=int(current_app.config["MAX_ATTACHMENT_BYTES"]))
-        except UserError as exc:
-            db.rollback()
-            name = "evidence" if exc.field == "file" else exc.field  # attachments name their field "file"
-            getattr(form, name or "reason", form.reason).errors.append(exc.translated())
-        else:
-            db.commit()
-            flash(_("异议已提交，管理员答复后会通知您。"), "success")
+            done.flash(_("异议已提交，管理员答复后会通知您。"))
+        if done.ok:
             return redirect(url_for("public_results.my_objections"))
     return render_template("results/objection_form.html", refusal=None, form=form, **context)
 
@@ -151,8 +135,7 @@ def my_objections():
     if current_user.organisation_id is None:
         return render_template("results/objection_mine.html", objections=[])
     objections = publication.organisation_objections(get_session(), current_user.organisation_id)
-    return render_template("results/objection_mine.html", objections=objections,
-                           labels=publication.OBJECTION_STATUS_LABELS)
+    return render_template("results/objection_mine.html", objections=objections)
 
 
 @bp.get("/objections/<int:objection_id>/evidence")
@@ -163,6 +146,4 @@ def evidence(objection_id: int):
         abort(404)
     if not policy.can_view_objection(current_user, objection):
         abort(403)
-    return send_file(io.BytesIO(objection.evidence), mimetype=objection.evidence_type,
-                     download_name=objection.evidence_name,
-                     as_attachment=objection.evidence_type not in INLINE_TYPES, max_age=0)
+    return send_stored_file(objection.evidence, objection.evidence_name, objection.evidence_type)

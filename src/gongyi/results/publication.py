@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -26,16 +27,18 @@ from gongyi.audit.service import record
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.service import transition_call
+from gongyi.calls.workflow import allows
 from gongyi.clock import CHINA, utcnow
 from gongyi.errors import N_, UserError
+from gongyi.mail.service import queue_message
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.service import COMPARED, RowChange, is_current
-from gongyi.submissions.attachments import Upload, check_upload
+from gongyi.results.vocab import ANSWERS, OBJECTION_STATUSES, PUBLICATIONS
+from gongyi.submissions.attachments import AttachmentError, Upload, check_upload
 from gongyi.submissions.models import Submission
 
-KINDS = ("provisional", "final")
-OBJECTION_STATUS_LABELS = {"pending": N_("待处理"), "upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
+KINDS = PUBLICATIONS.values
 
 
 class PublicationError(UserError):
@@ -112,15 +115,16 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
         raise PublicationError(N_("第 %(n)s 次计算已经发布过"), "run", n=run.number)
     previous = published_run(session, call)
     if kind == "provisional":
-        if call.status != "results":
+        if not allows(call, "publish_provisional"):
             raise PublicationError(N_("只有处于“结果已计算”阶段的征集才能发布公示结果"), "run")
         _check_current(session, call, run)
         transition_call(session, actor, call, "publish_provisional", via="publication")
         run.publicity_until = publicity_end(now, working_days)
     else:
-        if call.status not in ("publicity", "final") or previous is None:
+        in_publicity = allows(call, "publish_final")
+        if not (in_publicity or allows(call, "publish_revision")) or previous is None:
             raise PublicationError(N_("只有公示中或已有最终结果的征集才能发布最终结果"), "run")
-        if call.status == "publicity":
+        if in_publicity:
             if now < previous.publicity_until:
                 raise PublicationError(N_("公示期至 %(day)s 结束，公示期结束后才能发布最终结果"), "run",
                                        day=last_publicity_day(previous).isoformat())
@@ -131,7 +135,7 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
             raise PublicationError(N_("只能发布第 %(n)s 次计算之后重新计算的结果（数据未更正时结果相同）"), "run",
                                    n=previous.number)
         _check_current(session, call, run)
-        if call.status == "publicity":
+        if in_publicity:
             transition_call(session, actor, call, "finalise", via="publication")
     run.published, run.published_at = kind, now
     session.flush()
@@ -202,10 +206,10 @@ def changes_against_previous(session: Session, call: Call, run: Run) -> ChangeLi
 # --- objections ---------------------------------------------------------------------------------
 
 
-def can_object_as(session: Session, user: Any) -> Organisation | None:
-    """The verified organisation `user` may object for, or None."""
-    org_id = getattr(user, "organisation_id", None)
-    org = session.get(Organisation, org_id) if org_id else None
+def objecting_organisation(user: Any) -> Organisation | None:
+    """The organisation `user` objects for: only a member of a verified organisation may object
+    (policy.can_file_objection adds the publicity window). None when the user may not object."""
+    org = getattr(user, "organisation", None) if getattr(user, "is_authenticated", False) else None
     return org if org is not None and org.is_verified else None
 
 
@@ -217,7 +221,7 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
     contact are required, as is the reason; evidence (one file, checked by its content) is optional.
     """
     now = now or utcnow()
-    org = can_object_as(session, actor)
+    org = objecting_organisation(actor)
     if org is None:
         raise PublicationError(N_("只有已认证社会组织的成员可以提出异议"), "reason")
     run = session.get(Run, row.run_id)
@@ -240,7 +244,10 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
     objection = Objection(run_id=run.id, submission_id=row.submission_id, organisation_id=org.id,
                           filed_by_id=actor.id, **values)
     if evidence is not None:
-        checked = check_upload(evidence, max_bytes)
+        try:
+            checked = check_upload(evidence, max_bytes)
+        except AttachmentError as exc:  # named after this function's argument, so forms show it beside it
+            raise AttachmentError(exc.message, "evidence", **exc.params) from None
         objection.evidence_name, objection.evidence_type, objection.evidence = (
             checked.filename, checked.content_type, evidence.data)
     session.add(objection)
@@ -253,7 +260,7 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
 def answer_objection(session: Session, actor: Any, objection: Objection, decision: str, answer: str,
                      now: datetime | None = None) -> Objection:
     """Uphold or dismiss a pending objection, with a reason the objector sees; they are told by e-mail."""
-    if decision not in ("upheld", "dismissed"):
+    if decision not in ANSWERS:
         raise PublicationError(N_("请选择异议是否成立"), "answer")
     if objection.status != "pending":
         raise PublicationError(N_("该异议已经答复过"), "answer")
@@ -268,10 +275,6 @@ def answer_objection(session: Session, actor: Any, objection: Objection, decisio
 
 
 def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
-    from flask_babel import force_locale, gettext
-
-    from gongyi.mail.service import queue_message
-
     user = session.get(User, objection.filed_by_id)
     ref, title = session.execute(select(Submission.ref, Submission.title)
                                  .where(Submission.id == objection.submission_id)).one()
@@ -281,7 +284,7 @@ def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
         body = gettext("%(name)s 您好：\n\n您对“%(call)s”中 %(ref)s %(project)s 的结果提出的异议已经答复：%(decision)s。"
                        "\n\n答复理由：%(answer)s\n\n请登录系统，在“我的异议”中查看。",
                        name=objection.real_name, call=call.title, ref=ref, project=title,
-                       decision=gettext(OBJECTION_STATUS_LABELS[objection.status]), answer=objection.answer)
+                       decision=gettext(OBJECTION_STATUSES[objection.status]), answer=objection.answer)
     queue_message(session, actor, to=user.email, subject=subject, body=body, kind="objection_answer",
                   dedupe_key=f"objection_answer:{objection.id}")
 
