@@ -23,7 +23,7 @@ def test_newcomer_to_verified_organisation(live_server, live_session, browser):
     base = live_server.url
 
     page.goto(base + "/")
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("link", name="注册").first.click()
     page.get_by_label("电子邮箱").fill("newcomer@example.org")
     page.get_by_label("姓名").fill("新用户")
@@ -44,13 +44,14 @@ def test_newcomer_to_verified_organisation(live_server, live_session, browser):
     page.get_by_label("地址").fill("南山区科技园")
     page.get_by_role("button", name="提交登记").click()
     error = page.locator("#credit_code-error")
-    assert "校验位错误" in error.inner_text() and "应为 T" in error.inner_text()
-    assert page.get_by_label("统一社会信用代码").get_attribute("aria-invalid") == "true"
+    expect(error).to_contain_text("校验位错误")
+    expect(error).to_contain_text("应为 T")
+    expect(page.get_by_label("统一社会信用代码")).to_have_attribute("aria-invalid", "true")
 
     page.get_by_label("统一社会信用代码").fill("９１４４０３００７０８４６１１３６Ｔ")  # full-width is accepted
     page.get_by_role("button", name="提交登记").click()
     page.wait_for_url("**/orgs/mine")
-    assert "待认证" in page.content()
+    expect(page.locator("body")).to_contain_text("待认证")
     page.locator("summary", has_text="新用户").click()
     page.get_by_role("button", name="退出").click()
 
@@ -62,18 +63,18 @@ def test_newcomer_to_verified_organisation(live_server, live_session, browser):
     page.get_by_role("link", name="深圳市新芽社工服务中心").click()
     page.get_by_role("button", name="认证通过").click()
     page.get_by_role("link", name="已认证").click()
-    assert page.get_by_role("link", name="深圳市新芽社工服务中心").is_visible()
+    expect(page.get_by_role("link", name="深圳市新芽社工服务中心")).to_be_visible()
 
     page.get_by_role("link", name="服务目录").first.click()
-    assert "31 个类别，144 个服务项目" in page.locator("#counts").inner_text()
+    expect(page.locator("#counts")).to_contain_text("31 个类别，144 个服务项目")
     page.get_by_placeholder("搜索服务项目").fill("07.03")
     page.get_by_role("button", name="搜索").click()
-    assert "1 个类别，1 个服务项目" in page.locator("#counts").inner_text()
-    assert page.locator("#item-07\\.03").is_visible()
+    expect(page.locator("#counts")).to_contain_text("1 个类别，1 个服务项目")
+    expect(page.locator("#item-07\\.03")).to_be_visible()
 
     page.get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert "Service catalogue" in page.content()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("body")).to_contain_text("Service catalogue")
     page.get_by_role("button", name="中文").click()
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.close()

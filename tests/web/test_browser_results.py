@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from gongyi.auth.service import create_user
@@ -57,11 +58,11 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     admin.get_by_role("link", name="征集管理").click()
     admin.get_by_role("link", name=CALL_TITLE).click()
     admin.get_by_role("button", name="结束评审").click()
-    assert "征集状态已改为：结果已计算" in admin.content()
-    assert "已计算第 1 次结果。" in admin.content()
+    expect(admin.locator("body")).to_contain_text("征集状态已改为：结果已计算")
+    expect(admin.locator("body")).to_contain_text("已计算第 1 次结果。")
     assert admin.confirmations == ["确定要“结束评审”吗？征集将变为“结果已计算”。"]
     admin.get_by_role("link", name="排名与配套").first.click()
-    assert "第 1 次计算" in admin.content()
+    expect(admin.locator("body")).to_contain_text("第 1 次计算")
     ranking = admin.locator("table.striped")
     # rank, ref, title, organisation, complete reviews, score, outcome, verified raised, matching, library
     assert _cells(ranking, "A") == ["1", "A", "长者助餐", "深圳市阳光社工服务中心", "5", "85.00", "获配套资金",
@@ -74,13 +75,13 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     # What if the matching pool were 200,000? C would get its whole demand; nothing is saved.
     admin.get_by_role("link", name="模拟测算").click()
     matching = admin.get_by_role("group", name="配套资金")
-    assert matching.get_by_label("资金池（元）").input_value() == "100000.00"
+    expect(matching.get_by_label("资金池（元）")).to_have_value("100000.00")
     matching.get_by_label("资金池（元）").fill("200000")
     admin.get_by_role("button", name="测算", exact=True).click()
-    assert admin.get_by_role("heading", name="测算结果").is_visible()
+    expect(admin.get_by_role("heading", name="测算结果")).to_be_visible()
     allocated = admin.locator("table").first.locator("tbody tr").first
     assert allocated.locator("td").all_inner_texts() == ["配套资金已分配", "100,000.00", "120,000.00"]
-    assert admin.get_by_role("heading", name="与当前结果相比有变化的项目（1）").is_visible()
+    expect(admin.get_by_role("heading", name="与当前结果相比有变化的项目（1）")).to_be_visible()
     diff = admin.locator("table").nth(1)
     assert _cells(diff, "C") == ["C", "3", "获配套资金", "20,000.00 → 40,000.00", "0.00"]
     admin.get_by_role("link", name="排名与配套").click()
@@ -90,16 +91,16 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     # Provisional results: published from the publication page, readable by anyone without logging in.
     admin.get_by_role("link", name="公示与异议").click()
     admin.get_by_role("button", name="发布公示结果").click()
-    assert "已发布公示结果（第 1 次计算），公示期至" in admin.content()
+    expect(admin.locator("body")).to_contain_text("已发布公示结果（第 1 次计算），公示期至")
     assert admin.confirmations[-1] == "确定发布第 1 次计算为公示结果吗？发布后规则不能再修改。"
     logout(admin, "管理员")
     admin.get_by_role("link", name="征集", exact=True).click()
     admin.get_by_role("link", name=CALL_TITLE).click()
     admin.get_by_role("button", name="结果公示").click()
-    assert admin.locator("mark.badge-provisional").inner_text() == "公示结果（暂定）"
+    expect(admin.locator("mark.badge-provisional")).to_have_text("公示结果（暂定）")
     public = admin.locator("#results-table")
     assert _cells(public, "C")[6:10] == ["获配套资金", "40,000.00", "20,000.00", "0.00"]
-    assert "计算明细" not in public.inner_text()  # ledgers are for the project's organisation only
+    expect(public).not_to_contain_text("计算明细")  # ledgers are for the project's organisation only
 
     # A member of C's organisation reads C's ledger and objects, under their real name.
     elder = person_page(browser)
@@ -116,38 +117,39 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     elder.get_by_label("联系方式").fill("13800138000")
     elder.get_by_label("异议理由").fill("B 项目申报的某基金会 30,000 元并未到账，挤占了本项目的配套资金。")
     elder.get_by_role("button", name="提交异议").click()
-    assert "请填写真实姓名，不受理匿名异议" in elder.locator("#real_name-error").inner_text()
-    assert elder.get_by_label("联系方式").input_value() == "13800138000"  # nothing typed is lost
+    expect(elder.locator("#real_name-error")).to_contain_text("请填写真实姓名，不受理匿名异议")
+    expect(elder.get_by_label("联系方式")).to_have_value("13800138000")  # nothing typed is lost
     elder.get_by_label("真实姓名").fill("王芳")
     elder.get_by_role("button", name="提交异议").click()
     elder.wait_for_url("**/objections/mine")
-    assert "异议已提交，管理员答复后会通知您。" in elder.content()
-    assert "等待管理员答复" in elder.locator("article").inner_text()
+    expect(elder.locator("body")).to_contain_text("异议已提交，管理员答复后会通知您。")
+    expect(elder.locator("article")).to_contain_text("等待管理员答复")
 
     # The administrator upholds the objection, rejects B's unreceived funds and recomputes.
     login(admin, base, "boss@example.org")
     _publication_page(admin)
-    assert "还有 1 件待答复。" in admin.content()
+    expect(admin.locator("body")).to_contain_text("还有 1 件待答复。")
     objections = admin.locator("#objections")
     assert _cells(objections, "C")[1:] == ["C 邻里互助", "深圳市长者关爱协会", "王芳", "待处理", "答复"]
     objections.get_by_role("link", name="答复").click()
-    assert "B 项目申报的某基金会 30,000 元并未到账" in admin.content() and "13800138000" in admin.content()
+    expect(admin.locator("body")).to_contain_text("B 项目申报的某基金会 30,000 元并未到账")
+    expect(admin.locator("body")).to_contain_text("13800138000")
     admin.get_by_label("答复理由").fill("经向某基金会核实，该笔 30,000 元捐赠未到账，B 项目的该笔资金予以驳回。")
     admin.get_by_role("button", name="异议成立").click()
-    assert "已答复异议：异议成立。" in admin.content()
+    expect(admin.locator("body")).to_contain_text("已答复异议：异议成立。")
 
     admin.get_by_role("link", name="形式审查").first.click()
     admin.get_by_role("link", name="B", exact=True).click()
     line = admin.locator("#funds tbody tr", has_text="某基金会")
     line.get_by_label("驳回理由").fill("捐赠方书面确认未到账（异议成立）")
     line.get_by_role("button", name="驳回").click()
-    assert "“某基金会”的资金已更新为已驳回" in admin.content()
+    expect(admin.locator("body")).to_contain_text("“某基金会”的资金已更新为已驳回")
 
     _publication_page(admin)
     admin.get_by_label("重新计算的说明（可选）").fill("异议成立，已驳回 B 的某基金会资金")
     admin.get_by_role("button", name="按当前数据重新计算").click()
-    assert "已计算第 2 次结果。" in admin.content()
-    assert "公示期尚未结束。" in admin.content()
+    expect(admin.locator("body")).to_contain_text("已计算第 2 次结果。")
+    expect(admin.locator("body")).to_contain_text("公示期尚未结束。")
     assert admin.get_by_role("button", name="发布最终结果").is_disabled()
 
     # Final results may only be published once the publicity window (5 working days) has ended:
@@ -158,17 +160,17 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     provisional.publicity_until = utcnow() - timedelta(minutes=1)
     db.commit()
     admin.reload()
-    assert "公示期尚未结束。" not in admin.content()
+    expect(admin.locator("body")).not_to_contain_text("公示期尚未结束。")
     admin.get_by_role("button", name="发布最终结果").click()
-    assert "已发布最终结果（第 2 次计算）。" in admin.content()
+    expect(admin.locator("body")).to_contain_text("已发布最终结果（第 2 次计算）。")
     assert admin.confirmations[-1] == "确定发布第 2 次计算为最终结果吗？"
 
     # Anyone sees the final results and what changed against the provisional ones.
     logout(admin, "管理员")
     admin.goto(base + "/results/sz-2026")
-    assert admin.locator("mark.badge-final").inner_text() == "最终结果"
+    expect(admin.locator("mark.badge-final")).to_have_text("最终结果")
     changes = admin.locator("#changes")
-    assert changes.get_by_role("heading", name="与公示结果相比的变化").is_visible()
+    expect(changes.get_by_role("heading", name="与公示结果相比的变化")).to_be_visible()
     # ref, title, rank, outcome, score, verified raised, matching, library
     assert _cells(changes, "C")[6] == "20,000.00 → 40,000.00"
     assert changes.locator("tbody tr", has_text="邻里互助").locator("mark").all_inner_texts() == ["40,000.00"]
@@ -178,7 +180,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
                                         "30,000.00 → 0.00", "0.00 → 15,000.00"]
     assert _cells(changes, "G")[7] == "13,333.33 → 6,666.67"
     assert _cells(changes, "D")[7] == "16,666.67 → 8,333.33"
-    assert "以下 4 个项目的名次或金额有变化" in changes.inner_text()
+    expect(changes).to_contain_text("以下 4 个项目的名次或金额有变化")
     assert _cells(changes, "A") == []  # unchanged rows are not listed
     final = admin.locator("#results-table")
     assert _cells(final, "C")[8] == "40,000.00"
@@ -190,7 +192,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     answered = elder.locator("article").inner_text()
     assert "异议成立" in answered and "该笔 30,000 元捐赠未到账" in answered
     elder.goto(base + "/results/sz-2026/projects/C")
-    assert elder.locator("mark.badge-final").is_visible()
-    assert elder.locator(".ledger-matching header").inner_text() == "配套资金：¥40,000.00"
+    expect(elder.locator("mark.badge-final")).to_be_visible()
+    expect(elder.locator(".ledger-matching header")).to_have_text("配套资金：¥40,000.00")
     assert ("资金池 ¥100,000.00，各项目需求 D 合计 ¥90,000.00，资金池足够，每个项目足额获得自己的 D，"
             "本项目得 ¥40,000.00。") in elder.locator("section.ledger").inner_text()

@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from gongyi.calls.models import Call
@@ -74,12 +75,12 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     admin.get_by_label("申报截止时间").fill(_local(now + timedelta(minutes=30)))
     admin.get_by_label("最少点单项目数").fill("3")
     admin.get_by_label("配套资金池（元）").fill("300000")
-    assert admin.locator("#rubric-total").inner_text() == "100"  # the spec's default rubric, 5 × 20
+    expect(admin.locator("#rubric-total")).to_have_text("100")  # the spec's default rubric, 5 × 20
     admin.get_by_role("button", name="保存草稿").click()
-    assert f"已创建征集草稿：{TITLE}" in admin.content()
-    assert admin.locator("#lifecycle li[aria-current=step]").inner_text() == "草稿"
+    expect(admin.locator("body")).to_contain_text(f"已创建征集草稿：{TITLE}")
+    expect(admin.locator("#lifecycle li[aria-current=step]")).to_have_text("草稿")
     admin.get_by_role("button", name="开放征集").click()
-    assert "征集状态已改为：征集中" in admin.content()
+    expect(admin.locator("body")).to_contain_text("征集状态已改为：征集中")
     assert admin.confirmations == ["确定要“开放征集”吗？征集将变为“征集中”。"]
 
     # First sitting: the member starts a submission and orders three items from the menu.
@@ -89,9 +90,9 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     open_calls = first.locator("#open-calls")
     assert TITLE in open_calls.inner_text() and "本组织已申报 0 个，最多 2 个" in open_calls.inner_text()
     open_calls.get_by_role("button", name="开始申报").click()
-    assert "每个项目选择 3–5 个服务项目" in first.locator("dl.facts").inner_text()
+    expect(first.locator("dl.facts")).to_contain_text("每个项目选择 3–5 个服务项目")
     first.get_by_role("button", name="开始申报").click()
-    assert "已创建申报 S0001" in first.content()
+    expect(first.locator("body")).to_contain_text("已创建申报 S0001")
     submission_id = int(re.search(r"/submissions/(\d+)/edit$", first.url).group(1))
     edit_url = f"{base}/submissions/{submission_id}/edit"
 
@@ -103,7 +104,7 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     _pick(first, "02.04", "高龄老人做饭困难，社区没有长者饭堂")
     first.get_by_placeholder("搜索服务项目（名称或代码）").fill("军属")  # or search the whole menu
     _pick(first, "07.03", "社区有 12 户烈属，节日慰问不成体系")
-    assert first.locator("#items-count").inner_text() == "已选 3 项（须选 3–5 项）"
+    expect(first.locator("#items-count")).to_have_text("已选 3 项（须选 3–5 项）")
     first.get_by_label("项目名称").fill(PROJECT)
     first.get_by_label("项目简介").fill("为长源社区的独居、高龄老人和烈属提供探访、助餐和慰问。")
     first.get_by_label("项目名称").press("Tab")  # leaving a changed field saves at once
@@ -111,7 +112,7 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
 
     # Logging out first makes sure the server has the form (the page saves before leaving).
     logout(first, member_name)
-    assert "您已退出登录。" in first.content()
+    expect(first.locator("body")).to_contain_text("您已退出登录。")
     first.context.close()
 
     # Second sitting, on another device (nothing kept in a browser): the draft is there as typed.
@@ -120,19 +121,19 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     _nav(page, "我的申报")
     card = page.locator(f"#submission-{submission_id}")
     assert "S0001" in card.inner_text() and PROJECT in card.inner_text()
-    assert card.locator("mark").inner_text() == "草稿（尚未提交）"
+    expect(card.locator("mark")).to_have_text("草稿（尚未提交）")
     card.get_by_role("button", name="继续填写").click()
     page.wait_for_url(edit_url)
-    assert page.get_by_role("heading", name=PROJECT).is_visible()
-    assert page.get_by_label("社区名称").input_value() == "桃源街道长源社区"
-    assert page.get_by_label("所在区").input_value() == "440305"
-    assert page.get_by_label("项目简介").input_value() == "为长源社区的独居、高龄老人和烈属提供探访、助餐和慰问。"
+    expect(page.get_by_role("heading", name=PROJECT)).to_be_visible()
+    expect(page.get_by_label("社区名称")).to_have_value("桃源街道长源社区")
+    expect(page.get_by_label("所在区")).to_have_value("440305")
+    expect(page.get_by_label("项目简介")).to_have_value("为长源社区的独居、高龄老人和烈属提供探访、助餐和慰问。")
     checked = page.locator('input[name="items"]:checked')
     assert [checked.nth(i).get_attribute("value") for i in range(checked.count())] == ["02.01", "02.04", "07.03"]
-    assert page.locator('textarea[name="need-02.04"]').input_value() == "高龄老人做饭困难，社区没有长者饭堂"
-    assert page.locator('textarea[name="need-07.03"]').input_value() == "社区有 12 户烈属，节日慰问不成体系"
-    assert page.locator("#items-count").inner_text() == "已选 3 项（须选 3–5 项）"
-    assert "目前还有未完成的内容。" in page.locator("#submit").inner_text()
+    expect(page.locator('textarea[name="need-02.04"]')).to_have_value("高龄老人做饭困难，社区没有长者饭堂")
+    expect(page.locator('textarea[name="need-07.03"]')).to_have_value("社区有 12 户烈属，节日慰问不成体系")
+    expect(page.locator("#items-count")).to_have_text("已选 3 项（须选 3–5 项）")
+    expect(page.locator("#submit")).to_contain_text("目前还有未完成的内容。")
 
     page.get_by_label("问题与需求依据").fill("2025 年入户走访 120 户，独居老人 86 位，其中 40 位每周无人探访。")
     page.get_by_label("项目目标").fill("一年内让 86 位独居老人每周至少被探访一次。")
@@ -146,7 +147,7 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     page.get_by_role("button", name="添加一行").click()
     budget.get_by_label("用途").nth(1).fill("助餐食材补贴")
     budget.get_by_label("金额（元）").nth(1).fill("25000.50")
-    assert page.locator("#budget-total").inner_text() == "85,000.50"
+    expect(page.locator("#budget-total")).to_have_text("85,000.50")
 
     # A PDF: uploading first saves the project form, then stores the file.
     proposal = tmp_path / "项目计划书.pdf"
@@ -156,9 +157,9 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     attachments.get_by_role("button", name="上传").click()
     uploaded = page.locator("#attachments").get_by_role("link", name="项目计划书.pdf")
     uploaded.wait_for()  # the page saves the project form first, then posts the file
-    assert "已上传：项目计划书.pdf" in page.locator(".flash").first.inner_text()
+    expect(page.locator(".flash").first).to_contain_text("已上传：项目计划书.pdf")
     attachment_url = uploaded.get_attribute("href")
-    assert page.locator("#budget-total").inner_text() == "85,000.50"  # the budget was saved before the upload
+    expect(page.locator("#budget-total")).to_have_text("85,000.50")  # the budget was saved before the upload
 
     # Two funding lines; the first with a receipt as its evidence.
     receipt = tmp_path / "捐赠票据.pdf"
@@ -178,54 +179,54 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
             funds.get_by_label("凭证（可选）").set_input_files(evidence)
         funds.get_by_role("button", name="登记", exact=True).click()
         funds.locator("tbody tr", has_text=donor).wait_for()
-        assert "已登记这笔资金，等待管理员核实。" in page.locator(".flash").first.inner_text()
-    assert "申报 ¥35,000.25 · 已核实 ¥0.00 · 待核实 ¥35,000.25" in funds.inner_text()
-    assert funds.locator("tbody tr", has_text="深圳市腾飞科技有限公司").get_by_role("link").inner_text() == "捐赠票据.pdf"
-    assert funds.locator("tbody tr", has_text="王先生").locator("mark").inner_text() == "待核实"
+        expect(page.locator(".flash").first).to_contain_text("已登记这笔资金，等待管理员核实。")
+    expect(funds).to_contain_text("申报 ¥35,000.25 · 已核实 ¥0.00 · 待核实 ¥35,000.25")
+    expect(funds.locator("tbody tr", has_text="深圳市腾飞科技有限公司").get_by_role("link")).to_have_text("捐赠票据.pdf")
+    expect(funds.locator("tbody tr", has_text="王先生").locator("mark")).to_have_text("待核实")
 
     page.get_by_role("button", name="提交申报").click()
     page.wait_for_url(f"{base}/submissions/{submission_id}")
-    assert "项目 S0001 已提交。截止前您仍可修改或撤回。" in page.content()
-    assert page.locator("hgroup mark").inner_text() == "已提交，等待形式审查"
+    expect(page.locator("body")).to_contain_text("项目 S0001 已提交。截止前您仍可修改或撤回。")
+    expect(page.locator("hgroup mark")).to_have_text("已提交，等待形式审查")
     assert page.locator("table").first.locator("tbody tr").count() == 3
-    assert "85,000.50" in page.locator("dl.facts").inner_text()
+    expect(page.locator("dl.facts")).to_contain_text("85,000.50")
 
     _nav(page, "我的申报")
     card = page.locator(f"#submission-{submission_id}")
-    assert card.locator("mark").inner_text() == "已提交，等待形式审查"
-    assert "申请金额 ¥85,000.50 · 募得资金：已核实 ¥0.00 / 申报 ¥35,000.25（待核实 ¥35,000.25）" in card.inner_text()
-    assert "本组织已申报 1 个，最多 2 个" in page.locator("#open-calls").inner_text()
+    expect(card.locator("mark")).to_have_text("已提交，等待形式审查")
+    expect(card).to_contain_text("申请金额 ¥85,000.50 · 募得资金：已核实 ¥0.00 / 申报 ¥35,000.25（待核实 ¥35,000.25）")
+    expect(page.locator("#open-calls")).to_contain_text("本组织已申报 1 个，最多 2 个")
 
     # A member of another organisation finds nothing there, not even the file.
     stranger = person_page(browser)
     login(stranger, base, "zhao@example.org")
     assert stranger.goto(f"{base}/submissions/{submission_id}").status == 404
-    assert PROJECT not in stranger.content()
+    expect(stranger.locator("body")).not_to_contain_text(PROJECT)
     assert stranger.goto(edit_url).status == 404
     assert stranger.request.get(base + attachment_url).status == 404
     _nav(stranger, "我的申报")
-    assert "还没有申报记录。" in stranger.locator("#my-submissions").inner_text()
+    expect(stranger.locator("#my-submissions")).to_contain_text("还没有申报记录。")
     logout(stranger, other_name)
 
     # The administrator screens it: eligible, and the enterprise's 30,000 verified.
     _nav(admin, "形式审查")
     admin.get_by_role("link", name="S0001", exact=True).click()
-    assert admin.locator("hgroup mark").inner_text() == "待审查"
+    expect(admin.locator("hgroup mark")).to_have_text("待审查")
     admin_funds = admin.locator("#funds")
     line = admin_funds.locator("tbody tr", has_text="深圳市腾飞科技有限公司")
-    assert line.get_by_role("link").inner_text() == "捐赠票据.pdf"
+    expect(line.get_by_role("link")).to_have_text("捐赠票据.pdf")
     line.get_by_role("button", name="核实").click()
-    assert "“深圳市腾飞科技有限公司”的资金已更新为已核实" in admin.content()
-    assert "申报 ¥35,000.25 · 已核实 ¥30,000.00 · 待核实 ¥5,000.25" in admin.locator("#funds").inner_text()
+    expect(admin.locator("body")).to_contain_text("“深圳市腾飞科技有限公司”的资金已更新为已核实")
+    expect(admin.locator("#funds")).to_contain_text("申报 ¥35,000.25 · 已核实 ¥30,000.00 · 待核实 ¥5,000.25")
     admin.locator("#eligibility").get_by_label("审查意见").fill("材料齐全，符合申报条件。")
     admin.get_by_role("button", name="合格", exact=True).click()
-    assert "S0001 已标记为合格" in admin.content()
-    assert admin.locator("hgroup mark").inner_text() == "合格"
+    expect(admin.locator("body")).to_contain_text("S0001 已标记为合格")
+    expect(admin.locator("hgroup mark")).to_have_text("合格")
 
     _nav(page, "我的申报")
     card = page.locator(f"#submission-{submission_id}")
-    assert card.locator("mark").inner_text() == "形式审查合格"
-    assert "募得资金：已核实 ¥30,000.00 / 申报 ¥35,000.25（待核实 ¥5,000.25）" in card.inner_text()
+    expect(card.locator("mark")).to_have_text("形式审查合格")
+    expect(card).to_contain_text("募得资金：已核实 ¥30,000.00 / 申报 ¥35,000.25（待核实 ¥5,000.25）")
     card.get_by_role("button", name="修改").click()
     page.wait_for_url(edit_url)
 
@@ -240,24 +241,24 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     page.get_by_label("项目名称").fill(PROJECT + "（修改）")
     page.locator("#submit").get_by_role("button", name="保存修改").click()
     page.wait_for_url(f"{base}/submissions/{submission_id}")
-    assert refused in page.locator(".flash").first.inner_text()
-    assert page.get_by_role("heading", name=PROJECT, exact=True).is_visible()  # nothing changed
-    assert refused in page.locator("#actions").inner_text()
+    expect(page.locator(".flash").first).to_contain_text(refused)
+    expect(page.get_by_role("heading", name=PROJECT, exact=True)).to_be_visible()  # nothing changed
+    expect(page.locator("#actions")).to_contain_text(refused)
     assert page.locator("#actions").get_by_role("button", name="修改").count() == 0
     page.goto(edit_url)  # typing the address does not help
     page.wait_for_url(f"{base}/submissions/{submission_id}")
-    assert refused in page.content()
+    expect(page.locator("body")).to_contain_text(refused)
     _nav(page, "我的申报")
     card = page.locator(f"#submission-{submission_id}")
-    assert card.locator("mark").inner_text() == "形式审查合格"  # the refused save did not reopen screening
+    expect(card.locator("mark")).to_have_text("形式审查合格")  # the refused save did not reopen screening
     assert card.get_by_role("button", name="修改").count() == 0
-    assert "目前没有可以申报的征集。" in page.locator("#open-calls").inner_text()
+    expect(page.locator("#open-calls")).to_contain_text("目前没有可以申报的征集。")
 
     # The call's page says the deadline has passed; its rules card shows the rules frozen at opening.
     _nav(page, "征集")
     page.get_by_role("link", name=TITLE).click()
-    assert page.locator("dl.call-dates .countdown").first.inner_text() == "已截止"
-    assert "规则卡 · 第 1 版" in page.locator("#rules-card header").inner_text()
+    expect(page.locator("dl.call-dates .countdown").first).to_have_text("已截止")
+    expect(page.locator("#rules-card header")).to_contain_text("规则卡 · 第 1 版")
     assert _card_fact(page, "配套资金池") == "¥300,000.00"
     assert _card_fact(page, "点单项目数") == "3–5"
     assert page.locator("#rules-history").count() == 0
@@ -266,18 +267,18 @@ def test_call_submission_screening_deadline_and_amendment(live_server, live_sess
     _nav(admin, "征集管理")
     admin.get_by_role("link", name=TITLE).click()
     admin.get_by_role("link", name="编辑（修订须填写理由）").click()
-    assert "规则的修改将作为第 2 版发布" in admin.content()
-    assert admin.get_by_label("配套资金池（元）").input_value() == "300000.00"
+    expect(admin.locator("body")).to_contain_text("规则的修改将作为第 2 版发布")
+    expect(admin.get_by_label("配套资金池（元）")).to_have_value("300000.00")
     admin.get_by_label("配套资金池（元）").fill("500000")
     admin.get_by_role("button", name="保存修改").click()
-    assert "征集开放后修改须填写修订理由" in admin.locator("#reason-error").inner_text()
-    assert admin.get_by_label("配套资金池（元）").input_value() == "500000"  # nothing typed is lost
+    expect(admin.locator("#reason-error")).to_contain_text("征集开放后修改须填写修订理由")
+    expect(admin.get_by_label("配套资金池（元）")).to_have_value("500000")  # nothing typed is lost
     admin.get_by_label("修订理由").fill(AMEND_REASON)
     admin.get_by_role("button", name="保存修改").click()
-    assert "规则已修订为第 2 版，修订理由已公开显示" in admin.content()
+    expect(admin.locator("body")).to_contain_text("规则已修订为第 2 版，修订理由已公开显示")
 
     page.reload()
-    assert "规则卡 · 第 2 版" in page.locator("#rules-card header").inner_text()
+    expect(page.locator("#rules-card header")).to_contain_text("规则卡 · 第 2 版")
     assert _card_fact(page, "配套资金池") == "¥500,000.00"
     versions = page.locator("#rules-history li")
     assert versions.count() == 2

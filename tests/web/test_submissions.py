@@ -478,17 +478,17 @@ def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, 
     page.get_by_label("社区名称").fill("莲花北社区")
     page.locator("summary", has_text="02 ").click()
     page.locator("#item-02\\.01").check()
-    assert page.locator("#need-02\\.01").is_visible()
+    expect(page.locator("#need-02\\.01")).to_be_visible()
     page.locator("#need-02\\.01").fill("独居长者缺少照看")
     page.locator("#budget-0-what").fill("人员费用")
     page.locator("#budget-0-amount").fill("1,000.5")
     page.get_by_role("button", name="添加一行").click()
     page.locator("#budget-1-what").fill("物料")
     page.locator("#budget-1-amount").fill("12.345")
-    assert page.locator("#budget-total").inner_text() == "1,000.50"
+    expect(page.locator("#budget-total")).to_have_text("1,000.50")
     expect(page.locator("#budget-1-amount-js-error")).to_have_text("金额最多保留两位小数")
     expect(status).to_contain_text("标出的内容未能保存")
-    assert "已选 1 项" in page.locator("#items-count").inner_text()
+    expect(page.locator("#items-count")).to_contain_text("已选 1 项")
     s = stored(submission_id)
     assert s.community_name == "莲花北社区" and s.requested_fen == 100_050
     assert [(i.item_code, i.need) for i in s.items] == [("02.01", "独居长者缺少照看")]
@@ -503,7 +503,7 @@ def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, 
     page.get_by_label("项目名称").fill("长者食堂与探访")
     page.get_by_label("受益人数").fill("120")
     expect(status).to_contain_text("登录已过期")
-    assert status.get_by_role("link", name="重新登录").is_visible()
+    expect(status.get_by_role("link", name="重新登录")).to_be_visible()
     kept = page.evaluate(f"localStorage.getItem('gongyi-submission-{submission_id}')")
     assert "长者食堂与探访" in kept
     assert stored(submission_id).title == ""
@@ -512,7 +512,7 @@ def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, 
     page.goto(base + f"/auth/login?next=/submissions/{submission_id}/edit")
     login()
     page.wait_for_url("**/edit")
-    assert page.get_by_label("项目名称").input_value() == "长者食堂与探访"
+    expect(page.get_by_label("项目名称")).to_have_value("长者食堂与探访")
     expect(status).to_have_text(re.compile(r"^已保存于 \d\d:\d\d$"))
     s = stored(submission_id)
     assert (s.title, s.beneficiary_count, s.requested_fen) == ("长者食堂与探访", 120, 101_284)
@@ -525,6 +525,6 @@ def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, 
     assert stored(submission_id).objectives == "一年内服务 120 名长者"
     page.get_by_role("button", name="提交申报").click()
     expect(page.locator("#problems")).to_contain_text("执行团队")
-    assert "尚未提交" in page.locator(".flash-error").first.inner_text()
+    expect(page.locator(".flash-error").first).to_contain_text("尚未提交")
     assert stored(submission_id).status == "draft"
     page.close()
