@@ -22,6 +22,10 @@ from gongyi.review.models import Review, Score
 from gongyi.submissions.models import Submission
 
 CALL_FIELDS = ("slug", "title", "description", "opens_at", "closes_at", "edit_deadline", "review_deadline")
+CALL_FIELD_LABELS = {
+    "slug": N_("标识"), "title": N_("标题"), "description": N_("说明"), "opens_at": N_("申报开始时间"),
+    "closes_at": N_("申报截止时间"), "edit_deadline": N_("修改截止时间"), "review_deadline": N_("评审截止时间"),
+}
 DATE_FIELDS = ("opens_at", "closes_at", "edit_deadline", "review_deadline")
 
 

@@ -1,7 +1,6 @@
 """Calls: the public list and call pages, and the administrators' pages to create, amend and run them."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,10 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from gongyi import policy
 from gongyi.actions import attempt
-from gongyi.audit.labels import action_label
-from gongyi.audit.models import AuditEntry
-from gongyi.audit.service import history
-from gongyi.auth.models import User
+from gongyi.audit.history import describe, object_history
 from gongyi.calls import service
 from gongyi.calls.forms import CallForm, LateEntryForm, call_form_data, organisation_choices
 from gongyi.calls.models import Call
@@ -23,49 +19,13 @@ from gongyi.calls.workflow import STATE_LABELS, transitions_from
 from gongyi.catalogue.models import Category
 from gongyi.catalogue.service import browse
 from gongyi.db import get_session
-from gongyi.formatting import label, local_time
+from gongyi.formatting import label
 from gongyi.clock import utcnow
-from gongyi.errors import N_
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.project import category_open
 from gongyi.webutil import call_or_404
 
 bp = Blueprint("calls", __name__)
-
-FIELD_LABELS = {
-    "slug": N_("标识"), "title": N_("标题"), "description": N_("说明"), "opens_at": N_("申报开始时间"),
-    "closes_at": N_("申报截止时间"), "edit_deadline": N_("修改截止时间"), "review_deadline": N_("评审截止时间"),
-}
-
-
-def _describe(entry: AuditEntry) -> list[str]:
-    """An audit entry's detail as short lines a person reads (times in Beijing time)."""
-    d = entry.detail
-    lines = [_("标识：%(slug)s", slug=d["slug"])] if "slug" in d else []
-    if "source" in d and "target" in d:
-        lines.append(f"{_(STATE_LABELS.get(d['source'], d['source']))} → {_(STATE_LABELS.get(d['target'], d['target']))}")
-    if "version" in d:
-        lines.append(_("第 %(v)s 版", v=d["version"]))
-    changes = d.get("changes") or {}
-    other_fields = [f for f in d.get("fields", []) if f not in changes]  # dates are shown with their values below
-    if other_fields:
-        lines.append(_("修改：%(f)s", f="、".join(_(FIELD_LABELS.get(f, f)) for f in other_fields)))
-    for name, (old, new) in changes.items():
-        lines.append(f"{_(FIELD_LABELS.get(name, name))}：{_when(old)} → {_when(new)}")
-    if d.get("keys"):
-        lines.append(_("修改的设置：%(k)s", k="、".join(_(SETTING_LABELS.get(k, k)) for k in d["keys"])))
-    if d.get("organisation"):
-        lines.append(_("组织：%(name)s", name=d["organisation"]))
-    if d.get("until"):
-        lines.append(_("允许补交至 %(t)s", t=_when(d["until"])))
-    if d.get("reason"):
-        lines.append(_("理由：%(r)s", r=d["reason"]))
-    return lines
-
-
-def _when(iso: str | None) -> str:
-    return local_time(datetime.fromisoformat(iso)) if iso else _("（无）")
-
 
 def _require_admin() -> None:
     if not policy.can_manage_calls(current_user):
@@ -95,7 +55,7 @@ def detail(slug: str):
     db = get_session()
     open_codes = set(call.rules["entry"]["categories"])
     coverage = [(cat, items) for cat, items in browse(db) if category_open(cat.code, open_codes)]
-    amendments = [{"at": e.at, "lines": _describe(e)} for e in service.call_amendments(db, call)]
+    amendments = [{"at": e.at, "lines": describe(e.detail)} for e in service.call_amendments(db, call)]
     # The apply button: only while this visitor's organisation may still submit (the late list included).
     can_apply = policy.can_start_submission(current_user) and service.submissions_open_for(
         db, call, current_user.organisation_id)
@@ -169,13 +129,8 @@ def _late_form(**kwargs) -> LateEntryForm:
 
 def _admin_page(call: Call, late_form: LateEntryForm | None = None):
     db = get_session()
-    entries = history(db, call)
-    actor_ids = sorted({e.actor_id for e in entries if e.actor_id})
-    actors = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(actor_ids)))}
-    audit = [{"at": e.at, "actor": actors.get(e.actor_id, "—"), "action": action_label(e.action),
-              "lines": _describe(e)} for e in reversed(entries)]
     return render_template(
-        "calls/admin_detail.html", call=call, audit=audit, late_form=late_form or _late_form(formdata=None),
+        "calls/admin_detail.html", call=call, history=object_history(db, call, newest_first=True), late_form=late_form or _late_form(formdata=None),
         late=service.late_entries(db, call), transitions=transitions_from(call.status, current_user.roles),
         now=utcnow(), **_card_context(call),
     )

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from gongyi import policy
 from gongyi.actions import attempt
-from gongyi.audit.service import history
+from gongyi.audit.history import object_history
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.service import update_call
@@ -316,14 +316,12 @@ def review_detail(review_id: int):
         if done.ok:
             return redirect(url_for(".review_detail", review_id=review.id))
     db = get_session()
-    entries = history(db, review)
-    actors = {u.id: u for u in db.scalars(select(User).where(User.id.in_({e.actor_id for e in entries})))}
     call = review.submission.call
     return render_template(
         "review/review.html", review=review, call=call, current=service.snapshot(review),
         total=service.review_total(review), form=form,
         version_totals={v.id: service.snapshot_total(v.snapshot) for v in review.versions},
-        history=entries, actors=actors,
+        history=object_history(db, review),
     ), 422 if form.errors else 200
 
 

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.audit.history import object_history
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Category, Item
 from gongyi.clock import china_date, utcnow
@@ -143,7 +144,7 @@ def _render_detail(submission: Submission, eligibility_form: EligibilityForm | N
         eligibility_form=eligibility_form or EligibilityForm(formdata=None),
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},
         verifiable={line.id for line in submission.funding_lines if screening.verifiable(line)},
-        history=screening_lists.screening_history(db, submission), labels=FUND_LABELS,
+        history=object_history(db, submission, *submission.funding_lines), labels=FUND_LABELS,
     )
 
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from gongyi.audit.models import AuditEntry
-from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Item
 from gongyi.orgs.models import Organisation
@@ -166,17 +164,3 @@ def filtered_funding_lines(session: Session, filters: FundingFilters) -> Select:
         stmt = stmt.where(_organisation_matches(filters.organisation))
     return stmt.order_by(Submission.ref, FundingLine.id)
 
-
-def screening_history(session: Session, submission: Submission) -> list[tuple[AuditEntry, str | None]]:
-    """Audit entries of the submission and its funding lines, oldest first, with the actor's name."""
-    line_ids = [str(line.id) for line in submission.funding_lines]
-    stmt = (
-        select(AuditEntry, User.name)
-        .outerjoin(User, User.id == AuditEntry.actor_id)
-        .where(or_(
-            (AuditEntry.object_type == "submission") & (AuditEntry.object_id == str(submission.id)),
-            (AuditEntry.object_type == "funding_line") & AuditEntry.object_id.in_(line_ids),
-        ))
-        .order_by(AuditEntry.id)
-    )
-    return [(entry, name) for entry, name in session.execute(stmt)]
