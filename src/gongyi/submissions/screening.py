@@ -23,6 +23,7 @@ from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Item
 from gongyi.errors import N_, UserError
+from gongyi.funding.sources import FUND_SOURCE_LABELS, FUND_STATUS_LABELS  # noqa: F401  (re-exported for views)
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Attachment, FundingLine, Submission, SubmissionItem
 
@@ -33,11 +34,6 @@ SCREENING_CALL_STATES = ("open", "closed", "reviewing", "results", "publicity")
 
 SUBMISSION_STATUS_LABELS = {"draft": N_("草稿"), "submitted": N_("已提交"), "withdrawn": N_("已撤回")}
 ELIGIBILITY_LABELS = {"pending": N_("待审查"), "eligible": N_("合格"), "ineligible": N_("不合格")}
-FUND_STATUS_LABELS = {"pending": N_("待核实"), "verified": N_("已核实"), "rejected": N_("已驳回")}
-FUND_SOURCE_LABELS = {
-    "enterprise": N_("企业"), "individual": N_("个人"), "foundation": N_("基金会"),
-    "government": N_("政府"), "other": N_("其他"),
-}
 
 
 class ScreeningError(UserError):
