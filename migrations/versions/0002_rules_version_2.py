@@ -34,26 +34,20 @@ def rules_v2(rules: dict) -> dict:
     later changes to the app's defaults must not change what this migration wrote)."""
     if rules.get("version") == 2:
         return rules
-    review = dict(rules.get("review", {}))
-    criteria = review.pop("criteria", [])
-    converted = {key: value for key, value in rules.items() if key != "review"}
-    converted.update({
-        "version": 2,
-        "review": review,
-        "funds": {"counted_sources": list(ALL_SOURCES), "donor_cap": None, "min_donors": 0},
-        "rounds": [{"code": "review", "name": "评审", "criteria": criteria, "min_reviews": None, "aggregate": None,
-                    "trim_from": None, "advance": None, "advance_min_score": None,
-                    "panels": [{"code": "expert", "weight": "1", "min_reviews": None}]}],
-    })
-    return converted
+    return {**rules, "version": 2,
+            "funds": {"counted_sources": list(ALL_SOURCES), "donor_cap": None, "min_donors": 0},
+            # the round takes the call's rubric, minimum reviews, aggregate and trim threshold
+            "rounds": [{"code": "review", "name": "评审", "criteria": None, "min_reviews": None, "aggregate": None,
+                        "trim_from": None, "advance": None, "advance_min_score": None,
+                        "panels": [{"code": "expert", "weight": "1", "min_reviews": None}]}]}
 
 
 def rules_v1(rules: dict) -> dict:
     if rules.get("version") != 2:
         return rules
     first = rules["rounds"][0]
-    review = {**rules["review"], "criteria": first["criteria"]}
-    for key in ("min_reviews", "aggregate", "trim_from"):
+    review = dict(rules["review"])
+    for key in ("criteria", "min_reviews", "aggregate", "trim_from"):
         if first.get(key) is not None:
             review[key] = first[key]
     return {key: value for key, value in rules.items() if key not in ("version", "funds", "rounds")} | {"review": review}

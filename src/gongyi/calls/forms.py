@@ -17,7 +17,7 @@ from wtforms import (BooleanField, DateTimeLocalField, Field, FieldList, Form, F
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules
+from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules, rubric
 
 CST = timezone(timedelta(hours=8), "CST")  # deadlines are China Standard Time; no daylight saving
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -235,7 +235,7 @@ def call_form_data(call: Any | None = None) -> dict[str, Any]:
             **{k: (v if k in text else str(v)) for k, v in review.items() if k not in ("criteria", "tie_breakers")},
             "tie_breakers": breakers,
             "criteria": [{"code": c["code"], "name": c["name"], "max": str(c["max"]), "guide": c.get("guide", "")}
-                         for c in review["criteria"]] + [{}] * BLANK_CRITERIA,
+                         for c in rubric(rules)] + [{}] * BLANK_CRITERIA,
         },
         "matching": {
             **{k: ("" if v is None else str(v)) for k, v in matching.items() if k not in ("tiers", "policy")},

@@ -4,16 +4,19 @@ The stored form is JSON with every exact number as a string ("1000000.00", "1.5"
 float ever touches money or a ratio. Section numbers refer to competition-rules.md.
 
 Version 2 (the key "version": 2 says so, and pages show it) has these parts:
-- "entry", "review", "matching", "library": as in version 1, except that "review" holds no
-  rubric; its min_reviews, aggregate and trim_from are the defaults of every round.
+- "entry", "review", "matching", "library": as in version 1. The "review" values min_reviews,
+  aggregate, trim_from and criteria are the call's: every round that does not set its own
+  takes them. "review.criteria" is kept only while some round takes it.
 - "funds": counted_sources (in the order of funding/sources.py), donor_cap (yuan or None),
   min_donors.
 - "rounds": the rounds in order, each {code, name, criteria, min_reviews, aggregate,
   trim_from, advance, advance_min_score, panels: [{code, weight, min_reviews}]}. A None
-  min_reviews / aggregate / trim_from takes the call's "review" value (a panel's None
-  min_reviews takes its round's); the last round's advance settings are None.
-Calls frozen under version 1 were given, by a migration, the version-2 settings that mean the
-same (all five sources counted, one round `review`, one panel `expert` of weight 1).
+  criteria / min_reviews / aggregate / trim_from takes the call's "review" value (a panel's
+  None min_reviews takes its round's); the last round's advance settings are None.
+So a call judged in one round keeps its rubric in "review.criteria", as in version 1: calls
+frozen under version 1 were given, by a migration, the version-2 settings that mean the same
+(all five sources counted, no donor cap, no minimum donors, one round `review` taking the
+call's rubric, one panel `expert` of weight 1).
 
 Checking lives in calls/rules_check.py. Pure: no Flask or SQLAlchemy.
 """
@@ -89,7 +92,7 @@ DEFAULT_CRITERIA = [
 ]
 DEFAULT_PANELS = [{"code": DEFAULT_PANEL_CODE, "weight": "1", "min_reviews": None}]
 DEFAULT_ROUND: dict[str, Any] = {
-    "code": DEFAULT_ROUND_CODE, "name": "评审", "criteria": DEFAULT_CRITERIA, "min_reviews": None,
+    "code": DEFAULT_ROUND_CODE, "name": "评审", "criteria": None, "min_reviews": None,
     "aggregate": None, "trim_from": None, "advance": None, "advance_min_score": None, "panels": DEFAULT_PANELS,
 }
 
@@ -103,6 +106,7 @@ DEFAULT_RULES: dict[str, Any] = {
         "shortlist_min_score": "60",
         "shortlist_size": 0,
         "tie_breakers": ["raised_desc", "submitted_asc"],
+        "criteria": DEFAULT_CRITERIA,
         "reviewers_per_submission": 5,
         "blind": False,
         "disagreement_threshold": "20",
@@ -119,11 +123,8 @@ def default_rules() -> dict[str, Any]:
 
 
 def validate_rules(raw: dict[str, Any]) -> dict[str, Any]:
-    """Merge `raw` over the defaults, check every setting, return the normalised rules or raise RulesError.
-
-    `raw` may give `review.criteria` instead of `rounds`: one round `review` with that rubric.
-    """
-    return check_rules(raw, DEFAULT_RULES, DEFAULT_ROUND)
+    """Merge `raw` over the defaults, check every setting, return the normalised rules or raise RulesError."""
+    return check_rules(raw, DEFAULT_RULES)
 
 
 def rules_version(rules: dict[str, Any]) -> int:
@@ -137,7 +138,7 @@ def resolved_rounds(rules: dict[str, Any]) -> list[dict[str, Any]]:
     rounds = []
     for rnd in rules["rounds"]:
         out = dict(rnd)
-        for key in ("min_reviews", "aggregate", "trim_from"):
+        for key in ("criteria", "min_reviews", "aggregate", "trim_from"):
             out[key] = review[key] if rnd.get(key) is None else rnd[key]
         out["panels"] = [{**p, "min_reviews": out["min_reviews"] if p.get("min_reviews") is None else p["min_reviews"]}
                          for p in rnd["panels"]]
@@ -157,8 +158,9 @@ def find_round(rules: dict[str, Any], code: str | None = None) -> dict[str, Any]
 
 
 def rubric(rules: dict[str, Any], round_code: str | None = None) -> list[dict[str, Any]]:
-    """A round's criteria (the first round's by default)."""
-    return find_round(rules, round_code)["criteria"]
+    """A round's criteria (the first round's by default): its own, or else the call's."""
+    criteria = find_round(rules, round_code)["criteria"]
+    return rules["review"]["criteria"] if criteria is None else criteria
 
 
 def rubric_total(rules: dict[str, Any], round_code: str | None = None) -> int:
@@ -167,7 +169,7 @@ def rubric_total(rules: dict[str, Any], round_code: str | None = None) -> int:
 
 def rubrics(rules: dict[str, Any]) -> dict[str, dict[str, int]]:
     """What scores depend on: every round's criterion codes and maxima (names and guides may change)."""
-    return {rnd["code"]: {c["code"]: int(c["max"]) for c in rnd["criteria"]} for rnd in rules["rounds"]}
+    return {rnd["code"]: {c["code"]: int(c["max"]) for c in rubric(rules, rnd["code"])} for rnd in rules["rounds"]}
 
 
 def panel_codes(rules: dict[str, Any]) -> list[str]:
@@ -214,26 +216,21 @@ def edited_rules(current: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]
     """What an edit of a call's rules means when it leaves parts out: `raw` with the call's
     current version, funds and rounds where it gives none of its own.
 
-    A form that edits one rubric as `review.criteria` edits the call's only round (keeping its
-    code, name, panels and settings); a call judged in several rounds keeps its rounds when the
-    rubric given is the first round's as it stands, and otherwise the edit is refused, since it
-    could not say which round it means.
+    A form that edits one rubric as `review.criteria` edits the rubric the call's rounds take.
+    When the first round has a rubric of its own (a call judged in rounds), such an edit is
+    refused unless it leaves that rubric as it stands, since it could not say which round it means.
     """
     edit = {section: (dict(values) if isinstance(values, dict) else values) for section, values in raw.items()}
-    for section in ("version", "funds"):
+    for section in ("version", "funds", "rounds"):
         edit.setdefault(section, copy.deepcopy(current[section]))
-    criteria = edit.get("review", {}).pop("criteria", None) if isinstance(edit.get("review"), dict) else None
-    if "rounds" in edit:
-        if criteria is not None:
-            edit["review"]["criteria"] = criteria  # both given: validate_rules says what is wrong
-        return edit
-    rounds = copy.deepcopy(current["rounds"])
-    if criteria is not None and criteria != rounds[0]["criteria"]:
-        if len(rounds) > 1:
+    review = edit.get("review")
+    first = edit["rounds"][0] if isinstance(edit["rounds"], list) and edit["rounds"] else {}
+    if "rounds" not in raw and isinstance(review, dict) and "criteria" in review and isinstance(first, dict) \
+            and first.get("criteria") is not None:
+        if review["criteria"] != first["criteria"]:
             raise RulesError([("review.criteria", "the call is judged in rounds: edit each round's criteria")],
                              [UserError(N_("分轮评审时请在各轮中修改评分标准"), "review.criteria")])
-        rounds[0]["criteria"] = criteria
-    edit["rounds"] = rounds
+        del review["criteria"]
     return edit
 
 

@@ -227,7 +227,8 @@ def check_panels(c: Checker, where: str, panels: Any) -> list[dict[str, Any]]:
 
 
 def check_round(c: Checker, where: str, rnd: Any, seen: set[str], last: bool) -> dict[str, Any] | None:
-    """One round: code, name, rubric, optional overrides, advancement (not on the last round), panels."""
+    """One round: code, name, rubric (None: the call's `review.criteria`), optional overrides,
+    advancement (not on the last round), panels."""
     if not c.keys(where, rnd, ROUND_KEYS):
         return None
     c.code(f"{where}.code", rnd.get("code"), seen, "round")
@@ -236,8 +237,9 @@ def check_round(c: Checker, where: str, rnd: Any, seen: set[str], last: bool) ->
         c.fail(f"{where}.name", "is required", N_("请填写名称"))
     elif len(name) > 80:
         c.fail(f"{where}.name", "is longer than 80 characters", N_("名称最多 80 个字符"))
+    criteria = rnd.get("criteria")
     out = {"code": rnd.get("code"), "name": name.strip() if isinstance(name, str) else name,
-           "criteria": check_criteria(c, f"{where}.criteria", rnd.get("criteria"))}
+           "criteria": None if criteria is None else check_criteria(c, f"{where}.criteria", criteria)}
     for key, minimum in (("min_reviews", 1), ("trim_from", 3)):
         out[key] = rnd.get(key)
         if out[key] is not None:
@@ -302,11 +304,9 @@ def check_library(c: Checker, library: dict[str, Any]) -> None:
     c.choice("library.policy", library["policy"], POLICIES)
 
 
-def merged(c: Checker, raw: dict[str, Any], defaults: dict[str, Any], default_round: dict[str, Any]) -> dict[str, Any]:
-    """`raw` over the defaults, section by section; `[review].criteria` without rounds is the one
-    round's rubric (a package without [[rounds]], or a form with one rubric)."""
+def merged(c: Checker, raw: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`raw` over the defaults, section by section (`rounds` as a whole)."""
     rules = copy.deepcopy(defaults)
-    criteria = None
     for section, values in raw.items():
         if section == "version":
             if values != RULES_VERSION:
@@ -315,27 +315,30 @@ def merged(c: Checker, raw: dict[str, Any], defaults: dict[str, Any], default_ro
             rules["rounds"] = values
         elif section not in defaults or not isinstance(defaults[section], dict):
             c.fail(section, "unknown section", N_("未知的规则部分"))
-        elif c.keys(section, values, set(defaults[section]) | ({"criteria"} if section == "review" else set())):
-            rules[section].update((k, v) for k, v in values.items() if k in defaults[section])
-            criteria = values.get("criteria") if section == "review" else criteria
-    if criteria is not None:
-        if "rounds" in raw:
-            c.fail("review.criteria", "give each round its criteria in [[rounds.criteria]], not [review]",
-                   N_("分轮评审时请在各轮中填写评分标准"))
-        else:
-            rules["rounds"] = [{**copy.deepcopy(default_round), "criteria": criteria}]
+        elif c.keys(section, values, set(defaults[section])):
+            rules[section].update(values)
     return rules
 
 
-def check_rules(raw: dict[str, Any], defaults: dict[str, Any], default_round: dict[str, Any]) -> dict[str, Any]:
+def check_shared_rubric(c: Checker, rules: dict[str, Any]) -> None:
+    """`review.criteria` is the rubric of every round that has none of its own; it is kept only
+    while some round uses it."""
+    if all(isinstance(r, dict) and r.get("criteria") is not None for r in rules["rounds"] or [{}]):
+        rules["review"].pop("criteria", None)
+    else:
+        rules["review"]["criteria"] = check_criteria(c, "review.criteria", rules["review"].get("criteria"))
+
+
+def check_rules(raw: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     c = Checker()
     if not isinstance(raw, dict):
         raise RulesError([("rules", "must be a table")])
-    rules = merged(c, raw, defaults, default_round)
+    rules = merged(c, raw, defaults)
     check_entry(c, rules["entry"])
     check_review(c, rules["review"])
     check_funds(c, rules["funds"])
     rules["rounds"] = check_rounds(c, rules["rounds"])
+    check_shared_rubric(c, rules)
     check_matching(c, rules["matching"])
     check_library(c, rules["library"])
     if c.problems:

@@ -25,6 +25,7 @@ from gongyi.audit.service import record
 from gongyi.auth.models import User, UserRole
 from gongyi.auth.service import create_user, find_user, grant_role
 from gongyi.calls.models import Call
+from gongyi.calls.rules import find_round, rubric
 from gongyi.catalogue.models import Category, Item
 from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
@@ -45,8 +46,20 @@ class ReviewError(UserError):
 # --- a call's review settings ----------------------------------------------------------------
 
 
-def criteria(call: Call) -> list[dict[str, Any]]:
-    return call.rules["review"]["criteria"]
+def scoring_round(call: Call) -> str:
+    """The code of the round whose reviews are assigned and scored. For now always the first
+    round: closing a round and opening the next for scoring is still to be built."""
+    return find_round(call.rules)["code"]
+
+
+def criteria(call: Call, round_code: str | None = None) -> list[dict[str, Any]]:
+    """A round's rubric: the scoring round's unless another round is named."""
+    return rubric(call.rules, round_code or scoring_round(call))
+
+
+def review_criteria(review: Review) -> list[dict[str, Any]]:
+    """The rubric of the review's own round."""
+    return criteria(review.submission.call, review.round)
 
 
 def reviewers_per_submission(call: Call) -> int:
@@ -211,7 +224,7 @@ def declare_conflict(session: Session, actor: Any, submission: Submission, revie
     if not reason:
         raise ReviewError(N_("请说明回避理由"), "reason")
     by_reviewer = getattr(actor, "id", None) == reviewer.id
-    review = _review_of(session, submission.id, reviewer.id)
+    review = _review_of(session, submission, reviewer.id)
     if by_reviewer:
         if review is None:
             raise ReviewError(N_("您没有被分配评审此项目"), "reason")
@@ -226,8 +239,9 @@ def declare_conflict(session: Session, actor: Any, submission: Submission, revie
     session.flush()
     record(session, actor, "conflict.declare", conflict, reviewer_id=reviewer.id, submission_id=submission.id,
            source=conflict.source, reason=reason)
-    if review is not None:
-        _delete_review(session, actor, review, why="conflict")
+    for held in session.scalars(select(Review).where(Review.submission_id == submission.id,
+                                                     Review.reviewer_id == reviewer.id).order_by(Review.id)):
+        _delete_review(session, actor, held, why="conflict")  # every round's: a conflicted score never counts
     return conflict
 
 
@@ -276,7 +290,8 @@ def _papers(session: Session, call: Call, submission_id: int | None = None) -> l
         categories.setdefault(sid, set()).add(code)
     reviewers: dict[int, set[int]] = {}
     for sid, rid in session.execute(
-        select(Review.submission_id, Review.reviewer_id).join(Submission, Submission.id == Review.submission_id).where(*where)
+        select(Review.submission_id, Review.reviewer_id).join(Submission, Submission.id == Review.submission_id)
+        .where(*where, Review.round == scoring_round(call))
     ).all():
         reviewers.setdefault(sid, set()).add(rid)
     return [Paper(sid, frozenset(categories.get(sid, ())), frozenset(reviewers.get(sid, ()))) for sid in ids]
@@ -334,8 +349,10 @@ def assign_reviewers(session: Session, actor: Any, call: Call) -> AssignReport:
     return AssignReport(len(plan.added), len(papers), k, plan.shortfalls, plan.spread)
 
 
-def _review_of(session: Session, submission_id: int, reviewer_id: int) -> Review | None:
-    return session.scalar(select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id))
+def _review_of(session: Session, submission: Submission, reviewer_id: int) -> Review | None:
+    """The reviewer's review of the submission in the scoring round, if any."""
+    return session.scalar(select(Review).where(Review.submission_id == submission.id, Review.reviewer_id == reviewer_id,
+                                               Review.round == scoring_round(submission.call)))
 
 
 def _check_new_pair(session: Session, submission: Submission, reviewer: User | None) -> None:
@@ -344,7 +361,7 @@ def _check_new_pair(session: Session, submission: Submission, reviewer: User | N
         raise ReviewError(N_("请选择评审专家"), "reviewer_id")
     if submission.status != "submitted" or submission.eligibility != "eligible":
         raise ReviewError(N_("只能为已提交且形式审查合格的项目分配评审"), "reviewer_id")
-    if _review_of(session, submission.id, reviewer.id) is not None:
+    if _review_of(session, submission, reviewer.id) is not None:
         raise ReviewError(N_("%(name)s 已在评审此项目"), "reviewer_id", name=reviewer.name)
     if conflict_source(session, reviewer.id, submission):
         raise ReviewError(N_("%(name)s 与此项目存在利益冲突，须回避"), "reviewer_id", name=reviewer.name)
@@ -355,7 +372,8 @@ def _check_new_pair(session: Session, submission: Submission, reviewer: User | N
 
 
 def _insert_review(session: Session, actor: Any, submission: Submission, reviewer_id: int, how: str) -> Review:
-    review = Review(submission_id=submission.id, reviewer_id=reviewer_id, status="assigned", overall_comment="", version=1)
+    review = Review(submission_id=submission.id, reviewer_id=reviewer_id, round=scoring_round(submission.call),
+                    status="assigned", overall_comment="", version=1)
     session.add(review)
     session.flush()
     record(session, actor, "review.assign", review, submission_id=submission.id, reviewer_id=reviewer_id, how=how)
@@ -419,7 +437,8 @@ def _snapshot(review: Review) -> dict[str, Any]:
         "version": review.version,
         "status": review.status,
         "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
-        "criteria": [{"code": c["code"], "name": c["name"], "max": c["max"]} for c in criteria(review.submission.call)],
+        "round": review.round,
+        "criteria": [{"code": c["code"], "name": c["name"], "max": c["max"]} for c in review_criteria(review)],
         "scores": {s.criterion: s.points_centi for s in review.scores},
         "comments": {s.criterion: s.comment for s in review.scores if s.comment},
         "overall_comment": review.overall_comment,
@@ -427,8 +446,8 @@ def _snapshot(review: Review) -> dict[str, Any]:
 
 
 def review_total(review: Review) -> int | None:
-    """The total in hundredths when every criterion of the rubric is scored, else None."""
-    codes = [c["code"] for c in criteria(review.submission.call)]
+    """The total in hundredths when every criterion of the review's round is scored, else None."""
+    codes = [c["code"] for c in review_criteria(review)]
     scored = {s.criterion: s.points_centi for s in review.scores}
     return sum(scored[c] for c in codes) if all(c in scored for c in codes) else None
 
@@ -446,9 +465,9 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
         raise ReviewError(N_("评审已提交，不能修改"))
     if review.submission.call.status != SCORING_STATE:
         raise ReviewError(N_("当前不在评审阶段，不能保存评分"))
-    rubric = criteria(review.submission.call)
+    round_rubric = review_criteria(review)
     parsed: dict[str, int | None] = {}
-    for c in rubric:
+    for c in round_rubric:
         try:
             parsed[c["code"]] = parse_score(scores.get(c["code"]), int(c["max"]))
         except ScoreError as exc:
@@ -459,7 +478,7 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
         if submit and parsed[c["code"]] is None:
             raise ReviewError(N_("提交前请为每一项打分"), c["code"])
     existing = {s.criterion: s for s in review.scores}
-    for c in rubric:
+    for c in round_rubric:
         code, value = c["code"], parsed[c["code"]]
         if value is None:
             if code in existing:
@@ -573,12 +592,14 @@ def reviewer_progress(session: Session, call: Call, now: datetime | None = None)
 
 
 def scored_reviews(session: Session, call: Call) -> list[ScoredReview]:
-    """Submitted reviews with every criterion of the rubric scored, and their totals (one query)."""
+    """Submitted reviews of the scoring round with every criterion of its rubric scored, and
+    their totals (one query)."""
     codes = [c["code"] for c in criteria(call)]
     rows = session.execute(
         select(Review.id, Review.reviewer_id, Review.submission_id, func.sum(Score.points_centi))
         .join(Score, Score.review_id == Review.id).join(Submission, Submission.id == Review.submission_id)
-        .where(Submission.call_id == call.id, Review.status == "submitted", Score.criterion.in_(codes))
+        .where(Submission.call_id == call.id, Review.status == "submitted", Review.round == scoring_round(call),
+               Score.criterion.in_(codes))
         .group_by(Review.id, Review.reviewer_id, Review.submission_id)
         .having(func.count(Score.criterion) == len(codes))
     ).all()
