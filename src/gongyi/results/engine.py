@@ -151,6 +151,22 @@ def _outcome(r: Ranked, held: bool, matching_fen: int) -> str:
     return "matched" if matching_fen > 0 else "library"
 
 
+def _matching_claims(ranked: tuple[Ranked, ...], by_ref: dict[str, Entry], rules: MatchingRules,
+                     min_donors: int) -> tuple[list[Claim], dict[str, Fraction]]:
+    """Candidates (section 5): shortlisted, not held, rank <= award_top, at least min_donors
+    donors; each claims d = floor_fen(ratio_for_its_rank * R), capped at the matching cap."""
+    ratios: dict[str, Fraction] = {}
+    claims: list[Claim] = []
+    for r in ranked:
+        entry = by_ref[r.ref]
+        if r.shortlisted and not entry.held and r.rank is not None and r.rank <= rules.award_top \
+                and entry.donors >= min_donors:
+            ratios[r.ref] = ratio_for_rank(r.rank, rules)
+            demand = floor_fen(ratios[r.ref] * entry.raised_fen)
+            claims.append(Claim(r.ref, r.rank, demand, _capped(demand, rules.cap_fen)))
+    return claims, ratios
+
+
 def compute_results(
     entries: Iterable[Entry],
     review_rules: ReviewRules,
@@ -158,26 +174,15 @@ def compute_results(
     library_rules: LibraryRules,
     funds_rules: FundsRules | None = None,
 ) -> Results:
-    """Rank; candidates (shortlisted, not held, rank <= award_top, at least min_donors donors)
-    claim d = floor_fen(ratio * R) capped at the matching cap; shortlisted ones that are not
-    held and were left without matching claim L = min(requested, library cap) from the library
-    pool; each pool is shared by its own policy. Without funds_rules nobody needs donors."""
+    """Rank; candidates claim matching; shortlisted ones that are not held and were left without
+    matching claim L = min(requested, library cap) from the library pool (section 6); each pool
+    is shared by its own policy. Without funds_rules nobody needs donors."""
     entries = tuple(entries)
     ranked = rank_submissions(entries, review_rules)  # refuses duplicate refs
     by_ref = {e.ref: e for e in entries}
     min_donors = funds_rules.min_donors if funds_rules is not None else 0
-
-    ratios: dict[str, Fraction] = {}
-    matching_claims: list[Claim] = []
-    for r in ranked:
-        entry = by_ref[r.ref]
-        if (r.shortlisted and not entry.held and r.rank is not None and r.rank <= matching_rules.award_top
-                and entry.donors >= min_donors):
-            ratios[r.ref] = ratio_for_rank(r.rank, matching_rules)
-            demand = floor_fen(ratios[r.ref] * entry.raised_fen)
-            matching_claims.append(Claim(r.ref, r.rank, demand, _capped(demand, matching_rules.cap_fen)))
+    matching_claims, ratios = _matching_claims(ranked, by_ref, matching_rules, min_donors)
     matching = allocate_pool(matching_claims, matching_rules.pool_fen, matching_rules.policy, matching_rules.cap_fen)
-
     library_claims = [
         Claim(r.ref, r.rank, by_ref[r.ref].requested_fen, _capped(by_ref[r.ref].requested_fen, library_rules.cap_fen))
         for r in ranked
@@ -210,13 +215,10 @@ def compute_results(
             ledger=matching_lines.get(r.ref), library_ledger=library_lines.get(r.ref),
             round=r.round, donors=entry.donors, held=entry.held, rounds=r.rounds,
         ))
-    return Results(
-        rows=tuple(rows),
-        matching_pool_fen=matching_rules.pool_fen,
-        matching_allocated_fen=sum(s.amount_fen for s in matching.values()),
-        library_pool_fen=library_rules.pool_fen,
-        library_allocated_fen=sum(s.amount_fen for s in library.values()),
-    )
+    return Results(rows=tuple(rows), matching_pool_fen=matching_rules.pool_fen,
+                   matching_allocated_fen=sum(s.amount_fen for s in matching.values()),
+                   library_pool_fen=library_rules.pool_fen,
+                   library_allocated_fen=sum(s.amount_fen for s in library.values()))
 
 
 def _yuan(fen: int) -> str:
