@@ -70,7 +70,9 @@ def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Ru
     by_ref = {e.ref: e for e in inputs.entries}
     rows = [_run_row(run.id, position, row, by_ref[row.ref], inputs) for position, row in enumerate(results.rows, 1)]
     if rows:
-        session.execute(insert(RunRow), rows)
+        # render_nulls: every row with the same columns, so the rows go in one executemany whatever
+        # mix of NULL ranks and aggregates the results order gives.
+        session.execute(insert(RunRow).execution_options(render_nulls=True), rows)
     record(session, actor, "run.compute", run, call=call.slug, number=number, digest=run.input_digest,
            matching_allocated_fen=run.matching_allocated_fen, library_allocated_fen=run.library_allocated_fen)
     return run
