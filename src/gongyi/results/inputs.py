@@ -1,7 +1,8 @@
 """What a computation of a call's results reads from the database, and its fingerprint.
 
-Four set-based queries whatever the call's size: the competing submissions, their funding
-lines, the totals of their complete reviews by round and panel, and their active holds. The
+Five set-based queries whatever the call's size: the competing submissions, their funding
+lines, the call's reviewer panels, the totals of their complete reviews by round, and their
+active holds. The
 rules (which lines count, which reviews are complete, which panels review in which round) are
 applied by the pure modules or stated in the queries below, never hidden elsewhere.
 """
@@ -42,23 +43,25 @@ def competing_submissions(call: Call):
 def complete_totals(session: Session, call: Call, rules: dict[str, Any]) -> dict[int, list[ReviewTotal]]:
     """Submission id -> the totals of its complete reviews, each with its round and its reviewer's
     panel in the call (`expert` without a row). Complete: submitted, and every criterion of the
-    review's own round scored (section 3); a review of a round the rules do not have never is."""
+    review's own round scored (section 3); a review of a round the rules do not have never is.
+    Two queries: the call's reviewer panels, and the totals grouped by review."""
+    panels = dict(session.execute(
+        select(ReviewerPanel.user_id, ReviewerPanel.panel).where(ReviewerPanel.call_id == call.id)).all())
     rubrics = {r["code"]: [c["code"] for c in rubric(rules, r["code"])] for r in rules["rounds"]}
-    panel = func.coalesce(ReviewerPanel.panel, DEFAULT_PANEL_CODE)
     rows = session.execute(
-        select(Review.submission_id, Review.round, panel, func.sum(Score.points_centi))
+        select(Review.submission_id, Review.round, Review.reviewer_id, func.sum(Score.points_centi))
         .join(Score, Score.review_id == Review.id)
         .join(Submission, Submission.id == Review.submission_id)
-        .outerjoin(ReviewerPanel, and_(ReviewerPanel.call_id == call.id, ReviewerPanel.user_id == Review.reviewer_id))
         .where(competing_submissions(call), Review.status == "submitted",
                or_(*(and_(Review.round == code, Score.criterion.in_(codes)) for code, codes in rubrics.items())))
-        .group_by(Review.id, Review.submission_id, Review.round, ReviewerPanel.panel)
+        .group_by(Review.id)  # the review's other columns depend on its primary key
         .having(func.count(Score.criterion) == case({code: len(codes) for code, codes in rubrics.items()},
                                                     value=Review.round, else_=-1))
     ).all()
     totals: dict[int, list[ReviewTotal]] = {}
-    for submission_id, code, panel_code, centi in rows:
-        totals.setdefault(submission_id, []).append(ReviewTotal(code, panel_code, Fraction(int(centi), 100)))
+    for submission_id, code, reviewer_id, centi in rows:
+        total = ReviewTotal(code, panels.get(reviewer_id, DEFAULT_PANEL_CODE), Fraction(int(centi), 100))
+        totals.setdefault(submission_id, []).append(total)
     return totals
 
 
@@ -83,7 +86,7 @@ def held_submissions(session: Session, call: Call) -> set[int]:
 
 
 def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
-    """Requests, counted raised funds and donors, complete review totals and holds, in four queries."""
+    """Requests, counted raised funds and donors, complete review totals and holds, in five queries."""
     funds_rules: FundsRules = engine_rules(rules)[3]
     subs = session.execute(
         select(Submission.id, Submission.ref, Submission.requested_fen, Submission.submitted_at)
@@ -98,7 +101,7 @@ def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
         funds[ref] = counted
         line_ids[ref] = tuple(line_id for line_id, _ in lines.get(sid, ()))
         entries.append(Entry(ref=ref, totals=(), raised_fen=counted.raised_fen, submitted_at=submitted_at,
-                             requested_fen=int(requested), reviews=tuple(sorted(totals.get(sid, ()))),
+                             requested_fen=int(requested), reviews=tuple(totals.get(sid, ())),
                              donors=counted.donors, held=sid in held))
     return Inputs(entries=tuple(entries), submission_ids={ref: sid for sid, ref, _, _ in subs}, funds=funds,
                   line_ids=line_ids)
@@ -110,13 +113,15 @@ def calculate(inputs: Inputs, rules: dict[str, Any]) -> Results:
 
 def input_digest(inputs: Inputs, rules: dict[str, Any]) -> str:
     """A fingerprint of everything a run read: equal digests mean a rerun gives the same result
-    (and the same explanation of every funding line)."""
-    def entry(e: Entry) -> list[Any]:
+    (and the same explanation of every funding line). Entries are written in ref order, each
+    with its reviews sorted, so the order the database returns rows in does not matter."""
+    digest = hashlib.sha256(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode())
+    for e in sorted(inputs.entries, key=lambda e: e.ref):
         funds = inputs.funds.get(e.ref)
-        lines = [[line_id, c.donor_key, c.amount_fen, c.counted_fen, c.reason]
-                 for line_id, c in zip(inputs.line_ids.get(e.ref, ()), funds.lines if funds else ())]
-        return [e.ref, [[r.round, r.panel, str(r.total)] for r in e.reviews], [str(t) for t in e.totals],
-                e.raised_fen, e.donors, e.held, e.requested_fen, e.submitted_at.isoformat(), lines]
-
-    data = {"rules": rules, "entries": sorted(entry(e) for e in inputs.entries)}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        lines = tuple((line_id, c.donor_key, c.amount_fen, c.counted_fen, c.reason)
+                      for line_id, c in zip(inputs.line_ids.get(e.ref, ()), funds.lines if funds else ()))
+        reviews = sorted((r.round, r.panel, r.total.numerator, r.total.denominator) for r in e.reviews)
+        totals = tuple((t.numerator, t.denominator) for t in e.totals)
+        digest.update(repr((e.ref, reviews, totals, e.raised_fen, e.donors, e.held, e.requested_fen,
+                            e.submitted_at.isoformat(), lines)).encode())
+    return digest.hexdigest()

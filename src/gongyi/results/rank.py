@@ -159,7 +159,8 @@ class Entry:
         for total in self.totals:
             exact(total, f"{self.ref}: review total")
         for review in self.reviews:
-            exact(review.total, f"{self.ref}: review total")
+            if type(review.total) is not Fraction:
+                exact(review.total, f"{self.ref}: review total")
         if not isinstance(self.held, bool):
             raise ValueError(f"{self.ref}: held must be True or False")
 
@@ -202,25 +203,30 @@ def aggregate_score(totals: Sequence[Fraction], rule: str, trim_from: int) -> Fr
 
     mean: arithmetic mean. trimmed_mean: from n >= trim_from on, drop one highest and one
     lowest total, then the mean; below it the plain mean. median: the middle total, or the
-    mean of the two middle ones for an even count.
+    mean of the two middle ones for an even count. Computed on whole multiples of 1/L (L the
+    common denominator of the totals), which is exact and spares comparing fractions.
     """
-    values = sorted(exact(t, "review total") for t in totals)
+    values = [t if type(t) is Fraction else exact(t, "review total") for t in totals]
     n = len(values)
     _check_aggregate(rule, trim_from if rule == "trimmed_mean" else 3)
     if n == 0:
         return None
+    common = math.lcm(*(v.denominator for v in values))
+    scaled = [v.numerator * (common // v.denominator) for v in values]
     if rule == "median":
+        scaled.sort()
         middle = n // 2
-        return values[middle] if n % 2 else (values[middle - 1] + values[middle]) / 2
+        return Fraction(scaled[middle], common) if n % 2 else Fraction(scaled[middle - 1] + scaled[middle], 2 * common)
     if rule == "trimmed_mean" and n >= trim_from:
-        values = values[1:-1]
-    return sum(values, Fraction(0)) / len(values)
+        return Fraction(sum(scaled) - min(scaled) - max(scaled), common * (n - 2))
+    return Fraction(sum(scaled), common * n)
 
 
 def round_half_up_2(x: Fraction) -> Decimal:
     """A shown to 2 decimals, halves rounded away from zero (77.125 -> 77.13), computed exactly."""
-    scaled = abs(exact(x, "value")) * 100
-    hundredths = math.floor(scaled + Fraction(1, 2))
+    x = exact(x, "value")
+    # floor(|x| * 100 + 1/2) in integers: (200 * |num| + den) // (2 * den)
+    hundredths = (200 * abs(x.numerator) + x.denominator) // (2 * x.denominator)
     return Decimal(-hundredths if x < 0 else hundredths).scaleb(-2)
 
 
@@ -229,8 +235,9 @@ def _instant(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def _sort_key(entry: Entry, aggregate: Fraction, tie_breakers: tuple[str, ...]) -> tuple[Fraction | int, ...]:
-    """The whole ranking key: smaller sorts first; A descending, then each tie breaker in order."""
+def _sort_key(entry: Entry, aggregate: Fraction | int, tie_breakers: tuple[str, ...]) -> tuple[Fraction | int, ...]:
+    """The whole ranking key: smaller sorts first; A descending, then each tie breaker in order.
+    `aggregate` may be A times a common positive scale (an integer): the order is the same."""
     key: list[Fraction | int] = [-aggregate]
     for breaker in tie_breakers:
         if breaker == "raised_desc":
@@ -275,7 +282,12 @@ def place_round(entries: Sequence[Entry], totals: dict[str, dict[tuple[str, str]
     """Every participant's place in one round: rank = 1 + the number of ranked participants
     strictly ahead on the whole key (equal keys share a rank), then advancement."""
     scored = {e.ref: _score_round(totals[e.ref], rnd) for e in entries}
-    keys = {e.ref: _sort_key(e, scored[e.ref][2], tie_breakers) for e in entries if scored[e.ref][3]}  # type: ignore[arg-type]
+    # Aggregates as integers on one common scale (exact: the lcm of their denominators), so that
+    # sorting compares integers rather than fractions.
+    ranked = {ref: aggregate for ref, (_, _, aggregate, is_ranked) in scored.items() if is_ranked}
+    scale = math.lcm(*(a.denominator for a in ranked.values()))  # type: ignore[union-attr]
+    keys = {e.ref: _sort_key(e, ranked[e.ref].numerator * (scale // ranked[e.ref].denominator), tie_breakers)  # type: ignore[union-attr]
+            for e in entries if e.ref in ranked}
     order = sorted(keys, key=lambda ref: (keys[ref], ref))
     ranks: dict[str, int] = {}
     for position, ref in enumerate(order):

@@ -99,7 +99,7 @@ def _run_row(run_id: int, position: int, row: ResultRow, entry: Entry, inputs: I
         "totals": [str(t) for t in totals], "requested_fen": entry.requested_fen,
         "submitted_at": entry.submitted_at, "complete_reviews": row.complete_reviews,
         "aggregate": None if row.aggregate is None else str(row.aggregate),
-        "aggregate_display": None if row.aggregate_display is None else str(row.aggregate_display),
+        "aggregate_display": None if row.aggregate is None else str(row.aggregate_display),
         "rank": row.rank, "outcome": row.outcome, "verified_raised_fen": row.counted_raised_fen,
         "round": row.round, "donors": row.donors, "held": row.held,
         "matching_fen": row.matching_fen, "library_grant_fen": row.library_grant_fen, "ledger": ledger,
