@@ -36,7 +36,6 @@ remainder: B 26,666.67, J 13,333.33.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -47,7 +46,8 @@ from gongyi.funding.models import Hold
 from gongyi.results.explain import explain_funds
 from gongyi.results.models import RunRow
 from gongyi.review.models import Review, ReviewerPanel
-from tests.db.test_call_package import counts
+from tests.db.test_call_package import broken_package, counts
+from tests.db.test_random_packages import round_trip
 from tests.plain_results import plain_results_csv
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample-v2"
@@ -55,17 +55,12 @@ EXPECTED = (Path(__file__).parent.parent / "data" / "sample-v2-expected-results.
 
 
 def test_the_hand_worked_two_round_call(runner, tmp_path, db):
-    result = runner.invoke(args=["calls", "import", str(SAMPLE)])
-    assert result.exit_code == 0, result.output
-    assert "9 submissions, 15 funding lines, 47 reviews (64 scores), 1 holds" in result.output
-    result = runner.invoke(args=["calls", "compute", "sz-2027"])
-    assert result.exit_code == 0, result.output
-    assert "matched 1, library 2, not_shortlisted 2, unranked 3, held 1" in result.output
-    assert "rounds: online 9 taking part; final 6 taking part" in result.output
-    out = tmp_path / "results.csv"
-    assert runner.invoke(args=["calls", "export", "sz-2027", "--out", str(out)]).exit_code == 0
-    assert out.read_bytes() == EXPECTED.encode("utf-8")
     files = {p.name: p.read_bytes() for p in SAMPLE.iterdir()}
+    imported, computed, results = round_trip(runner, tmp_path, files, "sz-2027")
+    assert "9 submissions, 15 funding lines, 47 reviews (64 scores), 1 holds" in imported
+    assert "matched 1, library 2, not_shortlisted 2, unranked 3, held 1" in computed
+    assert "rounds: online 9 taking part; final 6 taking part" in computed
+    assert results == EXPECTED.encode("utf-8")
     assert plain_results_csv(files) == EXPECTED  # the independent computation agrees with the hand
 
 
@@ -107,14 +102,7 @@ def test_the_ledger_explains_counted_funds_line_by_line(runner, db):
 
 
 def _broken(tmp_path, edits: dict[str, tuple[str, str]]) -> Path:
-    package = tmp_path / "package"
-    shutil.copytree(SAMPLE, package)
-    for name, (old, new) in edits.items():
-        path = package / name
-        text = path.read_text("utf-8")
-        assert old in text, (name, old)
-        path.write_text(text.replace(old, new, 1), "utf-8")
-    return package
+    return broken_package(tmp_path, edits, SAMPLE)
 
 
 @pytest.mark.parametrize("edits,expected", [

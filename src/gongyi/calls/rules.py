@@ -139,7 +139,7 @@ def resolved_rounds(rules: dict[str, Any]) -> list[dict[str, Any]]:
     for rnd in rules["rounds"]:
         out = dict(rnd)
         for key in ("criteria", "min_reviews", "aggregate", "trim_from"):
-            out[key] = review[key] if rnd.get(key) is None else rnd[key]
+            out[key] = review.get(key) if rnd.get(key) is None else rnd[key]
         out["panels"] = [{**p, "min_reviews": out["min_reviews"] if p.get("min_reviews") is None else p["min_reviews"]}
                          for p in rnd["panels"]]
         rounds.append(out)

@@ -15,7 +15,6 @@ from typing import Any
 
 from gongyi.calls.rules import resolved_rounds
 from gongyi.errors import N_
-from gongyi.funding.sources import FUND_SOURCES
 from gongyi.money import format_fen
 
 # engine/allocate.py writes this for the group that shares what is left of a rank_order pool.
@@ -116,12 +115,13 @@ def _pool_steps(line: dict[str, Any], demand: str) -> list[Step]:
     return steps
 
 
-def _matching(line: dict[str, Any], rules: dict[str, Any]) -> list[Step]:
+def _matching(line: dict[str, Any], rules: dict[str, Any], funds: dict[str, Any] | None = None) -> list[Step]:
+    """The matching steps; `funds` is the row's ledger["funds"] (how each funding line counted)."""
     ratio = Fraction(line["ratio"])
     tier = _tier(rules, line["rank"])
     raised = format_fen(line["verified_raised_fen"])
-    funds = rules.get("funds")
-    if funds is None or (set(funds["counted_sources"]) == set(FUND_SOURCES) and funds.get("donor_cap") is None):
+    reasons = {line["reason"] for line in (funds or {}).get("lines", ())}
+    if not reasons & {"source_not_counted", "over_donor_cap"}:  # only the verification status mattered
         steps = [Step(N_("已核实募集资金"), N_("R = ¥%(r)s（只计已核实的资金，待核实和未通过的不计）。"), {"r": raised})]
     else:
         steps = [Step(N_("计入的募集资金"), N_("R = ¥%(r)s（只计已核实且来源计入的资金，每个捐赠方最多计到捐赠方上限）。"),
@@ -203,7 +203,8 @@ def explain_row(row: Any, rules: dict[str, Any]) -> tuple[Section, Section]:
     ledger = row.ledger or {}
     matching_title, library_title = N_("配套资金"), N_("福彩公益金项目库资助")
     if "matching" in ledger:
-        matching = Section("matching", matching_title, row.matching_fen, tuple(_matching(ledger["matching"], rules)))
+        matching = Section("matching", matching_title, row.matching_fen,
+                           tuple(_matching(ledger["matching"], rules, ledger.get("funds"))))
     else:
         matching = Section("matching", matching_title, 0, note=_matching_note(row, rules))
     if "library" in ledger:
