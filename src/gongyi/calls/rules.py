@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import Any
 
 from gongyi.calls.rules_check import (  # noqa: F401  (RulesError and the vocabularies are used from here)
-    AGGREGATES, POLICIES, RULES_VERSION, TIE_BREAKERS, RulesError, check_rules, decimal_text,
+    AGGREGATES, POLICIES, RULES_VERSION, TIE_BREAKERS, RulesError, check_rules,
 )
 from gongyi.errors import N_, UserError
 from gongyi.funding.counted import COUNTED_BY_DEFAULT

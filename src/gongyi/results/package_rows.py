@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from gongyi.calls.rules import DEFAULT_PANEL_CODE, engine_rules, panel_codes, rubric
+from gongyi.calls.rules import DEFAULT_PANEL_CODE, engine_rules, rubric
 from gongyi.funding.counted import FundLine, count_funds
 from gongyi.funding.sources import FUND_SOURCES, FUND_STATUSES
 from gongyi.money import MoneyError, parse_yuan

@@ -318,8 +318,7 @@ def _prefer_expertise(state: _State) -> None:
 
     for i in reviewers:
         file(i)
-    improved = True
-    passes = 0
+    improved, passes = True, 0
     while improved:
         passes += 1
         if passes > sum(state.taken) + 1:  # each pass that improves adds a match; there are at most this many
