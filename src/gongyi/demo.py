@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gongyi.auth import service as accounts
 from gongyi.auth.models import User
+from gongyi.calls.rules import rubric
 from gongyi.calls.service import create_call, transition_call
 from gongyi.clock import utcnow
 from gongyi.orgs import service as orgs
@@ -166,7 +167,7 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
                 screening.verify_funding_line(session, admin, line)
     transition_call(session, admin, spring, "start_review")
     review.assign_reviewers(session, admin, spring)
-    criteria = [c["code"] for c in spring.rules["review"]["criteria"]]
+    criteria = [c["code"] for c in rubric(spring.rules)]
     for project in submitted:
         rows = session.scalars(select(Review).where(Review.submission_id == project.id).order_by(Review.reviewer_id))
         for index, row in enumerate(rows.all()):

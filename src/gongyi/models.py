@@ -4,14 +4,14 @@ from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call, LateEntry, RulesVersion
 from gongyi.catalogue.models import Category, Item
 from gongyi.orgs.models import Organisation
-from gongyi.funding.models import Disbursement
+from gongyi.funding.models import Disbursement, Hold
 from gongyi.mail.models import OutboxMessage
 from gongyi.results.models import Objection, Run, RunRow
-from gongyi.review.models import Conflict, Review, ReviewerProfile, ReviewVersion, Score
+from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfile, ReviewVersion, Score
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
-    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Conflict", "FundingLine", "Item",
-    "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerProfile", "RulesVersion", "Run",
+    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Conflict", "FundingLine", "Hold", "Item",
+    "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
     "RunRow", "Score", "Submission", "SubmissionItem", "User", "UserRole",
 ]

@@ -51,3 +51,60 @@ def test_flask_db_check_command(runner):
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
     assert "agree" in result.output
+
+
+V1_RULES = {
+    "entry": {"max_per_org": 2, "min_items": 1, "max_items": 5, "categories": []},
+    "review": {"min_reviews": 3, "aggregate": "trimmed_mean", "trim_from": 5, "shortlist_min_score": "60",
+               "shortlist_size": 0, "tie_breakers": ["raised_desc", "submitted_asc"],
+               "criteria": [{"code": "need", "name": "需求", "max": 40}, {"code": "impact", "name": "成效", "max": 60}],
+               "reviewers_per_submission": 5, "blind": False, "disagreement_threshold": "20"},
+    "matching": {"pool": "100000.00", "award_top": 3, "ratio": "1", "tiers": [], "cap": "50000.00", "policy": "rank_order"},
+    "library": {"pool": "30000.00", "cap": None, "policy": "pro_rata"},
+}
+
+
+def test_calls_frozen_under_version_1_keep_their_meaning(tmp_path):
+    """The migration gives every version-1 rules version (and saved run) the version-2 settings
+    that reproduce it; downgrading gives the version-1 rules back."""
+    import json
+
+    from gongyi.calls.rules import engine_rules, validate_rules
+    from gongyi.funding.sources import FUND_SOURCES
+
+    for backend, url, cleanup in _databases(tmp_path):
+        try:
+            app = create_app({"TESTING": True, "DATABASE_URL": url})
+            engine = app.extensions["gongyi.engine"]
+            migrate.upgrade(app, "0001")
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO call (id, slug, title, description, status, opens_at, closes_at, created_at) "
+                                  "VALUES (1, 'old', '旧征集', '', 'final', '2025-01-01 00:00:00', '2025-02-01 00:00:00', "
+                                  "'2025-01-01 00:00:00')"))
+                conn.execute(text("INSERT INTO rules_version (id, call_id, version, rules, reason, created_at) "
+                                  "VALUES (1, 1, 1, :r, '', '2025-01-01 00:00:00')"), {"r": json.dumps(V1_RULES)})
+                conn.execute(text("INSERT INTO run (id, call_id, number, rules_version_id, rules, input_digest, note, "
+                                  "created_at, matching_pool_fen, matching_allocated_fen, library_pool_fen, "
+                                  "library_allocated_fen) VALUES (1, 1, 1, 1, :r, 'x', '', '2025-01-01 00:00:00', 0, 0, 0, 0)"),
+                             {"r": json.dumps(V1_RULES)})
+            migrate.upgrade(app)
+            with engine.connect() as conn:
+                stored = [json.loads(r) if isinstance(r, str) else r for (r,) in conn.execute(
+                    text("SELECT rules FROM rules_version UNION ALL SELECT rules FROM run"))]
+            for rules in stored:
+                assert rules["version"] == 2 and rules["review"] == V1_RULES["review"], backend
+                assert rules["funds"] == {"counted_sources": list(FUND_SOURCES), "donor_cap": None, "min_donors": 0}
+                assert validate_rules(rules) == rules  # already in the stored form
+                review, matching, library, funds = engine_rules(rules)
+                (only,) = review.rounds
+                assert (only.code, only.aggregate, only.trim_from) == ("review", "trimmed_mean", 5)
+                assert [(p.code, p.weight, p.min_reviews) for p in only.panels] == [("expert", 1, 3)]
+                assert funds.counted_sources == frozenset(FUND_SOURCES) and funds.min_donors == 0
+            migrate.downgrade(app, "0001")
+            with engine.connect() as conn:
+                back = [json.loads(r) if isinstance(r, str) else r for (r,) in conn.execute(
+                    text("SELECT rules FROM rules_version UNION ALL SELECT rules FROM run"))]
+            assert back == [V1_RULES, V1_RULES], backend
+            engine.dispose()
+        finally:
+            _drop(cleanup)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from fractions import Fraction as F
 
 import pytest
@@ -288,3 +289,40 @@ def test_pro_rata_within_a_fen_of_the_exact_share(case: tuple[list[Claim], int, 
     if total > pool:
         for c in claims:
             assert abs(shares[c.ref].amount_fen - F(c.capped_fen * pool, total)) < 1
+
+
+# --- input checks of the rule types ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MatchingRules(ratio=F(-1)),
+    lambda: MatchingRules(ratio=-1),
+    lambda: MatchingRules(ratio=True),  # type: ignore[arg-type]
+    lambda: MatchingRules(ratio=F(3, 2) * 0.5),  # a float sneaking in through arithmetic
+    lambda: Tier(1, 2, F(-1, 2)),
+    lambda: Tier(1, 2, False),  # type: ignore[arg-type]
+    lambda: Tier(0, 3, F(1)),
+    lambda: Tier(-1, 3, F(1)),
+    lambda: MatchingRules(pool_fen=-1),
+    lambda: MatchingRules(cap_fen=-1),
+    lambda: MatchingRules(pool_fen=True),  # type: ignore[arg-type]
+    lambda: LibraryRules(pool_fen=-100),
+    lambda: LibraryRules(cap_fen=-1),
+    lambda: LibraryRules(pool_fen=10.0),  # type: ignore[arg-type]
+    lambda: LibraryRules(cap_fen=5.5),  # type: ignore[arg-type]
+    lambda: allocate_pool([claim("a", 1, 5)], 10.0, "pro_rata", None),  # type: ignore[arg-type]
+    lambda: allocate_pool([Claim("a", 1, 5.0, 5.0)], 10, "pro_rata", None),  # type: ignore[arg-type]
+    lambda: allocate_pool([claim("a", 1, 5)], 10, "pro_rata", -1),
+])
+def test_rule_types_refuse_negative_boolean_and_float_values(make) -> None:
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_the_boundaries_of_the_rule_types_are_accepted() -> None:
+    """Zero is a valid ratio, pool and cap (nothing is paid); the first rank is 1."""
+    assert MatchingRules(ratio=F(0), pool_fen=0, cap_fen=0).ratio == 0
+    assert MatchingRules(ratio=0).ratio == 0 and MatchingRules(ratio=Decimal("0.7")).ratio == Decimal("0.7")
+    assert Tier(1, 1, F(0)).from_rank == 1
+    assert LibraryRules(pool_fen=0, cap_fen=0).cap_fen == 0
+    assert amounts(allocate_pool([claim("a", 1, 500, cap=0)], 100, "water_fill", 0)) == {"a": 0}

@@ -95,3 +95,50 @@ def test_equal_ranks_share_the_last_slice_and_an_ample_pool_pays_in_full():
     ample = explained(tie, MatchingRules(pool_fen=1_000_000, award_top=3))
     assert ("资金池：资金池 ¥10,000.00，各项目需求 D 合计 ¥4,000.00，资金池足够，"
             "每个项目足额获得自己的 D，本项目得 ¥2,000.00。") in ample["A"]
+
+
+def test_r_is_explained_with_what_cut_it_and_funds_line_by_line():
+    from gongyi.results.explain import explain_funds
+
+    row = SimpleNamespace(outcome="matched", rank=1, complete_reviews=3, matching_fen=50_000_00, library_grant_fen=0, ledger={
+        "matching": {"pool": "matching", "ref": "A", "rank": 1, "verified_raised_fen": 50_000_00, "requested_fen": 0,
+                     "ratio": "1", "demand_fen": 50_000_00, "cap_fen": None, "capped_fen": 50_000_00, "policy": "rank_order",
+                     "pool_fen": 10**9, "total_capped_fen": 50_000_00, "pool_binding": False, "exact": "5000000",
+                     "water_level": None, "rounding_fen": 0, "amount_fen": 50_000_00, "step": "full"},
+        "funds": {"raised_fen": 50_000_00, "donors": 1, "lines": [
+            {"line_id": 7, "donor_key": "腾讯", "amount_fen": 200_000_00, "counted_fen": 50_000_00, "reason": "over_donor_cap"},
+            {"line_id": 8, "donor_key": "", "amount_fen": 10_00, "counted_fen": 0, "reason": "pending"}]}})
+    matching, _ = explain_row(row, RULES)
+    first = matching.steps[0]
+    assert (first.label, first.text % first.params) == (
+        "计入的募集资金", "R = ¥50,000.00（只计已核实且来源计入的资金，每个捐赠方最多计到捐赠方上限）。")
+    lines = [s.text % s.params for s in explain_funds(row.ledger["funds"])]
+    assert lines == ["¥200,000.00 来自腾讯，按捐赠方上限计入 ¥50,000.00", "¥10.00 来自匿名捐赠方，不计入：尚待核实",
+                     "R = ¥50,000.00，捐赠方 1 个。"]
+
+
+def test_notes_for_held_too_few_donors_and_out_in_an_earlier_round():
+    rules = {**RULES, "funds": {"min_donors": 2}, "rounds": [
+        {"code": "online", "name": "网评", "criteria": None, "min_reviews": None, "aggregate": None, "trim_from": None,
+         "advance": 2, "advance_min_score": "0", "panels": [{"code": "expert", "weight": "1", "min_reviews": None}]},
+        {"code": "final", "name": "路演", "criteria": None, "min_reviews": None, "aggregate": None, "trim_from": None,
+         "advance": None, "advance_min_score": None,
+         "panels": [{"code": "expert", "weight": "0.7", "min_reviews": 2}, {"code": "public", "weight": "0.3", "min_reviews": 1}]},
+    ], "review": {"min_reviews": 3, "aggregate": "mean", "trim_from": 5}}
+
+    def notes(outcome, rank, donors=0, rounds=()):
+        row = SimpleNamespace(outcome=outcome, rank=rank, complete_reviews=2, matching_fen=0, library_grant_fen=0,
+                              donors=donors, ledger={"rounds": list(rounds)})
+        matching, library = explain_row(row, rules)
+        return matching.note.text % matching.note.params, library.note.text % library.note.params
+
+    assert notes("held", 1) == ("资金暂缓拨付：名次不变，但不获配套资金。", "资金暂缓拨付，不从项目库资金池获得资助。")
+    assert notes("library", 2, donors=1)[0] == "捐赠方 1 个，少于获得配套所需的 2 个，不参与配套。"
+    online = {"round": "online", "complete_reviews": 3, "aggregate": "60", "rank": 5, "advanced": False,
+              "panels": [{"panel": "expert", "complete_reviews": 3, "aggregate": "60"}]}
+    assert notes("not_shortlisted", 5, rounds=[online])[0] == "第 5 名，未晋级下一轮，不参与配套。"
+    final = {"round": "final", "complete_reviews": 2, "aggregate": None, "rank": None, "advanced": False,
+             "panels": [{"panel": "expert", "complete_reviews": 2, "aggregate": "80"},
+                        {"panel": "public", "complete_reviews": 0, "aggregate": None}]}
+    assert notes("unranked", None, rounds=[online, final])[0] == \
+        "评审组 public 的完整评审 0 份，少于参与排名所需的 1 份，未排名，不参与配套。"

@@ -239,3 +239,11 @@ def test_ranking_invariants(entries: list[Entry], rules: ReviewRules) -> None:
         assert r.shortlisted == expected
     unranked = [r.ref for r in result if r.rank is None]
     assert unranked == sorted(unranked)
+
+
+def test_mean_never_trims_even_from_trim_from_reviews_on() -> None:
+    # n = 5 = trim_from: the mean of 10 20 30 40 100 is 40 (a trimmed mean would be 30)
+    assert aggregate_score([F(10), F(20), F(30), F(40), F(100)], "mean", 5) == 40
+    assert aggregate_score([F(10), F(20), F(30), F(40), F(100)], "mean", 3) == 40
+    # median ignores trim_from too: the middle of five is 30
+    assert aggregate_score([F(100), F(10), F(30), F(20), F(40)], "median", 3) == 30

@@ -50,3 +50,23 @@ def test_calibration_z_scores_need_five_reviews_and_disagreement_is_strictly_abo
     assert result.z_scores[3] == 0 and result.z_scores[1] == -result.z_scores[5]
     assert result.spreads == {1: Fraction(20), 2: Fraction(20)} and result.disagreements == frozenset()
     assert calibrate(reviews, threshold=Fraction("19.99")).disagreements == {1, 2}
+
+
+@pytest.mark.parametrize("typed, kind", [
+    ("1e1", "not_a_number"), ("1E1", "not_a_number"), ("NaN", "not_a_number"), ("-Infinity", "not_a_number"),
+    ("1_0", "not_a_number"), ("+5", "not_a_number"), ("٣", "not_a_number"), ("16,5", "not_a_number"), (".", "not_a_number"),
+    ("-0", "negative"), ("-0.00", "negative"), ("-1", "negative"), ("－１", "negative"),
+    ("16.255", "decimals"), ("0." + "0" * 40 + "1", "decimals"), ("1.0000000000000000000000000000001", "decimals"),
+    ("20.01", "above_maximum"), ("9" * 40, "above_maximum"),
+])
+def test_one_reading_of_a_score_for_the_form_and_the_package(typed, kind) -> None:
+    """The scoring form and reviews.csv refuse the same texts for the same reason (the package
+    reports `kind` in its own words); "1e1" and "-0" are refused by both."""
+    with pytest.raises(ScoreError) as exc:
+        parse_score(typed, 20)
+    assert exc.value.kind == kind
+
+
+@pytest.mark.parametrize("typed, centi", [("16.250", 1625), ("016", 1600), ("16.", 1600), ("0.00", 0), ("２０", 2000)])
+def test_trailing_zeros_leading_zeros_and_full_width_digits_are_read_exactly(typed, centi) -> None:
+    assert parse_score(typed, 20) == centi

@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "submission.submit": N_("提交申报"),
     "submission.withdraw": N_("撤回申报"),
     "submission.withdraw_after_results": N_("结果公布后撤回"),
+    "submission.hold": N_("暂缓拨付"),
+    "submission.release_hold": N_("解除暂缓拨付"),
     "submission.mark_eligible": N_("判定合格"),
     "submission.mark_ineligible": N_("判定不合格"),
     "attachment.add": N_("上传附件"),

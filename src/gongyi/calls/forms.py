@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from gongyi.clock import CHINA
 from gongyi.forms import Form as BaseForm
-from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules
+from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules, rubric
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BLANK_CRITERIA, BLANK_TIERS = 2, 2  # spare rows, so the form works without JavaScript
@@ -235,7 +235,7 @@ def call_form_data(call: Any | None = None) -> dict[str, Any]:
             **{k: (v if k in text else str(v)) for k, v in review.items() if k not in ("criteria", "tie_breakers")},
             "tie_breakers": breakers,
             "criteria": [{"code": c["code"], "name": c["name"], "max": str(c["max"]), "guide": c.get("guide", "")}
-                         for c in review["criteria"]] + [{}] * BLANK_CRITERIA,
+                         for c in rubric(rules)] + [{}] * BLANK_CRITERIA,
         },
         "matching": {
             **{k: ("" if v is None else str(v)) for k, v in matching.items() if k not in ("tiers", "policy")},

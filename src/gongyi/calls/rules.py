@@ -1,24 +1,42 @@
-"""A call's rules as plain data: defaults, validation, and conversion for the engine.
+"""A call's rules as plain data: defaults, the stored form, and conversion for the engine.
 
-The stored form is JSON with every exact number as a string ("1000000.00", "1.5"), so
-no float ever touches money or a ratio. Section numbers refer to competition-rules.md.
-Pure: no Flask or SQLAlchemy.
+The stored form is JSON with every exact number as a string ("1000000.00", "1.5"), so no
+float ever touches money or a ratio. Section numbers refer to competition-rules.md.
+
+Version 2 (the key "version": 2 says so, and pages show it) has these parts:
+- "entry", "review", "matching", "library": as in version 1. The "review" values min_reviews,
+  aggregate, trim_from and criteria are the call's: every round that does not set its own
+  takes them. "review.criteria" is kept only while some round takes it.
+- "funds": counted_sources (in the order of funding/sources.py), donor_cap (yuan or None),
+  min_donors.
+- "rounds": the rounds in order, each {code, name, criteria, min_reviews, aggregate,
+  trim_from, advance, advance_min_score, panels: [{code, weight, min_reviews}]}. A None
+  criteria / min_reviews / aggregate / trim_from takes the call's "review" value (a panel's
+  None min_reviews takes its round's); the last round's advance settings are None.
+So a call judged in one round keeps its rubric in "review.criteria", as in version 1: calls
+frozen under version 1 were given, by a migration, the version-2 settings that mean the same
+(all five sources counted, no donor cap, no minimum donors, one round `review` taking the
+call's rubric, one panel `expert` of weight 1).
+
+Checking lives in calls/rules_check.py. Pure: no Flask or SQLAlchemy.
 """
 from __future__ import annotations
 
 import copy
 import re
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from gongyi.calls.rules_check import (  # noqa: F401  (RulesError and the vocabularies are used from here)
+    AGGREGATES, POLICIES, RULES_VERSION, TIE_BREAKERS, RulesError, check_rules,
+)
 from gongyi.errors import N_, UserError
-from gongyi.money import MoneyError, fen_to_str, parse_yuan
+from gongyi.funding.counted import COUNTED_BY_DEFAULT
+from gongyi.money import parse_yuan
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")  # safe in URLs and file names
-AGGREGATES = ("mean", "trimmed_mean", "median")
-TIE_BREAKERS = ("raised_desc", "raised_asc", "submitted_asc", "submitted_desc")
-POLICIES = ("rank_order", "pro_rata", "water_fill")
+DEFAULT_ROUND_CODE = "review"
+DEFAULT_PANEL_CODE = "expert"
 
 LABELS = {
     "mean": N_("算术平均"),
@@ -58,6 +76,11 @@ SETTING_LABELS = {
     "library.pool": N_("项目库资金池（元）"),
     "library.cap": N_("单个项目资助上限（元，留空为不设上限）"),
     "library.policy": N_("项目库资金池不足时"),
+    "funds.counted_sources": N_("计入的资金来源"),
+    "funds.donor_cap": N_("单个捐赠方计入上限（元，留空为不设上限）"),
+    "funds.min_donors": N_("获得配套所需最少捐赠方数"),
+    "rounds": N_("评审轮次、评审组与评分标准"),
+    "version": N_("规则版本"),
 }
 
 DEFAULT_CRITERIA = [
@@ -67,8 +90,14 @@ DEFAULT_CRITERIA = [
     {"code": "innovation", "name": "创新责任", "max": 20},
     {"code": "sustainability", "name": "持续发展", "max": 20},
 ]
+DEFAULT_PANELS = [{"code": DEFAULT_PANEL_CODE, "weight": "1", "min_reviews": None}]
+DEFAULT_ROUND: dict[str, Any] = {
+    "code": DEFAULT_ROUND_CODE, "name": "评审", "criteria": None, "min_reviews": None,
+    "aggregate": None, "trim_from": None, "advance": None, "advance_min_score": None, "panels": DEFAULT_PANELS,
+}
 
 DEFAULT_RULES: dict[str, Any] = {
+    "version": RULES_VERSION,
     "entry": {"max_per_org": 2, "min_items": 1, "max_items": 5, "categories": []},
     "review": {
         "min_reviews": 3,
@@ -82,6 +111,8 @@ DEFAULT_RULES: dict[str, Any] = {
         "blind": False,
         "disagreement_threshold": "20",
     },
+    "funds": {"counted_sources": list(COUNTED_BY_DEFAULT), "donor_cap": None, "min_donors": 0},
+    "rounds": [DEFAULT_ROUND],
     "matching": {"pool": "0.00", "award_top": 10, "ratio": "1", "tiers": [], "cap": None, "policy": "rank_order"},
     "library": {"pool": "0.00", "cap": None, "policy": "rank_order"},
 }
@@ -91,228 +122,128 @@ def default_rules() -> dict[str, Any]:
     return copy.deepcopy(DEFAULT_RULES)
 
 
-class RulesError(ValueError):
-    """Carries every problem as (key, message), key being a dotted path like 'matching.pool'.
-
-    `problems` are plain English for files and the command line; `errors` hold the same problems
-    as UserErrors (Chinese msgids, `field` = the dotted key) for forms to show beside each field.
-    """
-
-    def __init__(self, problems: list[tuple[str, str]], errors: list[UserError] | None = None):
-        super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
-        self.problems = problems
-        self.errors = errors if errors is not None else [UserError(m, k) for k, m in problems]
-
-
-def _decimal_text(value: Any) -> str:
-    """Exact text of a number given as string, int or Decimal (floats are refused: they are not exact)."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("not an exact number")
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        Decimal(value.strip())  # raises InvalidOperation when not a number
-        return value.strip()
-    raise ValueError("not a number")
-
-
 def validate_rules(raw: dict[str, Any]) -> dict[str, Any]:
     """Merge `raw` over the defaults, check every setting, return the normalised rules or raise RulesError."""
-    problems: list[tuple[str, str]] = []
-    errors: list[UserError] = []
+    return check_rules(raw, DEFAULT_RULES)
 
-    def fail(key: str, text: str, message: str, **params: Any) -> None:
-        problems.append((key, text))
-        errors.append(UserError(message, key, **params))
 
-    rules = default_rules()
-    known = {section: set(values) for section, values in DEFAULT_RULES.items()}
-    for section, values in raw.items():
-        if section not in known:
-            fail(section, "unknown section", N_("未知的规则部分"))
-            continue
-        if not isinstance(values, dict):
-            fail(section, "must be a table", N_("格式不正确"))
-            continue
-        for key, value in values.items():
-            if key not in known[section]:
-                fail(f"{section}.{key}", "unknown key", N_("未知的设置项"))
-            else:
-                rules[section][key] = value
+def rules_version(rules: dict[str, Any]) -> int:
+    """The rules version a rule set is written in (stored rules without the key are version 1)."""
+    return int(rules.get("version", 1))
 
-    def integer(section: str, key: str, minimum: int) -> None:
-        value = rules[section][key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            fail(f"{section}.{key}", "must be a whole number", N_("请填写整数"))
-        elif value < minimum:
-            fail(f"{section}.{key}", f"must be at least {minimum}", N_("不能小于 %(n)s"), n=minimum)
 
-    def money(section: str, key: str, optional: bool) -> None:
-        value = rules[section][key]
-        if value is None or (optional and value == ""):
-            if optional:
-                rules[section][key] = None
-            else:
-                fail(f"{section}.{key}", "is required", N_("请填写金额"))
-            return
-        try:
-            # Text goes to parse_yuan as typed ("1,000,000", "¥500"); numbers must be exact.
-            rules[section][key] = fen_to_str(parse_yuan(value if isinstance(value, str) else _decimal_text(value)))
-        except MoneyError as exc:
-            text = f"not a valid amount ({exc}); write yuan with at most 2 decimals"
-            fail(f"{section}.{key}", text, exc.message, **exc.params)
-        except (ValueError, InvalidOperation) as exc:
-            text = f"not a valid amount ({exc or 'format'}); write yuan with at most 2 decimals"
-            fail(f"{section}.{key}", text, N_("金额格式不正确"))
-
-    def ratio(where: str, value: Any) -> str | None:
-        try:
-            text = _decimal_text(value)
-        except (ValueError, InvalidOperation):
-            fail(where, "must be a number (a string such as \"1.5\" is exact)", N_("请填写数字，如 1.5"))
-            return None
-        if not Decimal(text).is_finite():
-            fail(where, "must be a finite number", N_("请填写数字，如 1.5"))
-            return None
-        if Decimal(text) < 0:
-            fail(where, "must not be negative", N_("不能为负数"))
-            return None
-        return text
-
-    def choice(section: str, key: str, allowed: tuple[str, ...]) -> None:
-        if rules[section][key] not in allowed:
-            fail(f"{section}.{key}", "must be one of " + ", ".join(allowed), N_("请从列表中选择"))
-
-    entry = rules["entry"]
-    integer("entry", "max_per_org", 1)
-    integer("entry", "min_items", 1)
-    integer("entry", "max_items", 1)
-    if not problems and entry["min_items"] > entry["max_items"]:
-        fail("entry.min_items", "must not exceed entry.max_items", N_("不能大于最多点单项目数"))
-    if not isinstance(entry["categories"], list) or not all(isinstance(c, str) for c in entry["categories"]):
-        fail("entry.categories", "must be a list of category codes", N_("请选择服务目录类别"))
-
+def resolved_rounds(rules: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rounds with every inherited value filled in (a round's from `review`, a panel's from its round)."""
     review = rules["review"]
-    integer("review", "min_reviews", 1)
-    integer("review", "trim_from", 3)
-    integer("review", "shortlist_size", 0)
-    integer("review", "reviewers_per_submission", 1)
-    choice("review", "aggregate", AGGREGATES)
-    score = ratio("review.shortlist_min_score", review["shortlist_min_score"])
-    if score is not None:
-        review["shortlist_min_score"] = score
-    threshold = ratio("review.disagreement_threshold", review["disagreement_threshold"])
-    if threshold is not None:
-        review["disagreement_threshold"] = threshold
-    if not isinstance(review["blind"], bool):
-        fail("review.blind", "must be true or false", N_("请选择是或否"))
-    breakers = review["tie_breakers"]
-    if not isinstance(breakers, list) or any(b not in TIE_BREAKERS for b in breakers):
-        fail("review.tie_breakers", "must be a list of " + ", ".join(TIE_BREAKERS), N_("请从列表中选择"))
-    elif len(set(breakers)) != len(breakers):
-        fail("review.tie_breakers", "must not repeat a tie-breaker", N_("同一排序规则不能重复"))
-    criteria = review["criteria"]
-    if not isinstance(criteria, list) or not criteria:
-        fail("review.criteria", "at least one criterion is required", N_("至少需要一个评分项"))
-    else:
-        seen: set[str] = set()
-        for i, c in enumerate(criteria, 1):
-            where = f"review.criteria[{i}]"
-            if not isinstance(c, dict) or set(c) - {"code", "name", "max", "guide"}:
-                fail(where, "must have code, name and max (and optionally guide)", N_("评分项须有代码、名称和满分"))
-                continue
-            code, mx = c.get("code"), c.get("max")
-            if not isinstance(code, str) or not code.strip():
-                fail(f"{where}.code", "is required", N_("请填写代码"))
-            elif len(code) > 40:
-                fail(f"{where}.code", "is longer than 40 characters", N_("代码最多 40 个字符"))
-            elif code in seen:
-                fail(f"{where}.code", f"duplicate criterion {code}", N_("评分项代码 %(code)s 重复"), code=code)
-            else:
-                seen.add(code)
-            if not isinstance(c.get("name"), str) or not c["name"].strip():
-                fail(f"{where}.name", "is required", N_("请填写名称"))
-            if isinstance(mx, bool) or not isinstance(mx, int) or mx < 1:
-                fail(f"{where}.max", "must be a whole number of points, at least 1", N_("满分须为不小于 1 的整数"))
-        review["criteria"] = [dict(c) for c in criteria if isinstance(c, dict)]
-
-    matching = rules["matching"]
-    money("matching", "pool", optional=False)
-    money("matching", "cap", optional=True)
-    integer("matching", "award_top", 0)
-    r = ratio("matching.ratio", matching["ratio"])
-    if r is not None:
-        matching["ratio"] = r
-    choice("matching", "policy", POLICIES)
-    tiers = matching["tiers"]
-    if not isinstance(tiers, list):
-        fail("matching.tiers", "must be a list", N_("格式不正确"))
-    else:
-        normalised = []
-        for i, t in enumerate(tiers, 1):
-            where = f"matching.tiers[{i}]"
-            if not isinstance(t, dict) or set(t) != {"from_rank", "to_rank", "ratio"}:
-                fail(where, "must have from_rank, to_rank and ratio", N_("须填写起始名次、结束名次和比例"))
-                continue
-            lo, hi = t["from_rank"], t["to_rank"]
-            if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in (lo, hi)):
-                fail(where, "from_rank and to_rank must be whole numbers, at least 1", N_("名次须为不小于 1 的整数"))
-                continue
-            if lo > hi:
-                fail(where, "from_rank must not exceed to_rank", N_("起始名次不能大于结束名次"))
-            tr = ratio(f"{where}.ratio", t["ratio"])
-            if tr is not None:
-                normalised.append({"from_rank": lo, "to_rank": hi, "ratio": tr})
-        matching["tiers"] = normalised
-
-    money("library", "pool", optional=False)
-    money("library", "cap", optional=True)
-    choice("library", "policy", POLICIES)
-
-    if problems:
-        raise RulesError(problems, errors)
-    return rules
+    rounds = []
+    for rnd in rules["rounds"]:
+        out = dict(rnd)
+        for key in ("criteria", "min_reviews", "aggregate", "trim_from"):
+            out[key] = review.get(key) if rnd.get(key) is None else rnd[key]
+        out["panels"] = [{**p, "min_reviews": out["min_reviews"] if p.get("min_reviews") is None else p["min_reviews"]}
+                         for p in rnd["panels"]]
+        rounds.append(out)
+    return rounds
 
 
-def rubric_total(rules: dict[str, Any]) -> int:
-    return sum(int(c["max"]) for c in rules["review"]["criteria"])
+def find_round(rules: dict[str, Any], code: str | None = None) -> dict[str, Any]:
+    """A round by code (the first round when code is None); ValueError for a code the call does not have."""
+    rounds = rules["rounds"]
+    if code is None:
+        return rounds[0]
+    for rnd in rounds:
+        if rnd["code"] == code:
+            return rnd
+    raise ValueError(f"the call has no round {code!r}")
+
+
+def rubric(rules: dict[str, Any], round_code: str | None = None) -> list[dict[str, Any]]:
+    """A round's criteria (the first round's by default): its own, or else the call's."""
+    criteria = find_round(rules, round_code)["criteria"]
+    return rules["review"]["criteria"] if criteria is None else criteria
+
+
+def rubric_total(rules: dict[str, Any], round_code: str | None = None) -> int:
+    return sum(int(c["max"]) for c in rubric(rules, round_code))
+
+
+def rubrics(rules: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """What scores depend on: every round's criterion codes and maxima (names and guides may change)."""
+    return {rnd["code"]: {c["code"]: int(c["max"]) for c in rubric(rules, rnd["code"])} for rnd in rules["rounds"]}
+
+
+def panel_codes(rules: dict[str, Any]) -> list[str]:
+    """Every panel code of the call, in the order the rounds first name them."""
+    codes: list[str] = []
+    for rnd in rules["rounds"]:
+        codes += [p["code"] for p in rnd["panels"] if p["code"] not in codes]
+    return codes
 
 
 def engine_rules(rules: dict[str, Any]):
-    """The engine's frozen rule objects for validated rules."""
+    """The engine's frozen rule objects for validated rules: review, matching, library, funds."""
     from gongyi.funding.allocate import LibraryRules, MatchingRules, Tier
-    from gongyi.results.rank import ReviewRules
+    from gongyi.funding.counted import FundsRules
+    from gongyi.results.rank import Panel, ReviewRules, Round
 
-    review, matching, library = rules["review"], rules["matching"], rules["library"]
+    review, funds, matching, library = rules["review"], rules["funds"], rules["matching"], rules["library"]
 
     def fen(value: str | None) -> int | None:
         return None if value is None else parse_yuan(value)
 
+    rounds = tuple(
+        Round(code=r["code"], aggregate=r["aggregate"], trim_from=r["trim_from"],
+              panels=tuple(Panel(p["code"], Fraction(p["weight"]), p["min_reviews"]) for p in r["panels"]),
+              advance=r["advance"] or 0, advance_min_score=Fraction(r["advance_min_score"] or 0))
+        for r in resolved_rounds(rules)
+    )
     review_rules = ReviewRules(
-        min_reviews=review["min_reviews"],
-        aggregate=review["aggregate"],
-        trim_from=review["trim_from"],
-        shortlist_min_score=Fraction(review["shortlist_min_score"]),
-        shortlist_size=review["shortlist_size"],
-        tie_breakers=tuple(review["tie_breakers"]),
+        min_reviews=review["min_reviews"], aggregate=review["aggregate"], trim_from=review["trim_from"],
+        shortlist_min_score=Fraction(review["shortlist_min_score"]), shortlist_size=review["shortlist_size"],
+        tie_breakers=tuple(review["tie_breakers"]), rounds=rounds,
     )
     matching_rules = MatchingRules(
-        pool_fen=parse_yuan(matching["pool"]),
-        award_top=matching["award_top"],
-        ratio=Fraction(matching["ratio"]),
+        pool_fen=parse_yuan(matching["pool"]), award_top=matching["award_top"], ratio=Fraction(matching["ratio"]),
         tiers=tuple(Tier(t["from_rank"], t["to_rank"], Fraction(t["ratio"])) for t in matching["tiers"]),
-        cap_fen=fen(matching["cap"]),
-        policy=matching["policy"],
+        cap_fen=fen(matching["cap"]), policy=matching["policy"],
     )
     library_rules = LibraryRules(pool_fen=parse_yuan(library["pool"]), cap_fen=fen(library["cap"]), policy=library["policy"])
-    return review_rules, matching_rules, library_rules
+    funds_rules = FundsRules(frozenset(funds["counted_sources"]), fen(funds["donor_cap"]), funds["min_donors"])
+    return review_rules, matching_rules, library_rules, funds_rules
+
+
+def edited_rules(current: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """What an edit of a call's rules means when it leaves parts out: `raw` with the call's
+    current version, funds and rounds where it gives none of its own.
+
+    A form that edits one rubric as `review.criteria` edits the rubric the call's rounds take.
+    When the first round has a rubric of its own (a call judged in rounds), such an edit is
+    refused unless it leaves that rubric as it stands, since it could not say which round it means.
+    """
+    edit = {section: (dict(values) if isinstance(values, dict) else values) for section, values in raw.items()}
+    for section in ("version", "funds", "rounds"):
+        edit.setdefault(section, copy.deepcopy(current[section]))
+    review = edit.get("review")
+    first = edit["rounds"][0] if isinstance(edit["rounds"], list) and edit["rounds"] else {}
+    if "rounds" not in raw and isinstance(review, dict) and "criteria" in review and isinstance(first, dict) \
+            and first.get("criteria") is not None:
+        if review["criteria"] != first["criteria"]:
+            raise RulesError([("review.criteria", "the call is judged in rounds: edit each round's criteria")],
+                             [UserError(N_("分轮评审时请在各轮中修改评分标准"), "review.criteria")])
+        del review["criteria"]
+    return edit
 
 
 def rules_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Dotted keys whose values differ between two rule sets (for the amendment history)."""
+    """Dotted keys whose values differ between two rule sets (for the amendment history);
+    a section that is not a table (version, rounds) is one key."""
     keys = []
     for section in sorted(set(old) | set(new)):
-        a, b = old.get(section, {}), new.get(section, {})
+        a, b = old.get(section), new.get(section)
+        if not isinstance(a, dict) or not isinstance(b, dict):
+            if a != b:
+                keys.append(section)
+            continue
         for key in sorted(set(a) | set(b)):
             if a.get(key) != b.get(key):
                 keys.append(f"{section}.{key}")

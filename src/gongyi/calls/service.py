@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import record
 from gongyi.calls.models import Call, LateEntry, RulesVersion
-from gongyi.calls.rules import SLUG, RulesError, rules_diff, validate_rules
+from gongyi.calls.rules import SLUG, RulesError, edited_rules, rubrics, rules_diff, validate_rules
 from gongyi.calls.workflow import allows, find_transition
 from gongyi.catalogue.models import Category
 from gongyi.clock import utcnow
@@ -73,10 +73,14 @@ def _check_fields(session: Session, call: Call | None, values: dict[str, Any]) -
     return errors
 
 
-def _check_rules(session: Session, rules: dict[str, Any]) -> tuple[dict[str, Any] | None, list[UserError]]:
-    """Validated rules (or None) and their problems, including categories the catalogue does not have."""
+def _check_rules(session: Session, call: Call | None, rules: dict[str, Any]) -> tuple[dict[str, Any] | None, list[UserError]]:
+    """Validated rules (or None) and their problems, including categories the catalogue does not have.
+
+    For an existing call, parts the edit leaves out (funds, rounds) keep their current settings
+    (calls.rules.edited_rules); a new call starts from the defaults.
+    """
     try:
-        normalised = validate_rules(rules)
+        normalised = validate_rules(edited_rules(call.rules, rules) if call is not None else rules)
     except RulesError as exc:
         return None, list(exc.errors)
     codes = normalised["entry"]["categories"]
@@ -89,22 +93,18 @@ def _check_rules(session: Session, rules: dict[str, Any]) -> tuple[dict[str, Any
     return normalised, []
 
 
-def _rubric(rules: dict[str, Any]) -> dict[str, int]:
-    """What scores depend on: each criterion's code and maximum (names and guides may change)."""
-    return {c["code"]: int(c["max"]) for c in rules["review"]["criteria"]}
-
-
 def _rubric_locked(session: Session, call: Call, rules: dict[str, Any]) -> CallError | None:
     """Why `rules` may not replace the call's rubric: once any score exists, changing a criterion's
     code or maximum would leave submitted reviews incomplete or above the new maximum."""
-    if _rubric(call.rules) == _rubric(rules):
+    if rubrics(call.rules) == rubrics(rules):
         return None
     scored = session.scalar(select(Score.review_id).join(Review, Review.id == Score.review_id)
                             .join(Submission, Submission.id == Review.submission_id)
                             .where(Submission.call_id == call.id).limit(1))
     if scored is None:
         return None
-    return CallError(N_("已有评审专家打分，不能再修改评分项的代码或满分（名称和说明仍可修改）"), "review.criteria")
+    field = "review.criteria" if "criteria" in call.rules["review"] else "rounds"
+    return CallError(N_("已有评审专家打分，不能再修改评分项的代码或满分（名称和说明仍可修改）"), field)
 
 
 class _Plan(NamedTuple):
@@ -146,11 +146,11 @@ def _plan(session: Session, call: Call | None, fields: dict[str, Any], rules: di
         errors.append(CallError(N_("征集开放后不能修改标识"), "slug"))
     normalised, keys = None, []
     if rules is not None:
-        normalised, rule_errors = _check_rules(session, rules)
+        normalised, rule_errors = _check_rules(session, call, rules)
         errors += rule_errors
         if normalised is not None and call is not None:
             keys = rules_diff(call.rules, normalised)
-            locked = _rubric_locked(session, call, normalised) if "review.criteria" in keys else None
+            locked = _rubric_locked(session, call, normalised) if {"review.criteria", "rounds"} & set(keys) else None
             if locked is not None:
                 errors.append(locked)
     amending = call is not None and call.status != "draft" and bool(changed or keys)
@@ -220,13 +220,13 @@ def _iso(value: datetime | None) -> str | None:
 
 def amend_rules(session: Session, actor: Any, call: Call, rules: dict[str, Any], reason: str) -> RulesVersion | None:
     """A rules change after opening: a new version with a written reason; nothing changes silently."""
-    normalised = validate_rules(rules)
+    normalised = validate_rules(edited_rules(call.rules, rules))
     keys = rules_diff(call.rules, normalised)
     if not keys:
         return None
     if not reason.strip():
         raise CallError(N_("征集开放后修改须填写修订理由"), "reason")
-    locked = _rubric_locked(session, call, normalised) if "review.criteria" in keys else None
+    locked = _rubric_locked(session, call, normalised) if {"review.criteria", "rounds"} & set(keys) else None
     if locked is not None:
         raise locked
     version = RulesVersion(version=call.rules_version.version + 1, rules=normalised, reason=reason.strip(),

@@ -153,6 +153,27 @@ def _water_level(claims: Sequence[Claim], pool_fen: int, cap_fen: int | None) ->
     raise AssertionError("a binding pool always leaves some claim below the cap")
 
 
+def _rank_order(claims: Sequence[Claim], pool_fen: int, shares: dict[str, Share], exacts: dict[str, Fraction],
+                steps: dict[str, str]) -> None:
+    """rank_order for a binding pool: full shares go into `shares`; the first uncovered group's
+    exact shares (to be rounded) into `exacts`; every later group gets 0."""
+    remaining, exhausted = pool_fen, False
+    for _, members in groupby(claims, key=lambda c: c.rank):
+        group = list(members)
+        group_total = sum(c.capped_fen for c in group)
+        if group_total <= remaining and not exhausted:
+            remaining -= group_total
+            shares.update((c.ref, Share(c.ref, Fraction(c.capped_fen), c.capped_fen, "full")) for c in group)
+        elif exhausted or remaining == 0:
+            shares.update((c.ref, Share(c.ref, Fraction(0), 0, "pool exhausted")) for c in group)
+            exhausted = True
+        else:
+            for c in group:
+                exacts[c.ref] = Fraction(c.capped_fen * remaining, group_total)
+                steps[c.ref] = f"share of the last {remaining} fen: D x {remaining} / {group_total}"
+            exhausted = True
+
+
 def allocate_pool(claims: Sequence[Claim], pool_fen: int, policy: str, cap_fen: int | None) -> dict[str, Share]:
     """Share pool_fen among claims (section 5), keyed by ref in (rank, ref) order.
 
@@ -185,21 +206,7 @@ def allocate_pool(claims: Sequence[Claim], pool_fen: int, policy: str, cap_fen: 
     level: Fraction | None = None
     shares: dict[str, Share] = {}
     if policy == "rank_order":
-        remaining, exhausted = pool_fen, False
-        for _, members in groupby(claims, key=lambda c: c.rank):
-            group = list(members)
-            group_total = sum(c.capped_fen for c in group)
-            if group_total <= remaining and not exhausted:
-                remaining -= group_total
-                shares.update((c.ref, Share(c.ref, Fraction(c.capped_fen), c.capped_fen, "full")) for c in group)
-            elif exhausted or remaining == 0:
-                shares.update((c.ref, Share(c.ref, Fraction(0), 0, "pool exhausted")) for c in group)
-                exhausted = True
-            else:
-                for c in group:
-                    exacts[c.ref] = Fraction(c.capped_fen * remaining, group_total)
-                    steps[c.ref] = f"share of the last {remaining} fen: D x {remaining} / {group_total}"
-                exhausted = True
+        _rank_order(claims, pool_fen, shares, exacts, steps)
     elif policy == "pro_rata":
         for c in claims:
             exacts[c.ref] = Fraction(c.capped_fen * pool_fen, total_capped)

@@ -39,7 +39,7 @@ def import_command(path: str) -> None:
     session.commit()
     click.echo(
         f"imported call {report.slug}: {report.submissions} submissions, {report.funding_lines} funding lines, "
-        f"{report.reviews} reviews ({report.scores} scores); organisations {report.organisations_created} new, "
+        f"{report.reviews} reviews ({report.scores} scores), {report.holds} holds; organisations {report.organisations_created} new, "
         f"{report.organisations_reused} reused; reviewers {report.reviewers_created} new, {report.reviewers_reused} reused"
     )
 
@@ -60,7 +60,13 @@ def compute_command(slug: str, note: str) -> None:
     for row in run.rows:
         counts[row.outcome] = counts.get(row.outcome, 0) + 1
     click.echo(f"run {run.number} of {slug} (rules version {call.rules_version.version}, inputs {run.input_digest[:12]})")
-    click.echo("outcomes: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "library", "not_shortlisted", "unranked")))
+    click.echo("outcomes: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "library", "not_shortlisted", "unranked", "held")))
+    rounds = [r["code"] for r in call.rules["rounds"]]
+    if len(rounds) > 1:
+        # A submission whose round is the i-th took part in rounds 1..i.
+        last = {code: sum(1 for row in run.rows if row.round == code) for code in rounds}
+        taking_part = [sum(last[c] for c in rounds[i:]) for i in range(len(rounds))]
+        click.echo("rounds: " + "; ".join(f"{code} {n} taking part" for code, n in zip(rounds, taking_part)))
     click.echo(f"matching pool ¥{format_fen(run.matching_pool_fen)}: allocated ¥{format_fen(run.matching_allocated_fen)}")
     click.echo(f"library pool ¥{format_fen(run.library_pool_fen)}: allocated ¥{format_fen(run.library_allocated_fen)}")
 

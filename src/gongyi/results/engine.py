@@ -1,7 +1,9 @@
-"""A call's results: ranking, then matching funds, then the library pool (sections 4 to 8).
+"""A call's results: rounds and ranking, then matching funds, then the library pool (sections 4 to 8).
 
 Composes rank.rank_submissions and allocate.allocate_pool into one row per submission,
 with a ledger line for every pool a submission claimed on, enough to explain each fen.
+Entries carry the counted raised amount R and the donors count (funding/counted.py computes
+them from the funding lines) and whether the submission's funding is held.
 Pure and exact; stdlib only.
 """
 from __future__ import annotations
@@ -20,16 +22,20 @@ from gongyi.funding.allocate import (
     floor_fen,
     ratio_for_rank,
 )
-from gongyi.results.rank import Entry, ReviewRules, rank_submissions, round_half_up_2
+from gongyi.funding.counted import FundsRules
+from gongyi.results.rank import Entry, Ranked, ReviewRules, RoundPlace, rank_submissions, round_half_up_2
 
-CSV_COLUMNS = ("ref", "complete_reviews", "aggregate", "rank", "outcome", "verified_raised", "matching", "library_grant")
+CSV_COLUMNS = ("ref", "round", "complete_reviews", "aggregate", "rank", "outcome", "counted_raised", "donors",
+               "matching", "library_grant")
+OUTCOMES = ("matched", "library", "held", "not_shortlisted", "unranked")
 
 
 @dataclass(frozen=True)
 class LedgerLine:
     """How one submission's amount from one pool ("matching" or "library") came about.
 
-    demand_fen is d (matching: floor_fen(ratio * R); library: requested), capped_fen is
+    verified_raised_fen is the counted raised amount R (section 2; the key keeps its first name
+    so that saved runs read the same). demand_fen is d (matching: floor_fen(ratio * R); library: requested), capped_fen is
     D = min(d, cap) (L for the library), pool_binding says sum D > pool so the policy
     applied, exact is the exact share, rounding_fen the +1 fen of the remainder step,
     water_level k for a binding water_fill, amount_fen the final amount.
@@ -80,20 +86,28 @@ class LedgerLine:
 
 @dataclass(frozen=True)
 class ResultRow:
-    """One submission's result (section 7); ledger explains matching, library_ledger the library grant."""
+    """One submission's result (section 7); ledger explains matching, library_ledger the library grant.
+
+    round is the submission's round (the last it took part in) and complete_reviews, aggregate
+    and rank are that round's; rounds holds its place in every round it took part in.
+    """
 
     ref: str
     complete_reviews: int
     aggregate: Fraction | None
     rank: int | None
     shortlisted: bool
-    outcome: str  # matched | library | not_shortlisted | unranked
-    verified_raised_fen: int
+    outcome: str  # one of OUTCOMES
+    counted_raised_fen: int  # R
     requested_fen: int
     matching_fen: int
     library_grant_fen: int
     ledger: LedgerLine | None
     library_ledger: LedgerLine | None
+    round: str = "review"
+    donors: int = 0
+    held: bool = False
+    rounds: tuple[RoundPlace, ...] = ()
 
     @property
     def aggregate_display(self) -> Decimal | None:
@@ -103,7 +117,7 @@ class ResultRow:
 
 @dataclass(frozen=True)
 class Results:
-    """All rows in results.csv order (rank, ties and unranked by ref) and the pool totals."""
+    """All rows in results.csv order (round, last first; rank; unranked by ref) and the pool totals."""
 
     rows: tuple[ResultRow, ...]
     matching_pool_fen: int
@@ -112,36 +126,14 @@ class Results:
     library_allocated_fen: int
 
 
-def _ledger(
-    pool: str,
-    claim: Claim,
-    share: Share,
-    entry: Entry,
-    ratio: Fraction | None,
-    total: int,
-    pool_fen: int,
-    cap_fen: int | None,
-    policy: str,
-) -> LedgerLine:
+def _ledger(pool: str, claim: Claim, share: Share, entry: Entry, ratio: Fraction | None, total: int,
+            pool_fen: int, cap_fen: int | None, policy: str) -> LedgerLine:
     return LedgerLine(
-        pool=pool,
-        ref=claim.ref,
-        rank=claim.rank,
-        verified_raised_fen=entry.raised_fen,
-        requested_fen=entry.requested_fen,
-        ratio=ratio,
-        demand_fen=claim.demand_fen,
-        cap_fen=cap_fen,
-        capped_fen=claim.capped_fen,
-        policy=policy,
-        pool_fen=pool_fen,
-        total_capped_fen=total,
-        pool_binding=total > pool_fen,
-        exact=share.exact,
-        water_level=share.water_level,
-        rounding_fen=share.rounding_fen,
-        amount_fen=share.amount_fen,
-        step=share.step,
+        pool=pool, ref=claim.ref, rank=claim.rank, verified_raised_fen=entry.raised_fen,
+        requested_fen=entry.requested_fen, ratio=ratio, demand_fen=claim.demand_fen, cap_fen=cap_fen,
+        capped_fen=claim.capped_fen, policy=policy, pool_fen=pool_fen, total_capped_fen=total,
+        pool_binding=total > pool_fen, exact=share.exact, water_level=share.water_level,
+        rounding_fen=share.rounding_fen, amount_fen=share.amount_fen, step=share.step,
     )
 
 
@@ -149,32 +141,53 @@ def _capped(demand: int, cap: int | None) -> int:
     return demand if cap is None else min(demand, cap)
 
 
+def _outcome(r: Ranked, held: bool, matching_fen: int) -> str:
+    if r.rank is None:
+        return "unranked"
+    if not r.shortlisted:
+        return "not_shortlisted"
+    if held:
+        return "held"
+    return "matched" if matching_fen > 0 else "library"
+
+
+def _matching_claims(ranked: tuple[Ranked, ...], by_ref: dict[str, Entry], rules: MatchingRules,
+                     min_donors: int) -> tuple[list[Claim], dict[str, Fraction]]:
+    """Candidates (section 5): shortlisted, not held, rank <= award_top, at least min_donors
+    donors; each claims d = floor_fen(ratio_for_its_rank * R), capped at the matching cap."""
+    ratios: dict[str, Fraction] = {}
+    claims: list[Claim] = []
+    for r in ranked:
+        entry = by_ref[r.ref]
+        if r.shortlisted and not entry.held and r.rank is not None and r.rank <= rules.award_top \
+                and entry.donors >= min_donors:
+            ratios[r.ref] = ratio_for_rank(r.rank, rules)
+            demand = floor_fen(ratios[r.ref] * entry.raised_fen)
+            claims.append(Claim(r.ref, r.rank, demand, _capped(demand, rules.cap_fen)))
+    return claims, ratios
+
+
 def compute_results(
     entries: Iterable[Entry],
     review_rules: ReviewRules,
     matching_rules: MatchingRules,
     library_rules: LibraryRules,
+    funds_rules: FundsRules | None = None,
 ) -> Results:
-    """Rank; candidates (shortlisted, rank <= award_top) claim d = floor_fen(ratio * R) capped
-    at the matching cap; shortlisted ones left without matching claim L = min(requested,
-    library cap) from the library pool; each pool is shared by its own policy."""
+    """Rank; candidates claim matching; shortlisted ones that are not held and were left without
+    matching claim L = min(requested, library cap) from the library pool (section 6); each pool
+    is shared by its own policy. Without funds_rules nobody needs donors."""
     entries = tuple(entries)
     ranked = rank_submissions(entries, review_rules)  # refuses duplicate refs
     by_ref = {e.ref: e for e in entries}
-
-    ratios: dict[str, Fraction] = {}
-    matching_claims: list[Claim] = []
-    for r in ranked:
-        if r.shortlisted and r.rank is not None and r.rank <= matching_rules.award_top:
-            ratios[r.ref] = ratio_for_rank(r.rank, matching_rules)
-            demand = floor_fen(ratios[r.ref] * by_ref[r.ref].raised_fen)
-            matching_claims.append(Claim(r.ref, r.rank, demand, _capped(demand, matching_rules.cap_fen)))
+    min_donors = funds_rules.min_donors if funds_rules is not None else 0
+    matching_claims, ratios = _matching_claims(ranked, by_ref, matching_rules, min_donors)
     matching = allocate_pool(matching_claims, matching_rules.pool_fen, matching_rules.policy, matching_rules.cap_fen)
-
     library_claims = [
         Claim(r.ref, r.rank, by_ref[r.ref].requested_fen, _capped(by_ref[r.ref].requested_fen, library_rules.cap_fen))
         for r in ranked
-        if r.shortlisted and r.rank is not None and (r.ref not in matching or matching[r.ref].amount_fen == 0)
+        if r.shortlisted and not by_ref[r.ref].held and r.rank is not None
+        and (r.ref not in matching or matching[r.ref].amount_fen == 0)
     ]
     library = allocate_pool(library_claims, library_rules.pool_fen, library_rules.policy, library_rules.cap_fen)
 
@@ -190,41 +203,22 @@ def compute_results(
                        library_rules.pool_fen, library_rules.cap_fen, library_rules.policy)
         for c in library_claims
     }
-
     rows = []
     for r in ranked:
+        entry = by_ref[r.ref]
         matching_fen = matching[r.ref].amount_fen if r.ref in matching else 0
-        if r.rank is None:
-            outcome = "unranked"
-        elif not r.shortlisted:
-            outcome = "not_shortlisted"
-        elif matching_fen > 0:
-            outcome = "matched"
-        else:
-            outcome = "library"
-        rows.append(
-            ResultRow(
-                ref=r.ref,
-                complete_reviews=r.complete_reviews,
-                aggregate=r.aggregate,
-                rank=r.rank,
-                shortlisted=r.shortlisted,
-                outcome=outcome,
-                verified_raised_fen=by_ref[r.ref].raised_fen,
-                requested_fen=by_ref[r.ref].requested_fen,
-                matching_fen=matching_fen,
-                library_grant_fen=library[r.ref].amount_fen if r.ref in library else 0,
-                ledger=matching_lines.get(r.ref),
-                library_ledger=library_lines.get(r.ref),
-            )
-        )
-    return Results(
-        rows=tuple(rows),
-        matching_pool_fen=matching_rules.pool_fen,
-        matching_allocated_fen=sum(s.amount_fen for s in matching.values()),
-        library_pool_fen=library_rules.pool_fen,
-        library_allocated_fen=sum(s.amount_fen for s in library.values()),
-    )
+        rows.append(ResultRow(
+            ref=r.ref, complete_reviews=r.complete_reviews, aggregate=r.aggregate, rank=r.rank,
+            shortlisted=r.shortlisted, outcome=_outcome(r, entry.held, matching_fen),
+            counted_raised_fen=entry.raised_fen, requested_fen=entry.requested_fen, matching_fen=matching_fen,
+            library_grant_fen=library[r.ref].amount_fen if r.ref in library else 0,
+            ledger=matching_lines.get(r.ref), library_ledger=library_lines.get(r.ref),
+            round=r.round, donors=entry.donors, held=entry.held, rounds=r.rounds,
+        ))
+    return Results(rows=tuple(rows), matching_pool_fen=matching_rules.pool_fen,
+                   matching_allocated_fen=sum(s.amount_fen for s in matching.values()),
+                   library_pool_fen=library_rules.pool_fen,
+                   library_allocated_fen=sum(s.amount_fen for s in library.values()))
 
 
 def _yuan(fen: int) -> str:
@@ -237,13 +231,28 @@ def results_csv_rows(results: Results) -> list[dict[str, str]]:
     return [
         {
             "ref": row.ref,
+            "round": row.round,
             "complete_reviews": str(row.complete_reviews),
             "aggregate": "" if row.aggregate_display is None else str(row.aggregate_display),
             "rank": "" if row.rank is None else str(row.rank),
             "outcome": row.outcome,
-            "verified_raised": _yuan(row.verified_raised_fen),
+            "counted_raised": _yuan(row.counted_raised_fen),
+            "donors": str(row.donors),
             "matching": _yuan(row.matching_fen),
             "library_grant": _yuan(row.library_grant_fen),
         }
         for row in results.rows
     ]
+
+
+def round_place_dict(place: RoundPlace) -> dict[str, object]:
+    """A round's place as JSON-safe data (exact numbers as "num/den" strings), for saved runs."""
+    return {
+        "round": place.round,
+        "complete_reviews": place.complete_reviews,
+        "panels": [{"panel": p.panel, "complete_reviews": p.complete_reviews,
+                    "aggregate": None if p.aggregate is None else str(p.aggregate)} for p in place.panels],
+        "aggregate": None if place.aggregate is None else str(place.aggregate),
+        "rank": place.rank,
+        "advanced": place.advanced,
+    }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from gongyi.calls.rules import resolved_rounds
 from gongyi.errors import N_
 from gongyi.money import format_fen
 
@@ -114,11 +115,17 @@ def _pool_steps(line: dict[str, Any], demand: str) -> list[Step]:
     return steps
 
 
-def _matching(line: dict[str, Any], rules: dict[str, Any]) -> list[Step]:
+def _matching(line: dict[str, Any], rules: dict[str, Any], funds: dict[str, Any] | None = None) -> list[Step]:
+    """The matching steps; `funds` is the row's ledger["funds"] (how each funding line counted)."""
     ratio = Fraction(line["ratio"])
     tier = _tier(rules, line["rank"])
     raised = format_fen(line["verified_raised_fen"])
-    steps = [Step(N_("已核实募集资金"), N_("R = ¥%(r)s（只计已核实的资金，待核实和未通过的不计）。"), {"r": raised})]
+    reasons = {line["reason"] for line in (funds or {}).get("lines", ())}
+    if not reasons & {"source_not_counted", "over_donor_cap"}:  # only the verification status mattered
+        steps = [Step(N_("已核实募集资金"), N_("R = ¥%(r)s（只计已核实的资金，待核实和未通过的不计）。"), {"r": raised})]
+    else:
+        steps = [Step(N_("计入的募集资金"), N_("R = ¥%(r)s（只计已核实且来源计入的资金，每个捐赠方最多计到捐赠方上限）。"),
+                      {"r": raised})]
     if tier is not None:
         steps.append(Step(N_("配套比例"), N_("第 %(rank)s 名，适用第 %(a)s–%(b)s 名的分段比例 1 : %(ratio)s。"),
                           {"rank": line["rank"], "a": tier["from_rank"], "b": tier["to_rank"], "ratio": decimal_text(ratio)}))
@@ -147,27 +154,88 @@ def _library(line: dict[str, Any]) -> list[Step]:
     return [cap] + _pool_steps(line, "L")
 
 
+def _round_of(row: Any, rules: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The row's place in its round (from the run's ledger) and that round with every value resolved."""
+    places = (row.ledger or {}).get("rounds") or []
+    if not places or not rules.get("rounds"):
+        return None, None
+    rounds = {r["code"]: r for r in resolved_rounds(rules)}
+    return places[-1], rounds.get(places[-1]["round"])
+
+
+def _unranked_note(row: Any, rules: dict[str, Any]) -> Step:
+    place, rnd = _round_of(row, rules)
+    if place is not None and rnd is not None:
+        for panel, score in zip(rnd["panels"], place["panels"]):
+            if score["complete_reviews"] < panel["min_reviews"]:
+                params = {"n": score["complete_reviews"], "min": panel["min_reviews"], "panel": panel["code"]}
+                if len(rnd["panels"]) > 1:
+                    return Step("", N_("评审组 %(panel)s 的完整评审 %(n)s 份，少于参与排名所需的 %(min)s 份，"
+                                       "未排名，不参与配套。"), params)
+                return Step("", N_("完整评审 %(n)s 份，少于参与排名所需的 %(min)s 份，未排名，不参与配套。"), params)
+    return Step("", N_("完整评审 %(n)s 份，少于参与排名所需的 %(min)s 份，未排名，不参与配套。"),
+                {"n": row.complete_reviews, "min": rules["review"]["min_reviews"]})
+
+
+def _matching_note(row: Any, rules: dict[str, Any]) -> Step:
+    """Why a row has no matching ledger line: unranked, out in an earlier round, below the line,
+    held, too few donors, or outside the matching places."""
+    if row.outcome == "unranked":
+        return _unranked_note(row, rules)
+    place, _ = _round_of(row, rules)
+    if row.outcome == "not_shortlisted":
+        if place is not None and place["round"] != rules["rounds"][-1]["code"]:
+            return Step("", N_("第 %(rank)s 名，未晋级下一轮，不参与配套。"), {"rank": row.rank})
+        return Step("", N_("第 %(rank)s 名，未入围，不参与配套。"), {"rank": row.rank})
+    if row.outcome == "held":
+        return Step("", N_("资金暂缓拨付：名次不变，但不获配套资金。"))
+    min_donors = (rules.get("funds") or {}).get("min_donors", 0)
+    donors = getattr(row, "donors", 0)
+    if row.rank <= rules["matching"]["award_top"] and donors < min_donors:
+        return Step("", N_("捐赠方 %(donors)s 个，少于获得配套所需的 %(min)s 个，不参与配套。"),
+                    {"donors": donors, "min": min_donors})
+    return Step("", N_("第 %(rank)s 名，在配套名额（前 %(k)s 名）之外，不参与配套。"),
+                {"rank": row.rank, "k": rules["matching"]["award_top"]})
+
+
 def explain_row(row: Any, rules: dict[str, Any]) -> tuple[Section, Section]:
     """The matching and library sections for a RunRow (or anything with its fields) under the run's rules."""
     ledger = row.ledger or {}
     matching_title, library_title = N_("配套资金"), N_("福彩公益金项目库资助")
     if "matching" in ledger:
-        matching = Section("matching", matching_title, row.matching_fen, tuple(_matching(ledger["matching"], rules)))
-    elif row.outcome == "unranked":
-        matching = Section("matching", matching_title, 0, note=Step(
-            "", N_("完整评审 %(n)s 份，少于参与排名所需的 %(min)s 份，未排名，不参与配套。"),
-            {"n": row.complete_reviews, "min": rules["review"]["min_reviews"]}))
-    elif row.outcome == "not_shortlisted":
-        matching = Section("matching", matching_title, 0, note=Step("", N_("第 %(rank)s 名，未入围，不参与配套。"),
-                                                                    {"rank": row.rank}))
+        matching = Section("matching", matching_title, row.matching_fen,
+                           tuple(_matching(ledger["matching"], rules, ledger.get("funds"))))
     else:
-        matching = Section("matching", matching_title, 0, note=Step(
-            "", N_("第 %(rank)s 名，在配套名额（前 %(k)s 名）之外，不参与配套。"),
-            {"rank": row.rank, "k": rules["matching"]["award_top"]}))
+        matching = Section("matching", matching_title, 0, note=_matching_note(row, rules))
     if "library" in ledger:
         library = Section("library", library_title, row.library_grant_fen, tuple(_library(ledger["library"])))
     elif row.matching_fen > 0:
         library = Section("library", library_title, 0, note=Step("", N_("已获配套资金，不再从项目库资金池获得资助。")))
+    elif row.outcome == "held":
+        library = Section("library", library_title, 0, note=Step("", N_("资金暂缓拨付，不从项目库资金池获得资助。")))
     else:
         library = Section("library", library_title, 0, note=Step("", N_("未入围，不进入项目库。")))
     return matching, library
+
+
+FUND_REASONS = {
+    "counted": N_("¥%(amount)s 来自%(donor)s，全额计入"),
+    "over_donor_cap": N_("¥%(amount)s 来自%(donor)s，按捐赠方上限计入 ¥%(counted)s"),
+    "source_not_counted": N_("¥%(amount)s 来自%(donor)s，不计入：该资金来源不计入募集资金（如政府资金）"),
+    "pending": N_("¥%(amount)s 来自%(donor)s，不计入：尚待核实"),
+    "rejected": N_("¥%(amount)s 来自%(donor)s，不计入：核实未通过"),
+}
+
+
+def explain_funds(funds: dict[str, Any]) -> tuple[Step, ...]:
+    """How R came about, line by line, from a run row's ledger["funds"] (funding/counted.py's
+    LineCount of every line): "¥200,000.00 来自腾讯，按捐赠方上限计入 ¥50,000.00"; then R and the donors count."""
+    steps = []
+    for line in funds.get("lines", ()):
+        donor = line["donor_key"] or N_("匿名捐赠方")
+        steps.append(Step(N_("募集资金"), FUND_REASONS[line["reason"]],
+                          {"amount": format_fen(line["amount_fen"]), "donor": donor,
+                           "counted": format_fen(line["counted_fen"]), "anonymous": not line["donor_key"]}))
+    steps.append(Step(N_("计入的募集资金"), N_("R = ¥%(r)s，捐赠方 %(donors)s 个。"),
+                      {"r": format_fen(funds.get("raised_fen", 0)), "donors": funds.get("donors", 0)}))
+    return tuple(steps)

@@ -26,7 +26,7 @@ def results_csv(session: Session, run: Run) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-LEDGER_COLUMNS = ["ref", "pool", "rank", "verified_raised", "requested", "ratio", "demand", "cap", "capped_demand",
+LEDGER_COLUMNS = ["ref", "pool", "rank", "counted_raised", "requested", "ratio", "demand", "cap", "capped_demand",
                   "policy", "pool_total", "sum_capped_demand", "pool_binding", "exact_share", "water_level",
                   "rounding_fen", "amount", "step"]
 
@@ -50,16 +50,17 @@ def ledger_rows(session: Session, run: Run) -> list[list[object]]:
 
 
 def score_rows(session: Session, call: Call) -> list[list[object]]:
-    """Every score of the call's submissions, with criterion detail, in one query."""
+    """Every score of the call's submissions, with its round and criterion, in one query."""
     stmt = (
-        select(Submission.ref, User.email, Review.status, Score.criterion, Score.points_centi)
+        select(Submission.ref, User.email, Review.round, Review.status, Score.criterion, Score.points_centi)
         .join(Review, Review.submission_id == Submission.id)
         .join(User, User.id == Review.reviewer_id)
         .join(Score, Score.review_id == Review.id)
         .where(Submission.call_id == call.id)
-        .order_by(Submission.ref, User.email, Score.criterion)
+        .order_by(Submission.ref, User.email, Review.round, Score.criterion)
     )
-    return [[ref, email, status, criterion, f"{centi // 100}.{centi % 100:02d}"] for ref, email, status, criterion, centi in session.execute(stmt)]
+    return [[ref, email, code, status, criterion, f"{centi // 100}.{centi % 100:02d}"]
+            for ref, email, code, status, criterion, centi in session.execute(stmt)]
 
 
 def results_xlsx(session: Session, call: Call, run: Run) -> bytes:
@@ -69,5 +70,5 @@ def results_xlsx(session: Session, call: Call, run: Run) -> bytes:
     return write_xlsx([
         ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run)]),
         ("ledger", LEDGER_COLUMNS, ledger_rows(session, run)),
-        ("scores", ["ref", "reviewer", "review_status", "criterion", "score"], score_rows(session, call)),
+        ("scores", ["ref", "reviewer", "round", "review_status", "criterion", "score"], score_rows(session, call)),
     ])

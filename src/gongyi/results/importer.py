@@ -13,8 +13,9 @@ from gongyi.calls.models import Call, RulesVersion
 from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
+from gongyi.funding.models import Hold
 from gongyi.results.package import Package, parse_package, read_package
-from gongyi.review.models import Review, ReviewerProfile, Score
+from gongyi.review.models import Review, ReviewerPanel, ReviewerProfile, Score
 from gongyi.submissions.models import FundingLine, Submission, SubmissionItem
 
 
@@ -29,6 +30,7 @@ class ImportReport:
     reviewers_reused: int
     reviews: int
     scores: int
+    holds: int
 
 
 def import_call_package(session: Session, actor: Any, path: str) -> ImportReport:
@@ -69,8 +71,30 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
     call.rules_versions.append(RulesVersion(version=1, rules=pkg.rules, reason="", created_by_id=getattr(actor, "id", None)))
     session.add(call)
     session.flush()
+    org_ids, new_orgs, needed = _organisations(session, pkg, now)
+    users, created_reviewers = _reviewers(session, pkg, call, org_ids)
+    sub_ids = _submissions(session, pkg, call, org_ids, now)
+    review_count, score_count = _reviews(session, pkg, call, sub_ids, users, now)
+    held = _holds(session, actor, pkg, sub_ids, now)
+    session.flush()
+    report = ImportReport(
+        slug=call.slug,
+        organisations_created=new_orgs,
+        organisations_reused=needed - new_orgs,
+        submissions=len(pkg.submissions),
+        funding_lines=len(pkg.funds),
+        reviewers_created=created_reviewers,
+        reviewers_reused=len(pkg.reviewers) - created_reviewers,
+        reviews=review_count,
+        scores=score_count,
+        holds=held,
+    )
+    record(session, actor, "call.import", call, **report.__dict__, held=[h.ref for h in pkg.holds] or None)
+    return report
 
-    # Organisations: reuse by credit code, create the rest (verified: they took part in the competition).
+
+def _organisations(session: Session, pkg: Package, now) -> tuple[dict[str, int], int, int]:
+    """Reuse organisations by credit code, create the rest (verified: they took part in the competition)."""
     existing = dict(session.execute(select(Organisation.credit_code, Organisation.id)).all())
     needed = {s.credit_code for s in pkg.submissions} | set(pkg.organisations) | {
         r.credit_code for r in pkg.reviewers if r.credit_code and r.credit_code in pkg.organisations}
@@ -78,11 +102,14 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
                  "verified_at": now, "created_at": now} for code in sorted(needed) if code not in existing]
     if new_orgs:
         session.execute(insert(Organisation), new_orgs)
-    org_ids = dict(session.execute(select(Organisation.credit_code, Organisation.id)).all())
+    return dict(session.execute(select(Organisation.credit_code, Organisation.id)).all()), len(new_orgs), len(needed)
 
-    # Reviewers: reuse by e-mail (granting the reviewer role), create the rest with an unusable password.
+
+def _reviewers(session: Session, pkg: Package, call: Call, org_ids: dict[str, int]) -> tuple[dict[str, int], int]:
+    """Reuse reviewers by e-mail (granting the reviewer role), create the rest with an unusable
+    password; each sits on the panel reviewers.csv names, in this call."""
     users = {email.lower(): uid for uid, email in session.execute(select(User.id, User.email))}
-    created_reviewers = 0
+    created = 0
     for reviewer in pkg.reviewers:
         if reviewer.email not in users:
             user = User(email=reviewer.email, name=reviewer.name)
@@ -90,7 +117,7 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
             session.add(user)
             session.flush()
             users[reviewer.email] = user.id
-            created_reviewers += 1
+            created += 1
         uid = users[reviewer.email]
         if session.get(UserRole, (uid, "reviewer")) is None:
             session.add(UserRole(user_id=uid, role="reviewer"))
@@ -100,8 +127,14 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
             session.add(ReviewerProfile(user_id=uid, affiliation_id=affiliation, expertise=[]))
         elif affiliation is not None:  # a code no organisation has keeps what the profile says
             profile.affiliation_id = affiliation
+    if pkg.reviewers:
+        session.execute(insert(ReviewerPanel), [{"call_id": call.id, "user_id": users[r.email], "panel": r.panel}
+                                                for r in pkg.reviewers])
     session.flush()
+    return users, created
 
+
+def _submissions(session: Session, pkg: Package, call: Call, org_ids: dict[str, int], now) -> dict[str, int]:
     sub_rows = [{"call_id": call.id, "organisation_id": org_ids[s.credit_code], "ref": s.ref, "title": s.title,
                  "community_name": s.community, "requested_fen": s.requested_fen, "status": "submitted",
                  "eligibility": "eligible", "submitted_at": s.submitted_at, "created_at": now, "updated_at": now}
@@ -116,32 +149,31 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
                   "status": f.status} for f in pkg.funds]
     if fund_rows:
         session.execute(insert(FundingLine), fund_rows)
+    return sub_ids
 
-    review_rows = [{"submission_id": sub_ids[ref], "reviewer_id": users[email], "status": "submitted",
+
+def _reviews(session: Session, pkg: Package, call: Call, sub_ids: dict[str, int], users: dict[str, int],
+             now) -> tuple[int, int]:
+    """Every review of the package, submitted (a package's reviews are final), in its round."""
+    review_rows = [{"submission_id": sub_ids[ref], "reviewer_id": users[email], "round": code, "status": "submitted",
                     "overall_comment": "", "version": 1, "assigned_at": now, "submitted_at": now}
-                   for (ref, email) in pkg.scores]
+                   for (ref, email, code) in pkg.scores]
     if review_rows:
         session.execute(insert(Review), review_rows)
-    review_ids = {(sid, rid): id_ for id_, sid, rid in session.execute(
-        select(Review.id, Review.submission_id, Review.reviewer_id)
+    review_ids = {(sid, rid, code): id_ for id_, sid, rid, code in session.execute(
+        select(Review.id, Review.submission_id, Review.reviewer_id, Review.round)
         .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id))}
-    score_rows = [{"review_id": review_ids[(sub_ids[ref], users[email])], "criterion": criterion,
+    score_rows = [{"review_id": review_ids[(sub_ids[ref], users[email], code)], "criterion": criterion,
                    "points_centi": centi, "comment": ""}
-                  for (ref, email), scores in pkg.scores.items() for criterion, centi in scores.items()]
+                  for (ref, email, code), scores in pkg.scores.items() for criterion, centi in scores.items()]
     if score_rows:
         session.execute(insert(Score), score_rows)
-    session.flush()
+    return len(review_rows), len(score_rows)
 
-    report = ImportReport(
-        slug=call.slug,
-        organisations_created=len(new_orgs),
-        organisations_reused=len(needed) - len(new_orgs),
-        submissions=len(sub_rows),
-        funding_lines=len(fund_rows),
-        reviewers_created=created_reviewers,
-        reviewers_reused=len(pkg.reviewers) - created_reviewers,
-        reviews=len(review_rows),
-        scores=len(score_rows),
-    )
-    record(session, actor, "call.import", call, **report.__dict__)
-    return report
+
+def _holds(session: Session, actor: Any, pkg: Package, sub_ids: dict[str, int], now) -> int:
+    rows = [{"submission_id": sub_ids[h.ref], "reason": h.reason, "held_by_id": getattr(actor, "id", None),
+             "held_at": now} for h in pkg.holds]
+    if rows:
+        session.execute(insert(Hold), rows)
+    return len(rows)

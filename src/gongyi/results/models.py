@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, false, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from gongyi.calls.rules import DEFAULT_ROUND_CODE
 from gongyi.db import Base, fen, created_now, intpk
 
 
@@ -39,7 +40,11 @@ class Run(Base):
 
 
 class RunRow(Base):
-    """A submission's inputs and results in one run, in results.csv order (`position`)."""
+    """A submission's inputs and results in one run, in results.csv order (`position`).
+
+    complete_reviews, aggregate and rank are those of the submission's round; `ledger` explains
+    the amounts ("matching", "library"), the counted funds ("funds") and every round ("rounds").
+    """
 
     __tablename__ = "run_row"
     __table_args__ = (
@@ -60,7 +65,13 @@ class RunRow(Base):
     aggregate_display: Mapped[str | None] = mapped_column(String(20))
     rank: Mapped[int | None]
     outcome: Mapped[str] = mapped_column(String(20))
+    # The counted raised amount R (competition-rules.md section 2); the name predates version 2.
     verified_raised_fen: Mapped[fen]
+    # The submission's round, its donors count, and whether an active hold applied when the run was
+    # computed; rows of runs from before version 2 read `review`, 0 and false.
+    round: Mapped[str] = mapped_column(String(40), default=DEFAULT_ROUND_CODE, server_default=DEFAULT_ROUND_CODE)
+    donors: Mapped[int] = mapped_column(default=0, server_default="0")
+    held: Mapped[bool] = mapped_column(default=False, server_default=false())
     matching_fen: Mapped[fen]
     library_grant_fen: Mapped[fen]
     ledger: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,11 +1,12 @@
-"""Reading and checking a call package (competition-rules.md section 8).
+"""Reading and checking a call package (competition-rules.md section 8, version 2).
 
-A package is a folder or a .zip of one: call.toml, organisations.csv, submissions.csv,
-and optionally funds.csv, reviewers.csv, reviews.csv. CSV files are UTF-8 (with or without
-BOM) or GB18030. `parse_package` checks every row and returns plain data, or raises
-PackageError listing every problem as `file:line: reason` (`call.toml: key: reason`).
-It needs to know a few facts about the database (existing slugs, catalogue items, known
-reviewers), which the caller passes in, so this module stays free of Flask and SQLAlchemy.
+A package is a folder or a .zip of one: call.toml, organisations.csv, submissions.csv, and
+optionally funds.csv, reviewers.csv, reviews.csv and holds.csv. CSV files are UTF-8 (with or
+without BOM) or GB18030. `parse_package` checks every row and returns plain data, or raises
+PackageError listing every problem as `file:line: reason` (`call.toml: key: reason`). It needs
+to know a few facts about the database (existing slugs, catalogue items, known reviewers),
+which the caller passes in, so this module stays free of Flask and SQLAlchemy. The checks of
+each CSV file are in results/package_rows.py.
 """
 from __future__ import annotations
 
@@ -16,29 +17,33 @@ import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from decimal import Decimal
+from typing import Any, Callable, Iterator, NamedTuple
 
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
-from gongyi.errors import N_
-from gongyi.money import MoneyError, parse_yuan
-from gongyi.orgs.creditcode import CreditCodeError, validate as validate_credit_code
 from gongyi.textfiles import FileProblems, decode_text
 
 CST = timezone(timedelta(hours=8))
-FUND_SOURCES = ("enterprise", "individual", "foundation", "government", "other")
-FUND_STATUSES = ("verified", "pending", "rejected")
-CSV_FILES: dict[str, tuple[tuple[str, ...], bool]] = {
-    "organisations.csv": (("credit_code", "name"), True),
-    "submissions.csv": (("ref", "credit_code", "title", "community", "items", "requested", "submitted_at"), True),
-    "funds.csv": (("ref", "source", "donor", "amount", "status"), False),
-    "reviewers.csv": (("email", "name", "credit_code"), False),
-    "reviews.csv": (("ref", "reviewer", "criterion", "score"), False),
+
+
+class CsvFile(NamedTuple):
+    columns: tuple[str, ...]  # every one must be in the header
+    optional: tuple[str, ...]  # may be in the header; a missing one reads as ""
+    required: bool  # the file must be in the package
+
+
+CSV_FILES: dict[str, CsvFile] = {
+    "organisations.csv": CsvFile(("credit_code", "name"), (), True),
+    "submissions.csv": CsvFile(("ref", "credit_code", "title", "community", "items", "requested", "submitted_at"), (), True),
+    "funds.csv": CsvFile(("ref", "source", "donor", "amount", "status"), (), False),
+    "reviewers.csv": CsvFile(("email", "name", "credit_code"), ("panel",), False),
+    "reviews.csv": CsvFile(("ref", "reviewer", "criterion", "score"), ("round",), False),
+    "holds.csv": CsvFile(("ref", "reason"), (), False),
 }
 MAX_FILES = 50
 MAX_UNPACKED_BYTES = 512 * 2**20
-TEXT_LIMITS = {"title": 200, "community": 200, "donor": 200, "name": 200}
-CALL_KEYS = {"slug", "title", "description", "opens_at", "closes_at", "entry", "review", "matching", "library"}
+RULE_SECTIONS = ("entry", "review", "funds", "rounds", "matching", "library")
+CALL_KEYS = {"slug", "title", "description", "opens_at", "closes_at", *RULE_SECTIONS}
 
 
 class PackageError(FileProblems):
@@ -70,6 +75,13 @@ class PkgReviewer:
     email: str
     name: str
     credit_code: str | None
+    panel: str = "expert"
+
+
+@dataclass(frozen=True)
+class PkgHold:
+    ref: str
+    reason: str
 
 
 @dataclass
@@ -80,7 +92,9 @@ class Package:
     submissions: list[PkgSubmission] = field(default_factory=list)
     funds: list[PkgFund] = field(default_factory=list)
     reviewers: list[PkgReviewer] = field(default_factory=list)
-    scores: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (ref, email) -> criterion -> centi
+    # (ref, e-mail, round code) -> criterion -> score in hundredths
+    scores: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
+    holds: list[PkgHold] = field(default_factory=list)
 
 
 def read_package(path: str) -> dict[str, bytes]:
@@ -122,51 +136,31 @@ def parse_time(value: Any) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def parse_score(text: str, maximum: int) -> int:
-    """A score in hundredths: a number from 0 to `maximum` with at most 2 decimals."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"score {text!r} is not a number") from None
-    if not value.is_finite():
-        raise ValueError(f"score {text!r} is not a number")
-    if value < 0 or value > maximum:
-        raise ValueError(f"score {text} is out of range 0..{maximum}")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"score {text} has more than 2 decimals")
-    return int(value * 100)
-
-
-def _rows(name: str, text: str, columns: tuple[str, ...], problems: list[str]):
-    """Yield (line, row dict) for the data rows of a CSV file, after checking its header."""
+def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, row dict) for the data rows of a package's CSV file, after checking its header;
+    an optional column the header leaves out reads as ""."""
+    spec = CSV_FILES[name]
     reader = csv.reader(io.StringIO(text))
     try:
-        header = next(reader)
+        header = [h.strip() for h in next(reader)]
     except StopIteration:
-        problems.append(f"{name}:1: the file is empty; expected the header {','.join(columns)}")
+        problems.append(f"{name}:1: the file is empty; expected the header {','.join(spec.columns)}")
         return
-    header = [h.strip() for h in header]
-    bad = False
-    for column in header:
-        if column not in columns:
-            problems.append(f"{name}:1: unknown column {column!r}")
-            bad = True
-    for column in columns:
-        if column not in header:
-            problems.append(f"{name}:1: missing column {column!r}")
-            bad = True
+    bad = [f"{name}:1: unknown column {c!r}" for c in header if c not in spec.columns + spec.optional]
+    bad += [f"{name}:1: missing column {c!r}" for c in spec.columns if c not in header]
     if len(set(header)) != len(header):
-        problems.append(f"{name}:1: a column is named twice")
-        bad = True
+        bad.append(f"{name}:1: a column is named twice")
     if bad:
+        problems.extend(bad)
         return
+    absent = {c: "" for c in spec.optional if c not in header}
     for cells in reader:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
             problems.append(f"{name}:{reader.line_num}: expected {len(header)} values, found {len(cells)}")
             continue
-        yield reader.line_num, {h: c.strip() for h, c in zip(header, cells)}
+        yield reader.line_num, {**absent, **{h: c.strip() for h, c in zip(header, cells)}}
 
 
 def parse_package(
@@ -184,19 +178,17 @@ def parse_package(
     listed in reviewers.csv may score; one already in the database keeps their affiliation
     when the row leaves credit_code empty.
     """
+    from gongyi.results import package_rows as rows
+
     problems: list[str] = []
     if "call.toml" not in files:
         raise PackageError(["call.toml: file is missing"])
-    for name, (_, required) in CSV_FILES.items():
-        if required and name not in files:
-            problems.append(f"{name}: file is missing")
-
+    problems += [f"{name}: file is missing" for name, spec in CSV_FILES.items() if spec.required and name not in files]
     try:
         call_text = decode_text(files["call.toml"])
     except UnicodeDecodeError:
         raise PackageError(["call.toml:1: not UTF-8 or GB18030 text"]) from None
-    call, rules = _parse_call(call_text, slug_exists, problems)
-    criteria = {c["code"]: int(c["max"]) for c in rules["review"]["criteria"]} if rules else {}
+    call, rules = parse_call(call_text, slug_exists, problems)
     texts = {}
     for name in CSV_FILES:
         if name in files:
@@ -204,193 +196,29 @@ def parse_package(
                 texts[name] = decode_text(files[name])
             except UnicodeDecodeError:
                 problems.append(f"{name}:1: not UTF-8 or GB18030 text")
-    pkg = Package(call=call, rules=rules or {})
-
-    name = "organisations.csv"
-    seen_orgs: dict[str, int] = {}
-    for line, row in _rows(name, texts.get(name, ""), CSV_FILES[name][0], problems) if name in texts else ():
-        try:
-            code = validate_credit_code(row["credit_code"])
-        except CreditCodeError as exc:
-            problems.append(f"{name}:{line}: credit_code {row['credit_code']!r}: {exc}")
-            continue
-        if code in seen_orgs:
-            problems.append(f"{name}:{line}: credit_code {code} repeats line {seen_orgs[code]}")
-            continue
-        if not row["name"]:
-            problems.append(f"{name}:{line}: name is empty")
-        elif len(row["name"]) > TEXT_LIMITS["name"]:
-            problems.append(f"{name}:{line}: name is longer than {TEXT_LIMITS['name']} characters")
-        seen_orgs[code] = line
-        pkg.organisations[code] = row["name"]
-
-    name = "submissions.csv"
-    refs: dict[str, str] = {}  # ref -> credit code
-    ref_lines: dict[str, int] = {}
-    for line, row in _rows(name, texts.get(name, ""), CSV_FILES[name][0], problems) if name in texts else ():
-        where = f"{name}:{line}"
-        ok = True
-        ref = row["ref"]
-        if not ref:
-            problems.append(f"{where}: ref is empty")
-            ok = False
-        elif len(ref) > 40:
-            problems.append(f"{where}: ref {ref!r} is longer than 40 characters")
-            ok = False
-        elif ref in ref_lines:
-            problems.append(f"{where}: duplicate ref {ref} (first on line {ref_lines[ref]})")
-            ok = False
-        code = row["credit_code"]
-        try:
-            code = validate_credit_code(code)
-            if code not in pkg.organisations and code not in known_organisations:
-                problems.append(f"{where}: credit_code {code} is not in organisations.csv")
-                ok = False
-        except CreditCodeError as exc:
-            problems.append(f"{where}: credit_code {code!r}: {exc}")
-            ok = False
-        if not row["title"]:
-            problems.append(f"{where}: title is empty")
-            ok = False
-        for column in ("title", "community"):
-            if len(row[column]) > TEXT_LIMITS[column]:
-                problems.append(f"{where}: {column} is longer than {TEXT_LIMITS[column]} characters")
-                ok = False
-        items = tuple(i.strip() for i in row["items"].split("|") if i.strip()) if row["items"] else ()
-        for item in items:
-            if item not in catalogue_codes:
-                problems.append(f"{where}: unknown catalogue item {item!r}")
-                ok = False
-        if len(set(items)) != len(items):
-            problems.append(f"{where}: a catalogue item is listed twice")
-            ok = False
-        try:
-            requested = parse_yuan(row["requested"])
-        except MoneyError as exc:
-            problems.append(f"{where}: requested {row['requested']!r}: {_money_reason(exc)}")
-            ok = False
-        try:
-            submitted_at = parse_time(row["submitted_at"])
-        except ValueError:
-            problems.append(f"{where}: submitted_at {row['submitted_at']!r} is not an ISO 8601 date and time")
-            ok = False
-        if ref and ref not in ref_lines:
-            ref_lines[ref] = line
-            refs[ref] = code
-        if ok:
-            pkg.submissions.append(PkgSubmission(ref, code, row["title"], row["community"], items, requested, submitted_at))
-
-    name = "funds.csv"
-    for line, row in _rows(name, texts.get(name, ""), CSV_FILES[name][0], problems) if name in texts else ():
-        where = f"{name}:{line}"
-        ok = True
-        if row["ref"] not in refs:
-            problems.append(f"{where}: unknown submission ref {row['ref']!r}")
-            ok = False
-        if row["source"] not in FUND_SOURCES:
-            problems.append(f"{where}: source {row['source']!r} must be one of {', '.join(FUND_SOURCES)}")
-            ok = False
-        if row["status"] not in FUND_STATUSES:
-            problems.append(f"{where}: status {row['status']!r} must be one of {', '.join(FUND_STATUSES)}")
-            ok = False
-        try:
-            amount = parse_yuan(row["amount"])
-        except MoneyError as exc:
-            problems.append(f"{where}: amount {row['amount']!r}: {_money_reason(exc)}")
-            ok = False
-        if len(row["donor"]) > TEXT_LIMITS["donor"]:
-            problems.append(f"{where}: donor is longer than {TEXT_LIMITS['donor']} characters")
-            ok = False
-        if ok:
-            pkg.funds.append(PkgFund(row["ref"], row["source"], row["donor"], amount, row["status"]))
-
-    name = "reviewers.csv"
-    known = {email.lower(): aff for email, aff in known_reviewers.items()}
-    affiliations: dict[str, str | None] = {}  # reviewers of this package: e-mail -> organisation credit code
-    seen_reviewers: dict[str, int] = {}
-    for line, row in _rows(name, texts.get(name, ""), CSV_FILES[name][0], problems) if name in texts else ():
-        where = f"{name}:{line}"
-        email = row["email"].lower()
-        if "@" not in email or " " in email or len(email) > 254:
-            problems.append(f"{where}: email {row['email']!r} is not an e-mail address")
-            continue
-        if email in seen_reviewers:
-            problems.append(f"{where}: email {email} repeats line {seen_reviewers[email]}")
-            continue
-        seen_reviewers[email] = line
-        code: str | None = None
-        if row["credit_code"]:
-            try:
-                code = validate_credit_code(row["credit_code"])
-            except CreditCodeError as exc:
-                problems.append(f"{where}: credit_code {row['credit_code']!r}: {exc}")
-                continue
-        if not row["name"] and email not in known:
-            problems.append(f"{where}: name is empty")
-            continue
-        if len(row["name"]) > 80:
-            problems.append(f"{where}: name is longer than 80 characters")
-            continue
-        affiliations[email] = code if code is not None else known.get(email)
-        pkg.reviewers.append(PkgReviewer(email, row["name"], code))
-
-    name = "reviews.csv"
-    score_lines: dict[tuple[str, str, str], int] = {}
-    for line, row in _rows(name, texts.get(name, ""), CSV_FILES[name][0], problems) if name in texts else ():
-        where = f"{name}:{line}"
-        ref, email, criterion = row["ref"], row["reviewer"].lower(), row["criterion"]
-        ok = True
-        if ref not in refs:
-            problems.append(f"{where}: unknown submission ref {ref!r}")
-            ok = False
-        if email not in affiliations:
-            problems.append(f"{where}: reviewer {row['reviewer']!r} is not in reviewers.csv")
-            ok = False
-        elif ref in refs and affiliations[email] is not None and affiliations[email] == refs[ref]:
-            problems.append(f"{where}: reviewer {email} may not score {ref}, a submission of their own organisation")
-            ok = False
-        if criterion not in criteria:
-            if rules is not None:
-                problems.append(f"{where}: unknown criterion {criterion!r} (the rubric has {', '.join(criteria)})")
-            ok = False
-        else:
-            try:
-                centi = parse_score(row["score"], criteria[criterion])
-            except ValueError as exc:
-                problems.append(f"{where}: {exc}")
-                ok = False
-        key = (ref, email, criterion)
-        if key in score_lines:
-            problems.append(f"{where}: {email} already scored {criterion} of {ref} on line {score_lines[key]}")
-            ok = False
-        else:
-            score_lines[key] = line
-        if ok:
-            pkg.scores.setdefault((ref, email), {})[criterion] = centi
-
+    state = rows.State(Package(call=call, rules=rules or {}), problems, texts, rules is not None)
+    rows.parse_organisations(state)
+    rows.parse_submissions(state, catalogue_codes, known_organisations)
+    rows.parse_funds(state)
+    rows.parse_reviewers(state, known_reviewers)
+    rows.parse_reviews(state)
+    rows.check_rounds_taken_part_in(state)
+    rows.parse_holds(state)
     if problems:
         raise PackageError(problems)
-    return pkg
+    return state.pkg
 
 
-def _money_reason(exc: MoneyError) -> str:
-    reasons = {
-        N_("金额不能为负数"): "a negative amount",
-        N_("金额最多保留两位小数"): "more than 2 decimals",
-        N_("请填写金额"): "the amount is empty",
-    }
-    return reasons.get(exc.message, "not an amount in yuan")
-
-
-def _parse_call(text: str, slug_exists: Callable[[str], bool], problems: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def parse_call(text: str, slug_exists: Callable[[str], bool], problems: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """call.toml: the call's own fields, and its rules (None when they have problems)."""
     try:
+        # Decimal numbers stay exact: `ratio = 0.7` is 7/10, never the float nearest to it.
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         problems.append(f"call.toml: invalid TOML: {exc}")
         return {}, None
     call: dict[str, Any] = {}
-    for key in sorted(set(data) - CALL_KEYS):
-        problems.append(f"call.toml: {key}: unknown key")
+    problems += [f"call.toml: {key}: unknown key" for key in sorted(set(data) - CALL_KEYS)]
     for key in ("slug", "title"):
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -410,19 +238,19 @@ def _parse_call(text: str, slug_exists: Callable[[str], bool], problems: list[st
             problems.append(f"call.toml: {key}: must be an ISO 8601 date and time with offset")
     if "opens_at" in call and "closes_at" in call and call["closes_at"] <= call["opens_at"]:
         problems.append("call.toml: closes_at: must be after opens_at")
-    raw_rules = {k: data[k] for k in ("entry", "review", "matching", "library") if k in data}
+    if isinstance(data.get("rounds"), list):
+        # In a package every round gives its rubric, and [review] none (section 8).
+        rubric_problems = [f"call.toml: rounds[{i}].criteria: at least one criterion is required"
+                           for i, rnd in enumerate(data["rounds"], 1) if isinstance(rnd, dict) and not rnd.get("criteria")]
+        if isinstance(data.get("review"), dict) and "criteria" in data["review"]:
+            rubric_problems.append("call.toml: review.criteria: give each round its criteria in [[rounds.criteria]], "
+                                   "not [review]")
+        if rubric_problems:
+            problems.extend(rubric_problems)
+            return call, None
     try:
-        rules = validate_rules(_plain(raw_rules))
+        rules = validate_rules({k: data[k] for k in RULE_SECTIONS if k in data})
     except RulesError as exc:
         problems.extend(f"call.toml: {key}: {message}" for key, message in exc.problems)
         rules = None
     return call, rules
-
-
-def _plain(value: Any) -> Any:
-    """TOML values as validate_rules expects them: Decimal stays exact, tables become dicts."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

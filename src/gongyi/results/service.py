@@ -1,94 +1,27 @@
 """Computing, saving and reading a call's results.
 
-Inputs are loaded with a fixed handful of set-based queries, whatever the call's size; the
-money and ranking rules live in the pure engine (results/engine.py); each computation is
-saved as an immutable Run with the rules and inputs it read.
+Inputs are loaded with a fixed handful of set-based queries, whatever the call's size
+(results/inputs.py); the money and ranking rules live in the pure engine (results/engine.py);
+each computation is saved as an immutable Run with the rules and inputs it read.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
-from gongyi.calls.rules import engine_rules, validate_rules
+from gongyi.calls.rules import validate_rules
 from gongyi.errors import N_, UserError
 from gongyi.pagination import Page, paginate
-from gongyi.results.engine import Results, compute_results
+from gongyi.results.engine import CSV_COLUMNS, OUTCOMES, ResultRow, Results, round_place_dict
+from gongyi.results.inputs import Inputs, calculate, input_digest, load_inputs
 from gongyi.results.models import Run, RunRow
 from gongyi.results.rank import Entry
-from gongyi.review.models import Review, Score
-from gongyi.submissions.models import FundingLine, Submission
-
-
-@dataclass(frozen=True)
-class Inputs:
-    entries: tuple[Entry, ...]
-    submission_ids: dict[str, int]
-
-
-def competing_submissions(call: Call):
-    """Submissions that take part in the results: submitted and not screened out."""
-    return and_(Submission.call_id == call.id, Submission.status == "submitted", Submission.eligibility != "ineligible")
-
-
-def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
-    """Requests, verified raised funds and complete review totals, in three queries.
-
-    A review is complete when it is submitted and every criterion of the rubric is scored
-    (section 3); its total is the sum of its scores, exact (scores are stored in hundredths).
-    """
-    criteria = [c["code"] for c in rules["review"]["criteria"]]
-    subs = session.execute(
-        select(Submission.id, Submission.ref, Submission.requested_fen, Submission.submitted_at)
-        .where(competing_submissions(call))
-    ).all()
-    raised = dict(session.execute(
-        select(FundingLine.submission_id, func.sum(FundingLine.amount_fen))
-        .join(Submission, Submission.id == FundingLine.submission_id)
-        .where(competing_submissions(call), FundingLine.status == "verified")
-        .group_by(FundingLine.submission_id)
-    ).all())
-    totals: dict[int, list[Fraction]] = {}
-    review_totals = session.execute(
-        select(Review.submission_id, func.sum(Score.points_centi))
-        .join(Score, Score.review_id == Review.id)
-        .join(Submission, Submission.id == Review.submission_id)
-        .where(competing_submissions(call), Review.status == "submitted", Score.criterion.in_(criteria))
-        .group_by(Review.id, Review.submission_id)
-        .having(func.count(Score.criterion) == len(criteria))
-    ).all()
-    for submission_id, centi in review_totals:
-        totals.setdefault(submission_id, []).append(Fraction(int(centi), 100))
-    entries = tuple(
-        Entry(ref=ref, totals=tuple(sorted(totals.get(sid, ()))), raised_fen=int(raised.get(sid, 0)),
-              submitted_at=submitted_at, requested_fen=requested)
-        for sid, ref, requested, submitted_at in subs
-    )
-    return Inputs(entries=entries, submission_ids={ref: sid for sid, ref, _, _ in subs})
-
-
-def calculate(inputs: Inputs, rules: dict[str, Any]) -> Results:
-    review_rules, matching_rules, library_rules = engine_rules(rules)
-    return compute_results(inputs.entries, review_rules, matching_rules, library_rules)
-
-
-def input_digest(inputs: Inputs, rules: dict[str, Any]) -> str:
-    """A fingerprint of everything a run read: equal digests mean a rerun gives the same result."""
-    data = {
-        "rules": rules,
-        "entries": sorted(
-            [e.ref, [str(t) for t in e.totals], e.raised_fen, e.requested_fen, e.submitted_at.isoformat()]
-            for e in inputs.entries
-        ),
-    }
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+from gongyi.submissions.models import Submission
 
 
 def is_current(session: Session, call: Call, run: Run) -> bool:
@@ -104,7 +37,8 @@ def what_if(session: Session, call: Call, changes: dict[str, Any]) -> tuple[dict
 
 
 def merge_rules(rules: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    merged = {section: dict(values) for section, values in rules.items()}
+    """`changes` (tables of settings) merged into a copy of `rules`, table by table."""
+    merged = {section: (dict(values) if isinstance(values, dict) else values) for section, values in rules.items()}
     for section, values in changes.items():
         merged.setdefault(section, {}).update(values)
     return merged
@@ -134,28 +68,42 @@ def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Ru
     session.add(run)
     session.flush()
     by_ref = {e.ref: e for e in inputs.entries}
-    rows = []
-    for position, row in enumerate(results.rows, 1):
-        entry = by_ref[row.ref]
-        ledger = {}
-        if row.ledger is not None:
-            ledger["matching"] = row.ledger.as_dict()
-        if row.library_ledger is not None:
-            ledger["library"] = row.library_ledger.as_dict()
-        rows.append({
-            "run_id": run.id, "submission_id": inputs.submission_ids[row.ref], "position": position, "ref": row.ref,
-            "totals": [str(t) for t in entry.totals], "requested_fen": entry.requested_fen,
-            "submitted_at": entry.submitted_at, "complete_reviews": row.complete_reviews,
-            "aggregate": None if row.aggregate is None else str(row.aggregate),
-            "aggregate_display": None if row.aggregate_display is None else str(row.aggregate_display),
-            "rank": row.rank, "outcome": row.outcome, "verified_raised_fen": row.verified_raised_fen,
-            "matching_fen": row.matching_fen, "library_grant_fen": row.library_grant_fen, "ledger": ledger or None,
-        })
+    rows = [_run_row(run.id, position, row, by_ref[row.ref], inputs) for position, row in enumerate(results.rows, 1)]
     if rows:
-        session.execute(insert(RunRow), rows)
+        # render_nulls: every row with the same columns, so the rows go in one executemany whatever
+        # mix of NULL ranks and aggregates the results order gives.
+        session.execute(insert(RunRow).execution_options(render_nulls=True), rows)
     record(session, actor, "run.compute", run, call=call.slug, number=number, digest=run.input_digest,
            matching_allocated_fen=run.matching_allocated_fen, library_allocated_fen=run.library_allocated_fen)
     return run
+
+
+def _run_row(run_id: int, position: int, row: ResultRow, entry: Entry, inputs: Inputs) -> dict[str, Any]:
+    """A RunRow's values; the ledger keeps what explains the row: the matching and library
+    lines, how each funding line counted, and the submission's place in every round."""
+    funds = inputs.funds[row.ref]
+    ledger: dict[str, Any] = {
+        "funds": {"raised_fen": funds.raised_fen, "donors": funds.donors,
+                  "lines": [{"line_id": line_id, "donor_key": c.donor_key, "amount_fen": c.amount_fen,
+                             "counted_fen": c.counted_fen, "reason": c.reason}
+                            for line_id, c in zip(inputs.line_ids[row.ref], funds.lines)]},
+        "rounds": [round_place_dict(place) for place in row.rounds],
+    }
+    if row.ledger is not None:
+        ledger["matching"] = row.ledger.as_dict()
+    if row.library_ledger is not None:
+        ledger["library"] = row.library_ledger.as_dict()
+    totals = sorted(r.total for r in entry.reviews if r.round == row.round) + list(entry.totals)
+    return {
+        "run_id": run_id, "submission_id": inputs.submission_ids[row.ref], "position": position, "ref": row.ref,
+        "totals": [str(t) for t in totals], "requested_fen": entry.requested_fen,
+        "submitted_at": entry.submitted_at, "complete_reviews": row.complete_reviews,
+        "aggregate": None if row.aggregate is None else str(row.aggregate),
+        "aggregate_display": None if row.aggregate is None else str(row.aggregate_display),
+        "rank": row.rank, "outcome": row.outcome, "verified_raised_fen": row.counted_raised_fen,
+        "round": row.round, "donors": row.donors, "held": row.held,
+        "matching_fen": row.matching_fen, "library_grant_fen": row.library_grant_fen, "ledger": ledger,
+    }
 
 
 def find_run(session: Session, call: Call, number: int | None = None) -> Run | None:
@@ -166,19 +114,18 @@ def find_run(session: Session, call: Call, number: int | None = None) -> Run | N
 
 
 def results_table(session: Session, run: Run) -> list[dict[str, str]]:
-    """The run's results.csv rows, in order, in one query."""
+    """The run's results.csv rows (section 8), keyed by CSV_COLUMNS, in order, in one query."""
     from gongyi.money import fen_to_str
 
     rows = session.execute(
-        select(RunRow.ref, RunRow.complete_reviews, RunRow.aggregate_display, RunRow.rank, RunRow.outcome,
-               RunRow.verified_raised_fen, RunRow.matching_fen, RunRow.library_grant_fen)
+        select(RunRow.ref, RunRow.round, RunRow.complete_reviews, RunRow.aggregate_display, RunRow.rank,
+               RunRow.outcome, RunRow.verified_raised_fen, RunRow.donors, RunRow.matching_fen, RunRow.library_grant_fen)
         .where(RunRow.run_id == run.id).order_by(RunRow.position)
     ).all()
     return [
-        {"ref": ref, "complete_reviews": str(n), "aggregate": agg or "", "rank": "" if rank is None else str(rank),
-         "outcome": outcome, "verified_raised": fen_to_str(raised), "matching": fen_to_str(matching),
-         "library_grant": fen_to_str(library)}
-        for ref, n, agg, rank, outcome, raised, matching, library in rows
+        dict(zip(CSV_COLUMNS, (ref, code, str(n), agg or "", "" if rank is None else str(rank), outcome,
+                               fen_to_str(raised), str(donors), fen_to_str(matching), fen_to_str(library))))
+        for ref, code, n, agg, rank, outcome, raised, donors, matching, library in rows
     ]
 
 
@@ -193,7 +140,7 @@ class RowChange:
     changed: frozenset[str]
 
 
-COMPARED = ("rank", "outcome", "aggregate_display", "verified_raised_fen", "matching_fen", "library_grant_fen")
+COMPARED = ("round", "rank", "outcome", "aggregate_display", "verified_raised_fen", "matching_fen", "library_grant_fen")
 
 
 def compare_runs(session: Session, before: Run, after: Run) -> list[RowChange]:
@@ -223,10 +170,10 @@ SORTS = {
     "library": (RunRow.library_grant_fen, RunRow.position),
     "ref": (RunRow.ref,),
 }
-OUTCOMES = ("matched", "library", "not_shortlisted", "unranked")
 OUTCOME_LABELS = {
     "matched": N_("获配套资金"),
     "library": N_("进入福彩公益金项目库"),
+    "held": N_("暂缓拨付"),
     "not_shortlisted": N_("未入围"),
     "unranked": N_("评审不足，未排名"),
 }

@@ -35,6 +35,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 
+class StepLimit(AssertionError):
+    """A loop ran past the bound its argument proves: a bug, reported instead of hanging."""
+
+
 @dataclass(frozen=True)
 class Reviewer:
     id: int
@@ -172,7 +176,7 @@ class _State:
         """Apply the chain found by `search`: the target gains a review and every reviewer on the
         way hands one on, ending at the starting reviewer (who loses one) or the source."""
         i = target
-        while True:
+        for _ in range(len(self.room) + 1):  # a chain visits each reviewer at most once
             j = via_paper[i]
             self.add(j, i)
             previous = via_reviewer[j]
@@ -182,6 +186,7 @@ class _State:
             if previous == start_reviewer:
                 return
             i = previous
+        raise StepLimit("a chain of moves longer than the pool")
 
 
 def plan_assignment(papers: Iterable[Paper], reviewers: Iterable[Reviewer], conflicts: Iterable[tuple[int, int]],
@@ -259,7 +264,9 @@ def _maximise(state: _State, order: list[int]) -> None:
     never lead anywhere later, so it is skipped by every later search."""
     dead_reviewers, dead_papers = 0, set()
     for j in order:
-        while state.new[j].bit_count() < state.need[j]:
+        for _ in range(state.need[j]):  # each augmenting path adds one review to paper j
+            if state.new[j].bit_count() >= state.need[j]:
+                break
             target, via_paper, via_reviewer, seen = state.search([j], None, state.has_room, (dead_reviewers, dead_papers))
             if target is None:
                 dead_reviewers |= seen
@@ -271,7 +278,8 @@ def _maximise(state: _State, order: list[int]) -> None:
 def _level(state: _State) -> None:
     """Step 3: carry one review at a time from a heavy reviewer to one at least 2 lighter."""
     reviewers = range(len(state.room))
-    while True:
+    # Each carry lowers the sum of squared loads by at least 2, which bounds the steps.
+    for _ in range(sum(load * load for load in state.load) // 2 + 2):
         spare = [state.load[i] for i in reviewers if state.has_room(i)]
         if not spare:
             return
@@ -287,6 +295,7 @@ def _level(state: _State) -> None:
                 break
         else:
             return
+    raise StepLimit("levelling did not end")
 
 
 def _prefer_expertise(state: _State) -> None:
@@ -309,8 +318,11 @@ def _prefer_expertise(state: _State) -> None:
 
     for i in reviewers:
         file(i)
-    improved = True
+    improved, passes = True, 0
     while improved:
+        passes += 1
+        if passes > sum(state.taken) + 1:  # each pass that improves adds a match; there are at most this many
+            raise StepLimit("the expertise passes did not end")
         improved = False
         for i in reviewers:
             for j in sorted(mismatched[i]):

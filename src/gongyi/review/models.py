@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gongyi.calls.rules import DEFAULT_PANEL_CODE, DEFAULT_ROUND_CODE
 from gongyi.db import Base, created_now, intpk
 from gongyi.errors import N_
 from gongyi.vocab import Vocabulary
@@ -34,6 +35,17 @@ class ReviewerProfile(Base):
     affiliation: Mapped[Organisation | None] = relationship()
 
 
+class ReviewerPanel(Base):
+    """The panel a reviewer sits on in one call (competition-rules.md section 3); a reviewer
+    without a row sits on the default panel, `expert`."""
+
+    __tablename__ = "reviewer_panel"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    panel: Mapped[str] = mapped_column(String(40), default=DEFAULT_PANEL_CODE)
+
+
 class Conflict(Base):
     """A declared reason why a reviewer must not review a submission (回避).
 
@@ -60,11 +72,14 @@ class Conflict(Base):
 
 
 class Review(Base):
-    """A reviewer's assignment to a submission and their scores; submitted reviews are locked."""
+    """A reviewer's assignment to a submission in one round and their scores; submitted reviews are locked.
+
+    One reviewer may review a submission once per round (an online review, then the roadshow).
+    """
 
     __tablename__ = "review"
     __table_args__ = (
-        UniqueConstraint("submission_id", "reviewer_id"),
+        UniqueConstraint("submission_id", "reviewer_id", "round"),
         Index("ix_review_reviewer", "reviewer_id"),
         CheckConstraint(REVIEW_STATUSES.check("status"), name="status"),
         # Ids are never reused (SQLite would reuse a deleted highest id), so audit history stays per review.
@@ -74,6 +89,8 @@ class Review(Base):
     id: Mapped[intpk]
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # A round code of the call's rules; rows from before rounds existed belong to `review`.
+    round: Mapped[str] = mapped_column(String(40), default=DEFAULT_ROUND_CODE, server_default=DEFAULT_ROUND_CODE)
     status: Mapped[str] = mapped_column(String(20), default="assigned")
     overall_comment: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)

@@ -8,40 +8,49 @@ wrote, not a sample of some larger set.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Iterable
 
 from gongyi.errors import N_, UserError
 
 class ScoreError(UserError):
-    pass
+    """Why a typed score is refused. `kind` names the rule it broke (not_a_number, negative,
+    decimals, above_maximum), so a file import can say it in its own words."""
+
+    def __init__(self, kind: str, message: str, **params: object) -> None:
+        super().__init__(message, None, **params)
+        self.kind = kind
+
+
+# Plain digits with at most one decimal point, checked after NFKC (full-width digits become ASCII).
+_NUMBER = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def parse_score(text: str | None, maximum: int) -> int | None:
-    """A score typed by a reviewer, in hundredths; None when left blank.
+    """A score as typed on the scoring form or written in a package's reviews.csv, in
+    hundredths; None when left blank. The one reading of a score in the app.
 
-    Full-width digits are accepted (Chinese input methods type them); a negative number,
-    a third decimal, text, or more than the criterion's maximum is refused.
+    Full-width digits are accepted (Chinese input methods type them). Refused: anything but
+    plain digits and one decimal point (so "1e1", "NaN" and "16,5" are not numbers), a negative
+    number (even "-0"), a third decimal that is not 0, and more than the criterion's maximum.
     """
     s = unicodedata.normalize("NFKC", text or "").strip()
     if not s:
         return None
-    try:
-        value = Decimal(s)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or "e" in s.lower():
-        raise ScoreError(N_("请输入数字，例如 16 或 16.5"))
+    if not _NUMBER.match(s):
+        raise ScoreError("not_a_number", N_("请输入数字，例如 16 或 16.5"))
     if s.startswith("-"):
-        raise ScoreError(N_("分数不能为负数"))
-    if value.normalize().as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ScoreError(N_("分数最多保留两位小数"))
-    if value > maximum:
-        raise ScoreError(N_("分数不能超过满分 %(max)s"), max=maximum)
-    return int(value * 100)
+        raise ScoreError("negative", N_("分数不能为负数"))
+    centi = Fraction(Decimal(s)) * 100  # exact, however many digits were typed
+    if centi.denominator != 1:
+        raise ScoreError("decimals", N_("分数最多保留两位小数"))
+    if centi > maximum * 100:
+        raise ScoreError("above_maximum", N_("分数不能超过满分 %(max)s"), max=maximum)
+    return int(centi)
 
 
 def points(centi: int) -> Decimal:

@@ -84,7 +84,7 @@ def _render_score(review: Review, form: ScoreFormBase, conflict_form: ReasonForm
     db = get_session()
     return render_template(
         "review/score.html", review=review, call=call, form=form, conflict_form=conflict_form,
-        criteria=service.criteria(call), current=service.snapshot(review),
+        criteria=service.review_criteria(review), current=service.snapshot(review),
         scoring_open=allows(call, "score"), total=service.review_total(review),
         reopen_reason=service.reopen_reason(db, review) if review.version > 1 else None,
         now=utcnow(), **_submission_context(review),
@@ -95,7 +95,7 @@ def _score_form(review: Review) -> ScoreFormBase:
     """The scoring form, filled in with what the review holds (posted values take precedence)."""
     stored = {s.criterion: s for s in review.scores}
     data = {"overall_comment": review.overall_comment}
-    rubric = service.criteria(review.submission.call)
+    rubric = service.review_criteria(review)
     for i, c in enumerate(rubric):
         if c["code"] in stored:
             data[f"score_{i}"] = str(points(stored[c["code"]].points_centi))

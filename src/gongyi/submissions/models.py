@@ -9,14 +9,11 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from gongyi.db import Base, fen, created_now, intpk
 from gongyi.clock import utcnow
 from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
+from gongyi.funding.sources import FUND_SOURCES, FUND_STATUSES, sql_in  # the vocabulary; importable from here too
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call
     from gongyi.orgs.models import Organisation
-
-FUND_SOURCES = ("enterprise", "individual", "foundation", "government", "other")
-FUND_STATUSES = ("pending", "verified", "rejected")
-
 
 class Submission(Base):
     """A project an organisation submits to a call, built around catalogue items it ordered."""
@@ -95,13 +92,14 @@ class BudgetLine(Base):
 
 
 class FundingLine(Base):
-    """Social funds raised (募得社会资金); only `verified` lines count towards matching."""
+    """Funds raised for the project; only `verified` lines of the call's counted sources count
+    towards matching, at most the call's donor cap per donor (competition-rules.md section 2)."""
 
     __tablename__ = "funding_line"
     __table_args__ = (
         CheckConstraint("amount_fen >= 0", name="amount_nonnegative"),
-        CheckConstraint("source IN ('enterprise', 'individual', 'foundation', 'government', 'other')", name="source"),
-        CheckConstraint("status IN ('pending', 'verified', 'rejected')", name="status"),
+        CheckConstraint(sql_in("source", FUND_SOURCES), name="source"),
+        CheckConstraint(sql_in("status", FUND_STATUSES), name="status"),
         Index("ix_funding_line_submission_status", "submission_id", "status"),
     )
 

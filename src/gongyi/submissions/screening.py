@@ -19,12 +19,7 @@ from gongyi.audit.service import record
 from gongyi.calls.workflow import allows
 from gongyi.errors import N_, UserError
 from gongyi.submissions.models import FundingLine, Submission
-
-FUND_STATUS_LABELS = {"pending": N_("待核实"), "verified": N_("已核实"), "rejected": N_("已驳回")}
-FUND_SOURCE_LABELS = {
-    "enterprise": N_("企业"), "individual": N_("个人"), "foundation": N_("基金会"),
-    "government": N_("政府"), "other": N_("其他"),
-}
+from gongyi.funding.sources import FUND_SOURCE_LABELS, FUND_STATUS_LABELS  # noqa: F401  (re-exported for views)
 
 
 class ScreeningError(UserError):

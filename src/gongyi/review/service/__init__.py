@@ -26,5 +26,5 @@ from gongyi.review.service.progress import (CallProgress, ReviewerProgress, Scor
                                             score_sheet, scored_reviews, submission_progress)
 from gongyi.review.service.reminders import queue_reminders, reminder_window
 from gongyi.review.service.scoring import (ReviewError, complete_reviews, criteria, criterion_codes, discard_review,
-                                           is_blind, reopen_reason, reopen_review, review_total, save_review,
-                                           snapshot, snapshot_total, total_when_scored)
+                                           is_blind, reopen_reason, reopen_review, review_criteria, review_total,
+                                           save_review, scoring_round, snapshot, snapshot_total, total_when_scored)

@@ -20,7 +20,7 @@ from gongyi.orgs.models import Organisation
 from gongyi.review.assign import Paper, Reviewer, Shortfall, plan_assignment
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, Review, ReviewerProfile
 from gongyi.review.service.conflicts import conflict_source, conflicted_pairs, review_of
-from gongyi.review.service.scoring import ReviewError, discard_review
+from gongyi.review.service.scoring import ReviewError, discard_review, scoring_round
 from gongyi.submissions.models import Submission, SubmissionItem
 
 
@@ -183,7 +183,8 @@ def _papers(session: Session, call: Call, submission_id: int | None = None) -> l
         categories.setdefault(sid, set()).add(code)
     reviewers: dict[int, set[int]] = {}
     for sid, rid in session.execute(
-        select(Review.submission_id, Review.reviewer_id).join(Submission, Submission.id == Review.submission_id).where(*where)
+        select(Review.submission_id, Review.reviewer_id).join(Submission, Submission.id == Review.submission_id)
+        .where(*where, Review.round == scoring_round(call))
     ).all():
         reviewers.setdefault(sid, set()).add(rid)
     return [Paper(sid, frozenset(categories.get(sid, ())), frozenset(reviewers.get(sid, ()))) for sid in ids]
@@ -275,7 +276,7 @@ def _check_new_pair(session: Session, submission: Submission, reviewer: User | N
         raise ReviewError(N_("请选择评审专家"), "reviewer_id")
     if not is_reviewed(submission):
         raise ReviewError(N_("只能为已提交且形式审查合格的项目分配评审"), "reviewer_id")
-    if review_of(session, submission.id, reviewer.id) is not None:
+    if review_of(session, submission, reviewer.id) is not None:
         raise ReviewError(N_("%(name)s 已在评审此项目"), "reviewer_id", name=reviewer.name)
     if conflict_source(session, reviewer.id, submission):
         raise ReviewError(N_("%(name)s 与此项目存在利益冲突，须回避"), "reviewer_id", name=reviewer.name)
@@ -285,7 +286,8 @@ def _check_new_pair(session: Session, submission: Submission, reviewer: User | N
 
 
 def _insert_review(session: Session, actor: Any, submission: Submission, reviewer_id: int, how: str) -> Review:
-    review = Review(submission_id=submission.id, reviewer_id=reviewer_id, status="assigned", overall_comment="", version=1)
+    review = Review(submission_id=submission.id, reviewer_id=reviewer_id, round=scoring_round(submission.call),
+                    status="assigned", overall_comment="", version=1)
     session.add(review)
     session.flush()
     record(session, actor, "review.assign", review, submission_id=submission.id, reviewer_id=reviewer_id, how=how)

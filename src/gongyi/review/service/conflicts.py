@@ -17,7 +17,7 @@ from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call
 from gongyi.errors import N_
 from gongyi.review.models import Conflict, Review, ReviewerProfile
-from gongyi.review.service.scoring import ReviewError, discard_review
+from gongyi.review.service.scoring import ReviewError, discard_review, scoring_round
 from gongyi.submissions.models import Submission
 
 
@@ -68,8 +68,10 @@ def affiliation_conflicts(session: Session, call: Call, submission_id: int | Non
     ).all()]
 
 
-def review_of(session: Session, submission_id: int, reviewer_id: int) -> Review | None:
-    return session.scalar(select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id))
+def review_of(session: Session, submission: Submission, reviewer_id: int) -> Review | None:
+    """The reviewer's review of the submission in the scoring round, if any."""
+    return session.scalar(select(Review).where(Review.submission_id == submission.id, Review.reviewer_id == reviewer_id,
+                                               Review.round == scoring_round(submission.call)))
 
 
 def declare_conflict(session: Session, actor: Any, submission: Submission, reviewer: User | None,
@@ -86,7 +88,7 @@ def declare_conflict(session: Session, actor: Any, submission: Submission, revie
     if not reason:
         raise ReviewError(N_("请说明回避理由"), "reason")
     by_reviewer = getattr(actor, "id", None) == reviewer.id
-    review = review_of(session, submission.id, reviewer.id)
+    review = review_of(session, submission, reviewer.id)
     if by_reviewer:
         if review is None:
             raise ReviewError(N_("您没有被分配评审此项目"), "reason")
@@ -101,8 +103,9 @@ def declare_conflict(session: Session, actor: Any, submission: Submission, revie
     session.flush()
     record(session, actor, "conflict.declare", conflict, reviewer_id=reviewer.id, submission_id=submission.id,
            source=conflict.source, reason=reason)
-    if review is not None:
-        discard_review(session, actor, review, why="conflict")
+    for held in session.scalars(select(Review).where(Review.submission_id == submission.id,
+                                                     Review.reviewer_id == reviewer.id).order_by(Review.id)):
+        discard_review(session, actor, held, why="conflict")  # every round's: a conflicted score never counts
     return conflict
 
 

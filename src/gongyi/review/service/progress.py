@@ -17,7 +17,7 @@ from gongyi.orgs.models import Organisation
 from gongyi.review.models import Review, ReviewerProfile, Score
 from gongyi.review.scoring import Calibration, ScoredReview, calibrate
 from gongyi.review.service.assignment import cap_of, reviewed_submissions, reviewer_pool
-from gongyi.review.service.scoring import complete_reviews, criterion_codes
+from gongyi.review.service.scoring import complete_reviews, criterion_codes, scoring_round
 from gongyi.submissions.models import Submission
 
 
@@ -111,8 +111,9 @@ def reviewer_progress(session: Session, call: Call, now: datetime | None = None)
 
 
 def scored_reviews(session: Session, call: Call) -> list[ScoredReview]:
-    """The call's complete reviews and their totals (one query)."""
-    rows = session.execute(complete_reviews(criterion_codes(call), Submission.call_id == call.id)).all()
+    """The call's complete reviews of the scoring round and their totals (one query)."""
+    rows = session.execute(complete_reviews(criterion_codes(call), Submission.call_id == call.id,
+                                            Review.round == scoring_round(call))).all()
     return [ScoredReview(r.review_id, r.reviewer_id, r.submission_id, int(r.total_centi)) for r in rows]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
+from gongyi.calls.rules import find_round, rubric
 from gongyi.calls.workflow import allows
 from gongyi.clock import utcnow
 from gongyi.errors import N_, UserError
@@ -25,12 +26,23 @@ class ReviewError(UserError):
 # --- a call's review settings ----------------------------------------------------------------
 
 
-def criteria(call: Call) -> list[dict[str, Any]]:
-    return call.rules["review"]["criteria"]
+def scoring_round(call: Call) -> str:
+    """The code of the round whose reviews are assigned and scored now."""
+    return find_round(call.rules)["code"]
 
 
-def criterion_codes(call: Call) -> list[str]:
-    return [c["code"] for c in criteria(call)]
+def criteria(call: Call, round_code: str | None = None) -> list[dict[str, Any]]:
+    """A round's rubric: the scoring round's unless another round is named."""
+    return rubric(call.rules, round_code or scoring_round(call))
+
+
+def review_criteria(review: Review) -> list[dict[str, Any]]:
+    """The rubric of the review's own round."""
+    return criteria(review.submission.call, review.round)
+
+
+def criterion_codes(call: Call, round_code: str | None = None) -> list[str]:
+    return [c["code"] for c in criteria(call, round_code)]
 
 
 def is_blind(call: Call) -> bool:
@@ -69,8 +81,9 @@ def complete_reviews(codes: Sequence[str], *where: Any) -> Select:
 
 
 def review_total(review: Review) -> int | None:
-    """The review's total in hundredths once every criterion of its call's rubric is scored (a draft too)."""
-    return total_when_scored({s.criterion: s.points_centi for s in review.scores}, criterion_codes(review.submission.call))
+    """The review's total in hundredths once every criterion of its round's rubric is scored (a draft too)."""
+    return total_when_scored({s.criterion: s.points_centi for s in review.scores},
+                             [c["code"] for c in review_criteria(review)])
 
 
 def snapshot_total(snapshot: Mapping[str, Any]) -> int | None:
@@ -87,7 +100,8 @@ def snapshot(review: Review) -> dict[str, Any]:
         "version": review.version,
         "status": review.status,
         "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
-        "criteria": [{"code": c["code"], "name": c["name"], "max": c["max"]} for c in criteria(review.submission.call)],
+        "round": review.round,
+        "criteria": [{"code": c["code"], "name": c["name"], "max": c["max"]} for c in review_criteria(review)],
         "scores": {s.criterion: s.points_centi for s in review.scores},
         "comments": {s.criterion: s.comment for s in review.scores if s.comment},
         "overall_comment": review.overall_comment,
@@ -124,10 +138,10 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
         raise ReviewError(N_("评审已提交，不能修改"))
     if not allows(review.submission.call, "score"):
         raise ReviewError(N_("当前不在评审阶段，不能保存评分"))
-    rubric = criteria(review.submission.call)
-    parsed = _parse_scores(rubric, scores, comments, submit)
+    round_rubric = review_criteria(review)
+    parsed = _parse_scores(round_rubric, scores, comments, submit)
     existing = {s.criterion: s for s in review.scores}
-    for c in rubric:
+    for c in round_rubric:
         code, value, comment = c["code"], parsed[c["code"]], (comments.get(c["code"]) or "").strip()
         if value is None:
             if code in existing:
