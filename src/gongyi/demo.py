@@ -7,6 +7,7 @@ edition, open for submissions (one draft, one submitted project).
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -14,16 +15,19 @@ from sqlalchemy.orm import Session
 
 from gongyi.auth import service as accounts
 from gongyi.auth.models import User
+from gongyi.calls.models import Call
 from gongyi.calls.rules import rubric
 from gongyi.calls.service import create_call, transition_call
 from gongyi.clock import utcnow
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
+from gongyi.orgs.models import Organisation
 from gongyi.results.service import compute_call
 from gongyi.review import service as review
 from gongyi.review.models import Review
 from gongyi.submissions import screening
 from gongyi.submissions import service as submissions
+from gongyi.submissions.models import Submission
 
 DEMO_PASSWORD = "gongyi-demo"
 
@@ -101,14 +105,30 @@ def _project_fields(org, title: str, items: dict[str, str], budget: list[tuple[s
     }
 
 
+@dataclass
+class Cast:
+    """The demo's people and organisations, and the (email, password, roles) rows to print."""
+
+    admin: User
+    members: list[User] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+    reviewers: list[User] = field(default_factory=list)
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
 def load_demo(session: Session) -> list[tuple[str, str, str]]:
     """Create the demo accounts, organisations and calls; returns (email, password, roles) rows to print."""
-    rng = random.Random(2026)
     now = utcnow()
-    admin = accounts.create_user(session, None, email=ADMIN[0], name=ADMIN[1], password=DEMO_PASSWORD, roles=("admin",))
-    out = [(admin.email, DEMO_PASSWORD, "admin")]
+    cast = _people(session)
+    _spring_edition(session, cast, now, random.Random(2026))
+    _autumn_edition(session, cast, now)
+    session.flush()
+    return cast.accounts
 
-    members, organisations = [], []
+
+def _people(session: Session) -> Cast:
+    admin = accounts.create_user(session, None, email=ADMIN[0], name=ADMIN[1], password=DEMO_PASSWORD, roles=("admin",))
+    cast = Cast(admin, accounts=[(admin.email, DEMO_PASSWORD, "admin")])
     for email, name, org_name, body, org_type, district in ORGANISATIONS:
         member = accounts.create_user(session, None, email=email, name=name, password=DEMO_PASSWORD, roles=("member",))
         org = orgs.register_organisation(
@@ -116,45 +136,63 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
             district_code=district, contact_person=name, phone="0755-88880000",
             address="深圳市" if district.startswith("44") else "宁波市")
         orgs.verify_organisation(session, admin, org)
-        members.append(member)
-        organisations.append(org)
-        out.append((email, DEMO_PASSWORD, f"member · {org_name}"))
-
-    reviewers = []
+        cast.members.append(member)
+        cast.organisations.append(org)
+        cast.accounts.append((email, DEMO_PASSWORD, f"member · {org_name}"))
     for email, name, org_index, expertise in REVIEWERS:
-        reviewers.append(review.create_reviewer(
+        cast.reviewers.append(review.create_reviewer(
             session, admin, email=email, name=name, password=DEMO_PASSWORD,
-            affiliation_id=None if org_index is None else organisations[org_index].id,
+            affiliation_id=None if org_index is None else cast.organisations[org_index].id,
             expertise=expertise, max_reviews=30))
-        out.append((email, DEMO_PASSWORD, "reviewer" + ("" if org_index is None else f" · {ORGANISATIONS[org_index][2]}")))
+        cast.accounts.append((email, DEMO_PASSWORD,
+                              "reviewer" + ("" if org_index is None else f" · {ORGANISATIONS[org_index][2]}")))
+    return cast
 
-    # Last spring's edition: closed, screened, under review, results computed.
-    rules = {
-        "entry": {"max_per_org": 2, "min_items": 1, "max_items": 5},
-        "review": {"min_reviews": 3, "reviewers_per_submission": 3,
-                   "criteria": [{"code": c, "name": n, "max": 20, "guide": RUBRIC_GUIDES[c]} for c, n in (
-                       ("need", "需求真实"), ("results", "成效明确"), ("operation", "高效运作"),
-                       ("innovation", "创新责任"), ("sustainability", "持续发展"))]},
-        "matching": {"pool": "150000.00", "award_top": 5, "ratio": "1", "cap": "50000.00", "policy": "rank_order"},
-        "library": {"pool": "60000.00", "policy": "pro_rata"},
-    }
+
+DEMO_RULES = {
+    "entry": {"max_per_org": 2, "min_items": 1, "max_items": 5},
+    "review": {"min_reviews": 3, "reviewers_per_submission": 3,
+               "criteria": [{"code": c, "name": n, "max": 20, "guide": RUBRIC_GUIDES[c]} for c, n in (
+                   ("need", "需求真实"), ("results", "成效明确"), ("operation", "高效运作"),
+                   ("innovation", "创新责任"), ("sustainability", "持续发展"))]},
+    "matching": {"pool": "150000.00", "award_top": 5, "ratio": "1", "cap": "50000.00", "policy": "rank_order"},
+    "library": {"pool": "60000.00", "policy": "pro_rata"},
+}
+
+
+def _spring_edition(session: Session, cast: Cast, now, rng: random.Random) -> Call:
+    """Last spring's edition: closed, screened, under review, results computed."""
+    admin = cast.admin
     opens, closes = now - timedelta(days=60), now - timedelta(days=20)
     spring = create_call(session, admin, slug="demo-2026", title="2026年社区公益创投大赛（演示）",
                          description="面向深圳、宁波社区的年度公益创投大赛：公开征集、点单申报、公平评审、按募集资金配套。",
-                         opens_at=opens, closes_at=closes, review_deadline=now + timedelta(days=7), rules=rules)
+                         opens_at=opens, closes_at=closes, review_deadline=now + timedelta(days=7), rules=DEMO_RULES)
     transition_call(session, admin, spring, "open")
-    while_open = closes - timedelta(days=5)
+    submitted = _spring_entries(session, cast, spring, closes - timedelta(days=5))
+    transition_call(session, admin, spring, "close")
+    _screen(session, admin, submitted)
+    transition_call(session, admin, spring, "start_review")
+    review.assign_reviewers(session, admin, spring)
+    _score(session, spring, submitted, rng)
+    compute_call(session, admin, spring, note="演示：首次计算")
+    return spring
+
+
+def _spring_entries(session: Session, cast: Cast, call: Call, while_open) -> list[Submission]:
     submitted = []
     for index, (org_index, title, items, budget, funds) in enumerate(PROJECTS):
-        member, org = members[org_index], organisations[org_index]
-        project = submissions.create_submission(session, member, spring, now=while_open,
+        member, org = cast.members[org_index], cast.organisations[org_index]
+        project = submissions.create_submission(session, member, call, now=while_open,
                                                 **_project_fields(org, title, items, budget))
         for source, donor, amount in funds:
             submissions.add_funding_line(session, member, project, source=source, donor=donor, amount=amount,
                                          received_on=(while_open - timedelta(days=10)).date(), now=while_open)
         submissions.submit_project(session, member, project, now=while_open + timedelta(minutes=index))
         submitted.append(project)
-    transition_call(session, admin, spring, "close")
+    return submitted
+
+
+def _screen(session: Session, admin: User, submitted: list[Submission]) -> None:
     for project in submitted:
         if project.title == "新市民融入计划":
             screening.set_eligibility(session, admin, project, False, "未提交机构年检材料")
@@ -165,9 +203,10 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
                 screening.reject_funding_line(session, admin, line, "捐赠票据与到账记录不符")
             elif line.donor != "爱心人士":  # left pending, to show what waits for verification
                 screening.verify_funding_line(session, admin, line)
-    transition_call(session, admin, spring, "start_review")
-    review.assign_reviewers(session, admin, spring)
-    criteria = [c["code"] for c in rubric(spring.rules)]
+
+
+def _score(session: Session, call: Call, submitted: list[Submission], rng: random.Random) -> None:
+    criteria = [c["code"] for c in rubric(call.rules)]
     for project in submitted:
         rows = session.scalars(select(Review).where(Review.submission_id == project.id).order_by(Review.reviewer_id))
         for index, row in enumerate(rows.all()):
@@ -178,13 +217,15 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
             finished = not (project.title == "邻里守望互助队" and index == 2)  # one review still in draft
             review.save_review(session, reviewer, row, scores=scores, comments={c: "" for c in criteria},
                                overall_comment="项目设计完整，需求调研扎实。" if finished else "", submit=finished)
-    compute_call(session, admin, spring, note="演示：首次计算")
 
-    # This year's edition: open for submissions.
-    autumn = create_call(session, admin, slug="demo-2027", title="2027年社区公益创投大赛（演示，征集中）",
+
+def _autumn_edition(session: Session, cast: Cast, now) -> Call:
+    """This year's edition: open for submissions, one draft and one submitted project."""
+    autumn = create_call(session, cast.admin, slug="demo-2027", title="2027年社区公益创投大赛（演示，征集中）",
                          description="正在征集：社会组织可登录后点单申报。", opens_at=now - timedelta(days=3),
-                         closes_at=now + timedelta(days=30), rules=rules)
-    transition_call(session, admin, autumn, "open")
+                         closes_at=now + timedelta(days=30), rules=DEMO_RULES)
+    transition_call(session, cast.admin, autumn, "open")
+    members, organisations = cast.members, cast.organisations
     draft = submissions.create_submission(
         session, members[0], autumn, **_project_fields(organisations[0], "社区长者数字融入课堂",
                                                       {"20.01": "长者不会使用智能手机就医出行"}, [("课程", "20000.00")]))
@@ -195,5 +236,4 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     submissions.add_funding_line(session, members[1], ready, source="enterprise", donor="南山某企业", amount="15000.00",
                                  received_on=now.date())
     submissions.submit_project(session, members[1], ready)
-    session.flush()
-    return out
+    return autumn

@@ -87,16 +87,24 @@ def test_rerun_on_unchanged_data_is_identical(runner, db):
     assert rows(first) == rows(second)
 
 
-def test_zip_with_a_top_folder_gb18030_and_bom(runner, tmp_path):
+def test_zip_with_a_top_folder_gb18030_and_bom(runner, tmp_path, db):
     package = copy_sample(tmp_path)
     text = (package / "submissions.csv").read_text("utf-8")
     (package / "submissions.csv").write_bytes(text.encode("gb18030"))
+    orgs = (package / "organisations.csv").read_text("utf-8").lstrip("\ufeff")
+    (package / "organisations.csv").write_bytes("\ufeff".encode("utf-8") + orgs.encode("utf-8"))
     archive = tmp_path / "package.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for f in package.iterdir():
             zf.write(f, f"sz-2026/{f.name}")
     result = runner.invoke(args=["calls", "import", str(archive)])
     assert result.exit_code == 0, result.output
+    # The text is read back as it was written: GB18030 titles, a BOM that is not part of the first column.
+    titles = dict(db.execute(select(Submission.ref, Submission.title)).all())
+    assert titles["A"] == "长者助餐" and titles["B"] == "四点半课堂"
+    names = set(db.scalars(select(Organisation.name)))
+    first = orgs.splitlines()[1].split(",")
+    assert first[1] in names and db.scalar(select(Organisation.credit_code).where(Organisation.name == first[1])) == first[0]
 
 
 def test_existing_organisations_and_reviewers_are_reused(runner, tmp_path, db):

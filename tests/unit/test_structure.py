@@ -236,3 +236,23 @@ def test_no_chinese_text_in_templates_escapes_the_translation_markers():
     for path in sorted((ROOT / "templates").rglob("*.html")):
         found.extend(untranslated_template_text(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))))
     assert not found, f"{len(found)} untranslated Chinese texts: " + "; ".join(found[:10])
+
+
+# --- files that do one thing -----------------------------------------------------------------
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
+
+
+def test_no_module_over_400_lines_and_no_function_over_60():
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(SRC)
+        if text.count("\n") > MAX_MODULE_LINES:
+            too_long.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{name}:{node.lineno}: {node.name}() {length} lines")
+    assert not too_long, "split along the seams: " + "; ".join(too_long)

@@ -65,6 +65,7 @@ ACTIVITIES: dict[str, tuple[str, ...]] = {
     # The organisation may withdraw until results are computed; after that an administrator does
     # it (results.service.withdraw_after_results), because it changes a saved ranking.
     "withdraw": ("open", "closed", "reviewing"),
+    # Once results are saved, a withdrawal or a hold (or its release) saves a new run at once.
     "withdraw_after_results": ("results", "publicity", "final"),
     # Screening (形式审查) and fund verification, until results are final.
     "screen": ("open", "closed", "reviewing", "results", "publicity"),

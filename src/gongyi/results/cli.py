@@ -6,14 +6,18 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from gongyi.calls.service import find_call
 from gongyi.db import get_session
+from gongyi.money import format_fen
+from gongyi.results import export
+from gongyi.results.importer import import_call_package
+from gongyi.results.package import PackageError
+from gongyi.results.service import compute_call, find_run
 
 calls_cli = AppGroup("calls", help="Call packages and results.")
 
 
 def _call_or_exit(session, slug: str):
-    from gongyi.calls.service import find_call
-
     call = find_call(session, slug)
     if call is None:
         raise click.ClickException(f"no call with slug {slug!r}")
@@ -24,9 +28,6 @@ def _call_or_exit(session, slug: str):
 @click.argument("path", type=click.Path(exists=True))
 def import_command(path: str) -> None:
     """Import a call package (folder or .zip), all or nothing."""
-    from gongyi.results.importer import import_call_package
-    from gongyi.results.package import PackageError
-
     session = get_session()
     try:
         report = import_call_package(session, None, path)
@@ -49,9 +50,6 @@ def import_command(path: str) -> None:
 @click.option("--note", default="", help="A note saved with the run.")
 def compute_command(slug: str, note: str) -> None:
     """Compute the call's results and save them as a new run."""
-    from gongyi.money import format_fen
-    from gongyi.results.service import compute_call
-
     session = get_session()
     call = _call_or_exit(session, slug)
     run = compute_call(session, None, call, note=note)
@@ -78,9 +76,6 @@ def compute_command(slug: str, note: str) -> None:
 @click.option("--run", "number", type=int, default=None, help="Run number (default: the latest).")
 def export_command(slug: str, out: str, number: int | None) -> None:
     """Write the results of the latest (or a given) run."""
-    from gongyi.results import export
-    from gongyi.results.service import find_run
-
     session = get_session()
     call = _call_or_exit(session, slug)
     run = find_run(session, call, number)

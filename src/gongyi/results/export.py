@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
 from gongyi.money import fen_to_str
+from gongyi.exports import write_xlsx
 from gongyi.results.engine import CSV_COLUMNS
 from gongyi.results.models import Run, RunRow
 from gongyi.results.service import results_table
@@ -65,8 +66,6 @@ def score_rows(session: Session, call: Call) -> list[list[object]]:
 
 def results_xlsx(session: Session, call: Call, run: Run) -> bytes:
     """Three sheets: results (as results.csv), the matching and library ledger, every score."""
-    from gongyi.exports import write_xlsx
-
     return write_xlsx([
         ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run)]),
         ("ledger", LEDGER_COLUMNS, ledger_rows(session, run)),

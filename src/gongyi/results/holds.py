@@ -16,7 +16,8 @@ from gongyi.calls.models import Call
 from gongyi.db import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.funding.models import Hold
-from gongyi.results.service import WITHDRAW_STATES, compute_call
+from gongyi.calls.workflow import allows
+from gongyi.results.service import compute_call
 from gongyi.submissions.models import Submission
 
 
@@ -35,7 +36,7 @@ def hold_history(session: Session, submission: Submission) -> list[Hold]:
 
 def _recompute(session: Session, actor: Any, submission: Submission, note: str) -> None:
     call = session.get(Call, submission.call_id)
-    if call is not None and call.status in WITHDRAW_STATES:
+    if call is not None and allows(call, "withdraw_after_results"):
         compute_call(session, actor, call, note=note)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, false, CheckConstraint, ForeignKey, Index, LargeBin
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from gongyi.calls.rules import DEFAULT_ROUND_CODE
+from gongyi.results.vocab import OBJECTION_STATUSES, PUBLICATIONS
 from gongyi.db import Base, fen, created_now, intpk
 
 
@@ -16,7 +17,7 @@ class Run(Base):
     __tablename__ = "run"
     __table_args__ = (
         UniqueConstraint("call_id", "number"),
-        CheckConstraint("published IN ('provisional', 'final') OR published IS NULL", name="published"),
+        CheckConstraint(PUBLICATIONS.check("published") + " OR published IS NULL", name="published"),
     )
 
     id: Mapped[intpk]
@@ -83,7 +84,7 @@ class Objection(Base):
     """An objection (异议) to a published result, filed under real name during publicity."""
 
     __tablename__ = "objection"
-    __table_args__ = (CheckConstraint("status IN ('pending', 'upheld', 'dismissed')", name="status"),)
+    __table_args__ = (CheckConstraint(OBJECTION_STATUSES.check("status"), name="status"),)
 
     id: Mapped[intpk]
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)

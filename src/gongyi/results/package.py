@@ -16,14 +16,14 @@ import os
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterator, NamedTuple
 
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
+from gongyi.clock import as_china
 from gongyi.textfiles import FileProblems, decode_text
 
-CST = timezone(timedelta(hours=8))
 
 
 class CsvFile(NamedTuple):
@@ -131,9 +131,7 @@ def parse_time(value: Any) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     else:
         raise ValueError("expected an ISO 8601 date and time")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CST)
-    return moment.astimezone(timezone.utc)
+    return as_china(moment)
 
 
 def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -178,7 +176,7 @@ def parse_package(
     listed in reviewers.csv may score; one already in the database keeps their affiliation
     when the row leaves credit_code empty.
     """
-    from gongyi.results import package_rows as rows
+    from gongyi.results import package_rows as rows  # lazy: package_rows builds on this module's types
 
     problems: list[str] = []
     if "call.toml" not in files:

@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
 from gongyi.calls.rules import validate_rules
+from gongyi.calls.workflow import allows
 from gongyi.errors import N_, UserError
+from gongyi.money import fen_to_str
+from gongyi.orgs.models import Organisation
 from gongyi.pagination import Page, paginate
 from gongyi.results.engine import CSV_COLUMNS, OUTCOMES, ResultRow, Results, round_place_dict
 from gongyi.results.inputs import Inputs, calculate, input_digest, load_inputs
@@ -44,14 +47,9 @@ def merge_rules(rules: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-# Results are computed once review has started, and again after corrections or a withdrawal.
-COMPUTE_STATES = ("reviewing", "results", "publicity", "final")
-WITHDRAW_STATES = ("results", "publicity", "final")
-
-
 def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Run:
     """Compute the call's results under its current rules and save them as a new run."""
-    if call.status not in COMPUTE_STATES:
+    if not allows(call, "compute"):
         raise UserError(N_("评审开始后才能计算结果"))
     # One computation at a time per call (a row lock on PostgreSQL), so run numbers never collide.
     session.execute(select(Call.id).where(Call.id == call.id).with_for_update())
@@ -115,8 +113,6 @@ def find_run(session: Session, call: Call, number: int | None = None) -> Run | N
 
 def results_table(session: Session, run: Run) -> list[dict[str, str]]:
     """The run's results.csv rows (section 8), keyed by CSV_COLUMNS, in order, in one query."""
-    from gongyi.money import fen_to_str
-
     rows = session.execute(
         select(RunRow.ref, RunRow.round, RunRow.complete_reviews, RunRow.aggregate_display, RunRow.rank,
                RunRow.outcome, RunRow.verified_raised_fen, RunRow.donors, RunRow.matching_fen, RunRow.library_grant_fen)
@@ -170,13 +166,6 @@ SORTS = {
     "library": (RunRow.library_grant_fen, RunRow.position),
     "ref": (RunRow.ref,),
 }
-OUTCOME_LABELS = {
-    "matched": N_("获配套资金"),
-    "library": N_("进入福彩公益金项目库"),
-    "held": N_("暂缓拨付"),
-    "not_shortlisted": N_("未入围"),
-    "unranked": N_("评审不足，未排名"),
-}
 
 
 def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: bool = False,
@@ -187,8 +176,6 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
     Rows are (RunRow, title, organisation name). Sorting by score is rank order, since rank
     order is score order with the call's tie-breakers.
     """
-    from gongyi.orgs.models import Organisation
-
     conditions = [RunRow.run_id == run.id]
     if outcome in OUTCOMES:
         conditions.append(RunRow.outcome == outcome)
@@ -212,7 +199,7 @@ def withdraw_after_results(session: Session, actor: Any, submission: Submission,
         raise UserError(N_("须填写理由"), "reason")
     if submission.status != "submitted":
         raise UserError(N_("只有已提交的项目可以撤回"), "reason")
-    if submission.call.status not in WITHDRAW_STATES:
+    if not allows(submission.call, "withdraw_after_results"):
         raise UserError(N_("结果计算之后才能在此记录撤回；之前由组织自行撤回"), "reason")
     submission.status = "withdrawn"
     session.flush()

@@ -1,18 +1,19 @@
 """The results domain's vocabularies: run outcomes, publication kinds and objection statuses.
 
 Labels are Chinese msgids; pages show them with `{{ value|label(vocab.<name>) }}` (registered in
-`web.VOCABULARIES`). The CHECK constraints on `run.published` and `objection.status` in
-results/models.py list the same values (`PUBLICATIONS.check("published")`,
-`OBJECTION_STATUSES.check("status")` produce their SQL).
+`web.VOCABULARIES`); the CHECK constraints on `run.published` and `objection.status` in
+results/models.py derive from them.
 """
 from __future__ import annotations
 
 from gongyi.errors import N_
-from gongyi.results.service import OUTCOME_LABELS
+from gongyi.results import engine
 from gongyi.vocab import Vocabulary
 
-# What a run gave a submission; defined beside the engine's rows in results.service.
-OUTCOMES = Vocabulary(OUTCOME_LABELS)
+# What a run gave a submission (competition-rules section 7), in the engine's order.
+OUTCOMES = Vocabulary(dict(zip(engine.OUTCOMES, (
+    N_("获配套资金"), N_("进入福彩公益金项目库"), N_("暂缓拨付"), N_("未入围"), N_("评审不足，未排名"),
+), strict=True)))
 
 # How a run was published: provisional results under publicity (公示), or the final results.
 PUBLICATIONS = Vocabulary({
