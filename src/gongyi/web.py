@@ -22,7 +22,7 @@ from gongyi.auth.models import User
 from gongyi.auth.views import bp as auth_bp
 from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
-from gongyi.calls.workflow import STATE_LABELS, allows
+from gongyi.calls.workflow import CALL_STATES, allows
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.db import get_session
 from gongyi.extensions import babel, csrf, limiter, login_manager
@@ -30,6 +30,7 @@ from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
+from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
 from gongyi.results.api import http_error as api_error, serves as serves_api
@@ -48,11 +49,12 @@ BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_b
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
-    call_states=STATE_LABELS, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
+    call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
     actions=ACTION_LABELS, mail_kinds=MAIL_KIND_LABELS,
     conflict_sources=CONFLICT_SOURCES,
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
+    org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

@@ -18,7 +18,7 @@ from gongyi.audit.models import AuditEntry
 from gongyi.auth.models import User
 from gongyi.calls.rules import SETTING_LABELS
 from gongyi.calls.service import CALL_FIELD_LABELS
-from gongyi.calls.workflow import STATE_LABELS
+from gongyi.calls.workflow import CALL_STATES
 from gongyi.formatting import label, local_time
 from gongyi.money import format_fen
 
@@ -45,7 +45,7 @@ def describe(detail: dict[str, Any]) -> list[str]:
     if "slug" in d:
         lines.append(_("标识：%(slug)s", slug=d["slug"]))
     if "source" in d and "target" in d:
-        lines.append(f"{label(d['source'], STATE_LABELS)} → {label(d['target'], STATE_LABELS)}")
+        lines.append(f"{label(d['source'], CALL_STATES)} → {label(d['target'], CALL_STATES)}")
     if "version" in d:
         lines.append(_("第 %(v)s 版", v=d["version"]))
     changes = d.get("changes") or {}

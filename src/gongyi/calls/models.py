@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gongyi.calls.workflow import CALL_STATES
 from gongyi.db import Base, created_now, intpk
 
-CALL_STATES = ("draft", "open", "closed", "reviewing", "results", "publicity", "final", "archived")
 
 
 class Call(Base):
@@ -16,10 +16,7 @@ class Call(Base):
 
     __tablename__ = "call"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'open', 'closed', 'reviewing', 'results', 'publicity', 'final', 'archived')",
-            name="status",
-        ),
+        CheckConstraint(CALL_STATES.check("status"), name="status"),
     )
 
     id: Mapped[intpk]

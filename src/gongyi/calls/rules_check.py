@@ -12,12 +12,11 @@ from fractions import Fraction
 from typing import Any
 
 from gongyi.errors import N_, UserError
+from gongyi.funding.allocate import POLICIES
 from gongyi.funding.sources import FUND_SOURCES
 from gongyi.money import MoneyError, fen_to_str, parse_yuan
+from gongyi.results.rank import AGGREGATES, TIE_BREAKERS
 
-AGGREGATES = ("mean", "trimmed_mean", "median")
-TIE_BREAKERS = ("raised_desc", "raised_asc", "submitted_asc", "submitted_desc")
-POLICIES = ("rank_order", "pro_rata", "water_fill")
 RULES_VERSION = 2
 CODE_LENGTH = 40
 ROUND_KEYS = {"code", "name", "criteria", "min_reviews", "aggregate", "trim_from", "advance", "advance_min_score", "panels"}

@@ -15,7 +15,7 @@ from gongyi.calls import service
 from gongyi.calls.forms import CallForm, LateEntryForm, call_form_data, organisation_choices
 from gongyi.calls.models import Call
 from gongyi.calls.rules import SETTING_LABELS, rubric_total
-from gongyi.calls.workflow import STATE_LABELS, transitions_from
+from gongyi.calls.workflow import CALL_STATES, transitions_from
 from gongyi.catalogue.models import Category
 from gongyi.catalogue.service import browse
 from gongyi.db import get_session
@@ -150,7 +150,7 @@ def transition(slug: str):
     call = call_or_404(slug)
     with attempt() as done:
         run = service.apply_transition(get_session(), current_user, call, request.form.get("transition", ""))
-        done.flash(_("征集状态已改为：%(state)s", state=label(call.status, STATE_LABELS)))
+        done.flash(_("征集状态已改为：%(state)s", state=label(call.status, CALL_STATES)))
         if run is not None:
             done.flash(_("已计算第 %(n)s 次结果。", n=run.number))
     return redirect(url_for("calls.admin_detail", slug=call.slug))

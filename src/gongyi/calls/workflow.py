@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gongyi.errors import N_
+from gongyi.vocab import Vocabulary
 
-STATE_LABELS = {
+CALL_STATES = Vocabulary({
     "draft": N_("草稿"),
     "open": N_("征集中"),
     "closed": N_("已截止"),
@@ -14,7 +15,7 @@ STATE_LABELS = {
     "publicity": N_("公示中"),
     "final": N_("结果已确定"),
     "archived": N_("已归档"),
-}
+})
 
 
 @dataclass(frozen=True)

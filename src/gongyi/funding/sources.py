@@ -6,23 +6,18 @@ is one line here (and a migration for the constraint).
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 from gongyi.errors import N_
+from gongyi.vocab import Vocabulary
 
-FUND_SOURCE_LABELS = {
+FUND_SOURCE_LABELS = Vocabulary({
     "enterprise": N_("企业"),
     "individual": N_("个人"),
     "foundation": N_("基金会"),
     "government": N_("政府"),
     "other": N_("其他"),
-}
-FUND_SOURCES = tuple(FUND_SOURCE_LABELS)
+})
+FUND_SOURCES = FUND_SOURCE_LABELS.values
 
-FUND_STATUS_LABELS = {"pending": N_("待核实"), "verified": N_("已核实"), "rejected": N_("已驳回")}
-FUND_STATUSES = tuple(FUND_STATUS_LABELS)
+FUND_STATUS_LABELS = Vocabulary({"pending": N_("待核实"), "verified": N_("已核实"), "rejected": N_("已驳回")})
+FUND_STATUSES = FUND_STATUS_LABELS.values
 
-
-def sql_in(column: str, values: Iterable[str]) -> str:
-    """The text of a CHECK constraint allowing exactly `values` ("source IN ('enterprise', ...)")."""
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"

@@ -8,14 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from gongyi.forms import Form
 from gongyi.orgs.districts import DISTRICTS
+from gongyi.orgs.vocab import ORG_TYPES
 
-ORG_TYPE_LABELS = {
-    "social_association": _l("社会团体"),
-    "social_service": _l("社会服务机构"),
-    "foundation": _l("基金会"),
-    "community_centre": _l("社区服务中心"),
-    "other": _l("其他"),
-}
 
 
 def district_choices() -> list[SelectChoice]:
@@ -32,7 +26,7 @@ class OrganisationForm(Form):
     credit_code = StringField(
         _l("统一社会信用代码"), validators=[DataRequired()], description=_l("18 位，可输入全角字符，系统会自动转换")
     )
-    org_type = SelectField(_l("组织类型"), choices=[SelectChoice(k, v) for k, v in ORG_TYPE_LABELS.items()], validators=[DataRequired()])
+    org_type = SelectField(_l("组织类型"), choices=[SelectChoice(k, _l(v)) for k, v in ORG_TYPES.items()], validators=[DataRequired()])
     district_code = SelectField(_l("所在区"), choices=district_choices, validators=[DataRequired(message=_l("请选择所在区"))])
     contact_person = StringField(_l("联系人"), validators=[DataRequired(), Length(max=80)])
     phone = StringField(

@@ -7,12 +7,11 @@ from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.db import Base, created_now, intpk
+from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
 
 if TYPE_CHECKING:
     from gongyi.auth.models import User
 
-ORG_TYPES = ("social_association", "social_service", "foundation", "community_centre", "other")
-ORG_STATUSES = ("pending", "verified", "rejected")
 
 
 class Organisation(Base):
@@ -20,11 +19,8 @@ class Organisation(Base):
 
     __tablename__ = "organisation"
     __table_args__ = (
-        CheckConstraint(
-            "org_type IN ('social_association', 'social_service', 'foundation', 'community_centre', 'other')",
-            name="org_type",
-        ),
-        CheckConstraint("status IN ('pending', 'verified', 'rejected')", name="status"),
+        CheckConstraint(ORG_TYPES.check("org_type"), name="org_type"),
+        CheckConstraint(ORG_STATUSES.check("status"), name="status"),
     )
 
     id: Mapped[intpk]

@@ -12,7 +12,8 @@ from gongyi.clock import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.orgs import creditcode
 from gongyi.orgs.districts import DISTRICTS
-from gongyi.orgs.models import ORG_TYPES, Organisation
+from gongyi.orgs.models import Organisation
+from gongyi.orgs.vocab import ORG_TYPES
 
 
 class OrganisationError(UserError):

@@ -9,8 +9,9 @@ from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.db import get_session
 from gongyi.orgs import service
-from gongyi.orgs.forms import ORG_TYPE_LABELS, OrganisationForm, ReviewDecisionForm
-from gongyi.orgs.models import ORG_STATUSES, Organisation
+from gongyi.orgs.forms import OrganisationForm, ReviewDecisionForm
+from gongyi.orgs.models import Organisation
+from gongyi.orgs.vocab import ORG_STATUSES
 
 bp = Blueprint("orgs", __name__)
 
@@ -40,7 +41,7 @@ def mine():
     if current_user.organisation_id is None:
         return redirect(url_for("orgs.register"))
     org = get_session().get(Organisation, current_user.organisation_id)
-    return render_template("orgs/detail.html", org=org, type_labels=ORG_TYPE_LABELS, form=None)
+    return render_template("orgs/detail.html", org=org, form=None)
 
 
 @bp.get("/admin/orgs")
@@ -55,7 +56,7 @@ def admin_list():
         stmt = stmt.where(Organisation.status == status)
     orgs = db.scalars(stmt).all()
     counts = dict(db.execute(select(Organisation.status, func.count()).group_by(Organisation.status)).all())
-    return render_template("orgs/admin_list.html", orgs=orgs, status=status, counts=counts, type_labels=ORG_TYPE_LABELS)
+    return render_template("orgs/admin_list.html", orgs=orgs, status=status, counts=counts)
 
 
 @bp.route("/admin/orgs/<int:org_id>", methods=["GET", "POST"])
@@ -78,4 +79,4 @@ def admin_detail(org_id: int):
                 done.flash(_("已驳回：%(name)s", name=org.name))
         if done.ok:
             return redirect(url_for("orgs.admin_list"))
-    return render_template("orgs/detail.html", org=org, type_labels=ORG_TYPE_LABELS, form=form)
+    return render_template("orgs/detail.html", org=org, form=form)

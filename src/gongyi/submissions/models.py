@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from gongyi.db import Base, fen, created_now, intpk
 from gongyi.clock import utcnow
 from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
-from gongyi.funding.sources import FUND_SOURCES, FUND_STATUSES, sql_in  # the vocabulary; importable from here too
+from gongyi.funding.sources import FUND_SOURCE_LABELS, FUND_SOURCES, FUND_STATUSES, FUND_STATUS_LABELS  # noqa: F401
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call
@@ -98,8 +98,8 @@ class FundingLine(Base):
     __tablename__ = "funding_line"
     __table_args__ = (
         CheckConstraint("amount_fen >= 0", name="amount_nonnegative"),
-        CheckConstraint(sql_in("source", FUND_SOURCES), name="source"),
-        CheckConstraint(sql_in("status", FUND_STATUSES), name="status"),
+        CheckConstraint(FUND_SOURCE_LABELS.check("source"), name="source"),
+        CheckConstraint(FUND_STATUS_LABELS.check("status"), name="status"),
         Index("ix_funding_line_submission_status", "submission_id", "status"),
     )
 
