@@ -123,10 +123,14 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
-    if not user.session_token:
-        user.end_sessions()  # accounts from before session tokens get one at their next sign-in
-        session.flush()
     return user
+
+
+def start_session(session: Session, user: User) -> None:
+    """Before signing in: accounts from before session tokens get their first one."""
+    if not user.session_token:
+        user.end_sessions()
+        session.flush()
 
 
 def request_password_reset(session: Session, email: str, link: Callable[[str, User], str]) -> None:

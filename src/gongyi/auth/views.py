@@ -74,7 +74,8 @@ def login():
                 service.send_confirmation(db, user, _link)
             form.email.errors.append(_("请先打开确认邮件中的链接确认邮箱；我们已重新发送了一封。"))
         else:
-            db.commit()  # a first session token for accounts that had none
+            with attempt():
+                service.start_session(db, user)
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
