@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 TRANSLATIONS := src/gongyi/translations
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test bench translations extract-messages setup-db clean
 
@@ -37,7 +39,7 @@ setup-db: $(VENV)/.installed instance/config.py translations
 	$(FLASK) demo --if-empty
 
 run: setup-db
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
