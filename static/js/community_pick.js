@@ -7,7 +7,8 @@
   if (!select || !form) { return; }
   select.addEventListener("change", function () {
     var save = form.querySelector("button[name=action][value=save]");
-    form.action = form.action.split("#")[0] + "#order";
+    // getAttribute: the form's buttons are named "action", which hides the form.action property.
+    form.setAttribute("action", form.getAttribute("action").split("#")[0] + "#order");
     form.requestSubmit(save || undefined);
   });
 }());
