@@ -131,7 +131,12 @@ def can_view_objection(user: Any, objection: Any) -> bool:
 
 
 def can_manage_communities(user: Any) -> bool:
-    """Creating, correcting and confirming communities, and the coverage map and dashboards."""
+    """Creating, correcting and confirming communities; naming the organisation keeping each."""
+    return is_admin(user)
+
+
+def can_view_dashboards(user: Any) -> bool:
+    """The coverage map, the dashboards and their exports (which read unpublished results)."""
     return is_admin(user)
 
 

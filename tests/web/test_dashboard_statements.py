@@ -86,7 +86,7 @@ def test_dashboards_and_maps_run_the_same_statements_at_10_and_at_10000_submissi
     urls = [f"/admin/coverage?call={call.slug}", "/admin/coverage?district=440305", "/admin/coverage?show=unanswered",
             f"/admin/coverage.xlsx?call={call.slug}", f"/admin/calls/{call.slug}/dashboard",
             f"/admin/calls/{call.slug}/dashboard.xlsx", "/admin/dashboard", "/admin/dashboard.xlsx",
-            f"/communities/{places[0].id}", f"/calls/{call.slug}",
+            f"/communities/{places[0].id}", f"/calls/{call.slug}", "/communities/", "/admin/communities/?status=all",
             f"/admin/calls/{call.slug}/results/export/results.csv?outcome=matched",
             f"/admin/calls/{call.slug}/results/export/ranking.csv?q=B00"]
     _grow(db, call, run, orgs, places, reviewers, 0, 10)

@@ -11,6 +11,12 @@ from gongyi.forms import Form
 from gongyi.orgs.forms import district_choices
 
 
+def chosen_id(value: str | None) -> int | None:
+    """The record id a select posted, None for "none" or anything that is not an id."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
 class ProposeForm(Form):
     fallback_field = "name"
 
@@ -26,8 +32,7 @@ class CommunityForm(ProposeForm):
                             description=_l("由该组织填写本社区的需求清单"))
 
     def keeper(self) -> int | None:
-        value = self.keeper_id.data or ""
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+        return chosen_id(self.keeper_id.data)
 
 
 class RejectForm(Form):
@@ -38,8 +43,7 @@ class RejectForm(Form):
                                   description=_l("选择后，引用该提议的项目和需求清单转到所选社区"))
 
     def duplicate_of(self) -> int | None:
-        value = self.duplicate_of_id.data or ""
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+        return chosen_id(self.duplicate_of_id.data)
 
 
 class NeedsForm(Form):
