@@ -19,6 +19,10 @@ from gongyi.calls.models import Call
 from gongyi.calls.rules import rubric
 from gongyi.calls.service import create_call, transition_call
 from gongyi.clock import utcnow
+from gongyi.communities import needs as community_needs
+from gongyi.communities import service as communities
+from gongyi.communities.models import Community
+from gongyi.communities.years import edition_year, editable_years
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
 from gongyi.orgs.models import Organisation
@@ -87,8 +91,10 @@ def database_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def _project_fields(org, title: str, items: dict[str, str], budget: list[tuple[str, str]]) -> dict:
+def _project_fields(org, title: str, items: dict[str, str], budget: list[tuple[str, str]],
+                    community: Community | None = None) -> dict:
     return {
+        "community_id": str(community.id) if community is not None else "",
         "title": title,
         "summary": f"{title}：面向社区居民的专业社工服务项目。",
         "community_name": "莲花社区" if org.district_code.startswith("44") else "鼓楼社区",
@@ -114,14 +120,17 @@ class Cast:
     organisations: list[Organisation] = field(default_factory=list)
     reviewers: list[User] = field(default_factory=list)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    communities: list[Community] = field(default_factory=list)  # the community each organisation serves
 
 
 def load_demo(session: Session) -> list[tuple[str, str, str]]:
     """Create the demo accounts, organisations and calls; returns (email, password, roles) rows to print."""
     now = utcnow()
     cast = _people(session)
-    _spring_edition(session, cast, now, random.Random(2026))
-    _autumn_edition(session, cast, now)
+    cast.communities = _communities(session, cast)
+    spring = _spring_edition(session, cast, now, random.Random(2026))
+    autumn = _autumn_edition(session, cast, now)
+    _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
     session.flush()
     return cast.accounts
 
@@ -182,8 +191,8 @@ def _spring_entries(session: Session, cast: Cast, call: Call, while_open) -> lis
     submitted = []
     for index, (org_index, title, items, budget, funds) in enumerate(PROJECTS):
         member, org = cast.members[org_index], cast.organisations[org_index]
-        project = submissions.create_submission(session, member, call, now=while_open,
-                                                **_project_fields(org, title, items, budget))
+        project = submissions.create_submission(session, member, call, now=while_open, **_project_fields(
+            org, title, items, budget, cast.communities[org_index]))
         for source, donor, amount in funds:
             submissions.add_funding_line(session, member, project, source=source, donor=donor, amount=amount,
                                          received_on=(while_open - timedelta(days=10)).date(), now=while_open)
@@ -228,12 +237,72 @@ def _autumn_edition(session: Session, cast: Cast, now) -> Call:
     members, organisations = cast.members, cast.organisations
     draft = submissions.create_submission(
         session, members[0], autumn, **_project_fields(organisations[0], "社区长者数字融入课堂",
-                                                      {"20.01": "长者不会使用智能手机就医出行"}, [("课程", "20000.00")]))
+                                                      {"20.01": "长者不会使用智能手机就医出行"}, [("课程", "20000.00")],
+                                                      cast.communities[0]))
     submissions.save_draft(session, members[0], draft, {"summary": ""})  # a draft still being written
     ready = submissions.create_submission(
         session, members[1], autumn, **_project_fields(organisations[1], "家庭照顾者喘息服务",
-                                                      {"14.01": "照顾者长期缺乏休息"}, [("喘息服务", "40000.00")]))
+                                                      {"14.01": "照顾者长期缺乏休息"}, [("喘息服务", "40000.00")],
+                                                      cast.communities[1]))
     submissions.add_funding_line(session, members[1], ready, source="enterprise", donor="南山某企业", amount="15000.00",
                                  received_on=now.date())
     submissions.submit_project(session, members[1], ready)
     return autumn
+
+
+# (district, street, community, index of the organisation keeping its service centre): the first
+# four are the communities the four organisations' projects serve, one per organisation.
+COMMUNITIES = [
+    ("440304", "莲花街道", "莲花北社区", 0),
+    ("440305", "南头街道", "荔林社区", 1),
+    ("440307", "龙城街道", "爱联社区", 2),
+    ("330203", "鼓楼街道", "中山社区", 3),  # proposed by its organisation, confirmed by the administrator
+    ("440303", "东门街道", "湖贝社区", 0),  # listed needs, no project yet
+]
+PROPOSED = ("440304", "华富街道", "田面社区", 0)  # waits for the administrator's confirmation
+# Each community's needs list, the same for every year of the demo's calls: item -> (priority, note).
+NEEDS = [
+    {"02.01": ("high", "独居长者多，午餐和日常照应缺人手"), "02.04": ("high", "高龄长者吃饭难"),
+     "03.01": ("medium", "双职工家庭孩子放学后无人看护"), "20.01": ("medium", "长者不会用智能手机就医出行"),
+     "31.05": ("low", "老旧楼栋长者居家跌倒风险高")},
+    {"02.05": ("high", "认知症长者家庭照顾压力大"), "14.01": ("high", "家庭照顾者缺少照护技能"),
+     "14.02": ("medium", "家庭照顾者长期缺少喘息"), "19.01": ("medium", "新建小区邻里陌生"),
+     "05.01": ("low", "残疾人康复服务点太远")},
+    {"04.01": ("high", "困境儿童缺乏陪伴和心理支持"), "12.01": ("medium", "居民心理咨询需求增长"),
+     "03.02": ("low", "寒暑假孩子无人托管")},
+    {"31.05": ("high", "老旧小区长者居家安全隐患多"), "09.01": ("medium", "外来务工家庭融入社区困难"),
+     "27.01": ("low", "居民法律咨询无门")},
+    {"02.01": ("high", "城中村独居长者缺少探访"), "25.01": ("medium", "邻里纠纷多")},
+]
+EARLIER_NEEDS = {"02.01": ("high", "独居长者缺少探访"), "03.01": ("high", "孩子放学后无人看护")}  # 莲花北, a year before
+
+
+def _communities(session: Session, cast: Cast) -> list[Community]:
+    """The community list: created by the administrator, one proposed by an organisation and
+    confirmed, one proposal still waiting."""
+    made = []
+    for district, street, name, keeper in COMMUNITIES:
+        if district.startswith("33"):  # the Ningbo centre proposes its own community
+            community = communities.propose_community(session, cast.members[keeper], district_code=district,
+                                                      street=street, name=name)
+            communities.confirm_community(session, cast.admin, community)
+        else:
+            community = communities.create_community(session, cast.admin, district_code=district, street=street,
+                                                     name=name, keeper_id=cast.organisations[keeper].id)
+        made.append(community)
+    district, street, name, keeper = PROPOSED
+    communities.propose_community(session, cast.members[keeper], district_code=district, street=street, name=name)
+    return made
+
+
+def _needs_lists(session: Session, cast: Cast, years: set[int], now) -> None:
+    """Each community's needs list for the years of the demo's calls, kept by its service centre's
+    organisation; 莲花北社区 also has the year before's."""
+    members = {org.id: member for member, org in zip(cast.members, cast.organisations)}
+    for community, listed in zip(cast.communities, NEEDS):
+        for year in sorted(years):
+            community_needs.save_needs(session, members[community.keeper_id], community, year, listed, now=now)
+    earlier = min(years) - 1
+    if earlier in editable_years(now):
+        first = cast.communities[0]
+        community_needs.save_needs(session, members[first.keeper_id], first, earlier, EARLIER_NEEDS, now=now)

@@ -114,6 +114,11 @@ def send_table(columns: Sequence[str], rows: Iterable[Row], fmt: str, filename: 
         data = write_xlsx([(sheet_title or filename, columns, rows)])
     else:
         raise ValueError(f"unknown export format: {fmt!r}")
+    return send_data(data, fmt, filename)
+
+
+def send_data(data: bytes, fmt: str, filename: str) -> Response:
+    """A written file (CSV or XLSX bytes) as a download named `filename` plus ".csv" or ".xlsx"."""
     response = send_file(io.BytesIO(data), mimetype=MIME_TYPES[fmt], as_attachment=True,
                          download_name=f"{filename}.{fmt}", max_age=0)
     response.headers["Cache-Control"] = "no-store"

@@ -3,6 +3,7 @@ from gongyi.audit.models import AuditEntry
 from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call, LateEntry, RulesVersion
 from gongyi.catalogue.models import Category, Item
+from gongyi.communities.models import Community, CommunityNeed, SubmissionCommunity
 from gongyi.orgs.models import Organisation
 from gongyi.funding.models import Disbursement, Hold
 from gongyi.mail.models import OutboxMessage
@@ -11,7 +12,7 @@ from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfil
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
-    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Conflict", "FundingLine", "Hold", "Item",
+    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
     "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
-    "RunRow", "Score", "Submission", "SubmissionItem", "User", "UserRole",
+    "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "User", "UserRole",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from gongyi.calls.workflow import allows
+from gongyi.communities.needs import keeper_refusal
 from gongyi.results.publication import objecting_organisation, publicity_open
 
 
@@ -127,3 +128,23 @@ def can_view_objection(user: Any, objection: Any) -> bool:
     """An objection (with its evidence and answer): administrators and the objecting organisation's members."""
     return is_admin(user) or (getattr(user, "is_authenticated", False) and user.organisation_id is not None
                               and user.organisation_id == objection.organisation_id)
+
+
+def can_manage_communities(user: Any) -> bool:
+    """Creating, correcting and confirming communities; naming the organisation keeping each."""
+    return is_admin(user)
+
+
+def can_view_dashboards(user: Any) -> bool:
+    """The coverage map, the dashboards and their exports (which read unpublished results)."""
+    return is_admin(user)
+
+
+def can_propose_community(user: Any) -> bool:
+    """Members of a verified organisation propose the communities their service centres serve."""
+    return can_start_submission(user)
+
+
+def can_keep_needs(user: Any, community: Any) -> bool:
+    """A community's needs list is written by the organisation keeping its service centre."""
+    return keeper_refusal(user, community) is None

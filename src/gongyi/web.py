@@ -24,6 +24,10 @@ from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
 from gongyi.calls.workflow import CALL_STATES, allows
 from gongyi.catalogue.views import bp as catalogue_bp
+from gongyi.communities.admin_views import bp as communities_admin_bp
+from gongyi.communities.views import bp as communities_bp
+from gongyi.communities.vocab import COMMUNITY_STATUSES, PRIORITIES
+from gongyi.dashboards.views import bp as dashboards_bp
 from gongyi.db import get_session
 from gongyi.extensions import babel, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
@@ -46,7 +50,8 @@ from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STAT
 from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
-              review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp)
+              review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
+              communities_bp, communities_admin_bp, dashboards_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -55,6 +60,7 @@ VOCABULARIES = SimpleNamespace(
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
     org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
+    community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

@@ -1,4 +1,5 @@
 """Migrations: an empty database upgrades to head and matches the models; base and back works."""
+import json
 import os
 import uuid
 
@@ -105,6 +106,43 @@ def test_calls_frozen_under_version_1_keep_their_meaning(tmp_path):
                 back = [json.loads(r) if isinstance(r, str) else r for (r,) in conn.execute(
                     text("SELECT rules FROM rules_version UNION ALL SELECT rules FROM run"))]
             assert back == [V1_RULES, V1_RULES], backend
+            engine.dispose()
+        finally:
+            _drop(cleanup)
+
+
+def test_upgrading_keeps_every_row_that_points_at_a_rebuilt_table(tmp_path):
+    """SQLite rebuilds a table to change a constraint (the review's round): with foreign keys on,
+    dropping the old table would delete, by cascade, every score of every review."""
+    for backend, url, cleanup in _databases(tmp_path):
+        try:
+            app = create_app({"TESTING": True, "DATABASE_URL": url})
+            engine = app.extensions["gongyi.engine"]
+            migrate.upgrade(app, "0001")
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO \"user\" (id, email, name, password_hash, active, created_at) "
+                                  "VALUES (1, 'r@example.org', '评审', '!', true, '2025-01-01 00:00:00')"))
+                conn.execute(text("INSERT INTO organisation (id, name, credit_code, org_type, contact_person, phone, "
+                                  "address, status, created_at) VALUES (1, '组织', '91440300708461136T', 'other', '', '', "
+                                  "'', 'verified', '2025-01-01 00:00:00')"))
+                conn.execute(text("INSERT INTO call (id, slug, title, description, status, opens_at, closes_at, created_at) "
+                                  "VALUES (1, 'old', '旧征集', '', 'reviewing', '2025-01-01 00:00:00', "
+                                  "'2025-02-01 00:00:00', '2025-01-01 00:00:00')"))
+                conn.execute(text("INSERT INTO rules_version (id, call_id, version, rules, reason, created_at) "
+                                  "VALUES (1, 1, 1, :r, '', '2025-01-01 00:00:00')"), {"r": json.dumps(V1_RULES)})
+                conn.execute(text("INSERT INTO submission (id, call_id, organisation_id, ref, title, summary, "
+                                  "community_name, community_street, problem, objectives, activities, beneficiary_group, "
+                                  "team, requested_fen, status, eligibility, created_at, updated_at) VALUES (1, 1, 1, 'S1', "
+                                  "'项目', '', '', '', '', '', '', '', '', 0, 'submitted', 'eligible', "
+                                  "'2025-01-01 00:00:00', '2025-01-01 00:00:00')"))
+                conn.execute(text("INSERT INTO review (id, submission_id, reviewer_id, status, overall_comment, version, "
+                                  "assigned_at) VALUES (1, 1, 1, 'submitted', '', 1, '2025-01-01 00:00:00')"))
+                conn.execute(text("INSERT INTO score (review_id, criterion, points_centi, comment) "
+                                  "VALUES (1, 'need', 3000, ''), (1, 'impact', 5000, '')"))
+            migrate.upgrade(app)
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM score")).scalar() == 2, backend
+                assert conn.execute(text("SELECT round FROM review")).scalar() == "review", backend
             engine.dispose()
         finally:
             _drop(cleanup)

@@ -18,6 +18,7 @@ from gongyi.calls.rules import SETTING_LABELS, rubric_total
 from gongyi.calls.workflow import CALL_STATES, transitions_from
 from gongyi.catalogue.models import Category
 from gongyi.catalogue.service import browse
+from gongyi.dashboards.panels import public_context
 from gongyi.db import get_session
 from gongyi.formatting import label
 from gongyi.clock import utcnow
@@ -61,7 +62,7 @@ def detail(slug: str):
         db, call, current_user.organisation_id)
     return render_template("calls/detail.html", call=call, coverage=coverage, now=utcnow(),
                            item_count=sum(len(items) for _cat, items in coverage), amendments=amendments,
-                           can_apply=can_apply, **_card_context(call))
+                           can_apply=can_apply, **_card_context(call), **public_context(db, call))
 
 
 @bp.get("/admin/calls")

@@ -10,7 +10,7 @@ from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.db import get_session
 from gongyi.funding import service as funding
-from gongyi.results import service, whatif
+from gongyi.results import service, web_exports, whatif
 from gongyi.results.admin_forms import DisbursementForm, PackageForm, WhatIfForm
 from gongyi.results.models import Run
 from gongyi.results.package_upload import import_uploaded_package
@@ -36,18 +36,31 @@ def ranking(slug: str):
     call = call_or_404(slug)
     run = service.find_run(db, call, int_arg("run"))
     runs = db.scalars(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc())).all()
-    sort = request.args.get("sort", "rank")
-    descending = request.args.get("dir") == "desc"
-    outcome = request.args.get("outcome") or None
-    query = request.args.get("q", "")
+    f = _filters()
     page = None
     if run is not None:
-        page = service.ranking_page(db, run, sort=sort, descending=descending, outcome=outcome, query=query,
+        page = service.ranking_page(db, run, sort=f.sort, descending=f.descending, outcome=f.outcome, query=f.query,
                                     page=page_number(), per_page=PER_PAGE)
     return render_template(
-        "results/admin_ranking.html", call=call, run=run, runs=runs, page=page, sort=sort, descending=descending,
-        outcome=outcome, q=query, pools=funding.pool_status(db, call, run),
+        "results/admin_ranking.html", call=call, run=run, runs=runs, page=page, sort=f.sort, descending=f.descending,
+        outcome=f.outcome, q=f.query, pools=funding.pool_status(db, call, run), export_kinds=web_exports.KINDS,
     )
+
+
+def _filters() -> web_exports.Filters:
+    return web_exports.Filters(sort=request.args.get("sort", "rank"), descending=request.args.get("dir") == "desc",
+                               outcome=request.args.get("outcome") or None, query=request.args.get("q", ""))
+
+
+@bp.get("/calls/<slug>/results/export/<kind>.<fmt>")
+def export(slug: str, kind: str, fmt: str):
+    """The ranking, results.csv or the ledgers of a run, with the rows the ranking page's filters show."""
+    db = get_session()
+    call = call_or_404(slug)
+    run = service.find_run(db, call, int_arg("run")) or abort(404)
+    if kind not in web_exports.KINDS or fmt not in web_exports.FORMATS:
+        abort(404)
+    return web_exports.send_export(db, call, run, kind, fmt, _filters())
 
 
 @bp.post("/calls/<slug>/results/compute")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,12 +19,13 @@ from gongyi.auth.models import User
 from gongyi.submissions.models import Submission
 
 
-def results_csv(session: Session, run: Run) -> bytes:
-    """UTF-8 without BOM, one row per submission in rank order: the machine-readable contract."""
+def results_csv(session: Session, run: Run, only: Any = None) -> bytes:
+    """UTF-8 without BOM, one row per submission in rank order: the machine-readable contract.
+    `only`: a select of the RunRow ids to keep (the filters of the page exporting it)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(results_table(session, run))
+    writer.writerows(results_table(session, run, only))
     return out.getvalue().encode("utf-8")
 
 
@@ -32,9 +34,10 @@ LEDGER_COLUMNS = ["ref", "pool", "rank", "counted_raised", "requested", "ratio",
                   "rounding_fen", "amount", "step"]
 
 
-def ledger_rows(session: Session, run: Run) -> list[list[object]]:
+def ledger_rows(session: Session, run: Run, only: Any = None) -> list[list[object]]:
     rows = []
-    for ref, ledger in session.execute(select(RunRow.ref, RunRow.ledger).where(RunRow.run_id == run.id).order_by(RunRow.position)):
+    stmt = select(RunRow.ref, RunRow.ledger).where(RunRow.run_id == run.id).order_by(RunRow.position)
+    for ref, ledger in session.execute(stmt if only is None else stmt.where(RunRow.id.in_(only))):
         for pool in ("matching", "library"):
             line = (ledger or {}).get(pool)
             if not line:
@@ -50,8 +53,12 @@ def ledger_rows(session: Session, run: Run) -> list[list[object]]:
     return rows
 
 
-def score_rows(session: Session, call: Call) -> list[list[object]]:
-    """Every score of the call's submissions, with its round and criterion, in one query."""
+SCORE_COLUMNS = ["ref", "reviewer", "round", "review_status", "criterion", "score"]
+
+
+def score_rows(session: Session, call: Call, only: Any = None) -> list[list[object]]:
+    """Every score of the call's submissions (`only`: of the RunRow ids in that select), with its
+    round and criterion, in one query."""
     stmt = (
         select(Submission.ref, User.email, Review.round, Review.status, Score.criterion, Score.points_centi)
         .join(Review, Review.submission_id == Submission.id)
@@ -60,14 +67,17 @@ def score_rows(session: Session, call: Call) -> list[list[object]]:
         .where(Submission.call_id == call.id)
         .order_by(Submission.ref, User.email, Review.round, Score.criterion)
     )
+    if only is not None:
+        stmt = stmt.where(Submission.id.in_(select(RunRow.submission_id).where(RunRow.id.in_(only))))
     return [[ref, email, code, status, criterion, f"{centi // 100}.{centi % 100:02d}"]
             for ref, email, code, status, criterion, centi in session.execute(stmt)]
 
 
-def results_xlsx(session: Session, call: Call, run: Run) -> bytes:
-    """Three sheets: results (as results.csv), the matching and library ledger, every score."""
+def results_xlsx(session: Session, call: Call, run: Run, only: Any = None) -> bytes:
+    """Three sheets: results (as results.csv), the matching and library ledger, every score
+    (`only`: of the RunRow ids in that select)."""
     return write_xlsx([
-        ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run)]),
-        ("ledger", LEDGER_COLUMNS, ledger_rows(session, run)),
-        ("scores", ["ref", "reviewer", "round", "review_status", "criterion", "score"], score_rows(session, call)),
+        ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run, only)]),
+        ("ledger", LEDGER_COLUMNS, ledger_rows(session, run, only)),
+        ("scores", SCORE_COLUMNS, score_rows(session, call, only)),
     ])

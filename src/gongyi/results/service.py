@@ -111,13 +111,13 @@ def find_run(session: Session, call: Call, number: int | None = None) -> Run | N
     return session.scalar(stmt)
 
 
-def results_table(session: Session, run: Run) -> list[dict[str, str]]:
-    """The run's results.csv rows (section 8), keyed by CSV_COLUMNS, in order, in one query."""
-    rows = session.execute(
-        select(RunRow.ref, RunRow.round, RunRow.complete_reviews, RunRow.aggregate_display, RunRow.rank,
-               RunRow.outcome, RunRow.verified_raised_fen, RunRow.donors, RunRow.matching_fen, RunRow.library_grant_fen)
-        .where(RunRow.run_id == run.id).order_by(RunRow.position)
-    ).all()
+def results_table(session: Session, run: Run, only: Any = None) -> list[dict[str, str]]:
+    """The run's results.csv rows (section 8), keyed by CSV_COLUMNS, in order, in one query;
+    `only`: a select of the RunRow ids to keep (a page's filters)."""
+    stmt = (select(RunRow.ref, RunRow.round, RunRow.complete_reviews, RunRow.aggregate_display, RunRow.rank,
+                   RunRow.outcome, RunRow.verified_raised_fen, RunRow.donors, RunRow.matching_fen,
+                   RunRow.library_grant_fen).where(RunRow.run_id == run.id).order_by(RunRow.position))
+    rows = session.execute(stmt if only is None else stmt.where(RunRow.id.in_(only))).all()
     return [
         dict(zip(CSV_COLUMNS, (ref, code, str(n), agg or "", "" if rank is None else str(rank), outcome,
                                fen_to_str(raised), str(donors), fen_to_str(matching), fen_to_str(library))))
@@ -176,6 +176,13 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
     Rows are (RunRow, title, organisation name). Sorting by score is rank order, since rank
     order is score order with the call's tie-breakers.
     """
+    stmt = ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query)
+    return paginate(session, stmt, page, per_page)
+
+
+def ranking_query(run: Run, *, sort: str = "rank", descending: bool = False, outcome: str | None = None,
+                  query: str = ""):
+    """Every row of a run the ranking page's filters show, in its order: (RunRow, title, organisation name)."""
     conditions = [RunRow.run_id == run.id]
     if outcome in OUTCOMES:
         conditions.append(RunRow.outcome == outcome)
@@ -186,11 +193,10 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
     if sort == "aggregate":  # higher scores come first in rank order
         descending = not descending
     order = [c.desc() if descending else c.asc() for c in columns]
-    stmt = (select(RunRow, Submission.title, Organisation.name)
+    return (select(RunRow, Submission.title, Organisation.name)
             .join(Submission, Submission.id == RunRow.submission_id)
             .join(Organisation, Organisation.id == Submission.organisation_id)
             .where(*conditions).order_by(*order))
-    return paginate(session, stmt, page, per_page)
 
 
 def withdraw_after_results(session: Session, actor: Any, submission: Submission, reason: str) -> Run:

@@ -20,7 +20,7 @@ from gongyi.money import fen_to_str
 from gongyi.orgs.forms import district_choices
 from gongyi.submissions.attachments import ACCEPT
 from gongyi.submissions.models import Submission
-from gongyi.submissions.project import PROJECT_FIELDS
+from gongyi.submissions.project import COMMUNITY_FIELD, PROJECT_FIELDS
 from gongyi.submissions.screening import FUND_SOURCE_LABELS
 
 # Problems that belong to no single input: they are shown in a box at their place on the page.
@@ -55,6 +55,8 @@ class ProjectForm(Form):
     "budget-3-amount"); those of the order, a need, the budget as a whole or the page go to
     `rest`, shown in a box at their place (`problems_for(key)` in the template)."""
 
+    community_id = SelectField(_l("社区"), choices=[], validate_choice=False,
+                               description=_l("从社区名录中选择；名录中没有的，请留空，并手动填写社区名称、街道和所在区"))
     community_name = StringField(_l("社区名称"), render_kw={"maxlength": 200})
     community_street = StringField(_l("所属街道"), render_kw={"maxlength": 200})
     community_district = SelectField(_l("所在区"), choices=district_choices, validate_choice=False)
@@ -79,9 +81,10 @@ class ProjectForm(Form):
         self.rest: dict[str, list[str]] = {}
 
     @classmethod
-    def stored(cls, submission: Submission) -> ProjectForm:
+    def stored(cls, submission: Submission, community_id: int | None = None) -> ProjectForm:
         """The form as stored, with one spare budget row (the page's script adds more)."""
         data: dict[str, Any] = {name: getattr(submission, name) for name in PROJECT_FIELDS}
+        data[COMMUNITY_FIELD] = str(community_id or "")
         data["community_district"] = submission.community_district or ""
         data["beneficiary_count"] = "" if submission.beneficiary_count is None else str(submission.beneficiary_count)
         data["items"] = [i.item_code for i in submission.items]
@@ -132,6 +135,8 @@ class ProjectForm(Form):
         """What save_draft takes: every project field, the order and the budget rows with their form index."""
         data: dict[str, Any] = {name: getattr(self, name).data for name in PROJECT_FIELDS}
         data["items"] = self.picked(formdata)
+        if COMMUNITY_FIELD in formdata:  # a post without it leaves the community alone
+            data[COMMUNITY_FIELD] = self.community_id.data
         data["budget"] = [
             {"position": row_index(entry), "id": entry.form.id.data, "what": entry.form.what.data,
              "amount": entry.form.amount.data}

@@ -7,6 +7,7 @@ call and the catalogue comes in a `Known`. Each problem carries the form field i
 
 - a project field by name ("title", "beneficiary_count", "community_district", ...);
 - "items" (the order as a whole) and "need-<item code>" (the need one item answers);
+- "community_id" (the community picked from the list: its record gives the three community fields);
 - "budget" (the budget as a whole), "budget-<row>-what" and "budget-<row>-amount", where <row>
   is the row's index in the form, kept as BudgetLine.position so later problems find their row.
 """
@@ -29,6 +30,7 @@ TEXT_LIMITS = {
     "objectives": 10000, "activities": 10000, "beneficiary_group": 200, "team": 10000,
 }
 PROJECT_FIELDS = (*TEXT_LIMITS, "community_district", "beneficiary_count")
+COMMUNITY_FIELD = "community_id"
 REQUIRED_FIELDS = ("community_name", "community_street", "community_district", "title", "summary", "problem",
                    "objectives", "activities", "beneficiary_group", "beneficiary_count", "team")
 NEED_LIMIT = 2000
@@ -113,6 +115,7 @@ class Changes:
 
     fields: dict[str, Any] = field(default_factory=dict)
     items: dict[str, str] | None = None  # item code -> need, None = leave the order alone
+    community: int | None = None  # the community record's id, 0 = none (free text), None = leave alone
     budget: list[BudgetRow] | None = None  # None = leave the budget alone
 
 
@@ -124,16 +127,19 @@ class Known:
     categories_of: Callable[[Sequence[str]], Mapping[str, str]]  # item codes -> their category, for catalogue items
     needs: Mapping[str, str] = field(default_factory=dict)  # the stored order: item code -> need
     lines: Mapping[int, Any] = field(default_factory=dict)  # the stored budget lines by id
+    # A community record id -> (district, street, name) when the organisation may pick it, else None.
+    communities: Callable[[int], tuple[str, str, str] | None] = lambda _id: None
 
 
 def parse_project(data: Mapping[str, Any], known: Known) -> tuple[Changes, list[SubmissionError]]:
     """What a save of `data` stores, and the problem of every value it cannot store.
 
     `data` keys: the PROJECT_FIELDS, "items" (item code -> need, or (code, need) pairs: the whole
-    order) and "budget" (the whole budget: rows {"what", "amount", optional "id", optional
-    "position"}); absent keys are left alone.
+    order), "budget" (the whole budget: rows {"what", "amount", optional "id", optional
+    "position"}) and "community_id" (a community record's id, or "" for none: a picked record's
+    district, street and name replace the typed ones); absent keys are left alone.
     """
-    unknown = set(data) - set(PROJECT_FIELDS) - {"items", "budget"}
+    unknown = set(data) - set(PROJECT_FIELDS) - {"items", "budget", COMMUNITY_FIELD}
     if unknown:
         raise ValueError(f"unknown submission fields: {sorted(unknown)}")
     changes, problems = Changes(), []
@@ -155,11 +161,27 @@ def parse_project(data: Mapping[str, Any], known: Known) -> tuple[Changes, list[
             changes.fields["beneficiary_count"] = parse_count(data["beneficiary_count"])
         except SubmissionError as exc:
             problems.append(exc)
+    if COMMUNITY_FIELD in data:
+        _parse_community(data[COMMUNITY_FIELD], known, changes, problems)
     if "items" in data:
         changes.items = _parse_items(data["items"], known, problems)
     if "budget" in data:
         changes.budget = _parse_budget(data["budget"], known, problems)
     return changes, problems
+
+
+def _parse_community(raw: Any, known: Known, changes: Changes, problems: list[SubmissionError]) -> None:
+    typed = text(raw)
+    if not typed:
+        changes.community = 0
+        return
+    record = known.communities(int(typed)) if typed.isascii() and typed.isdigit() and len(typed) <= 10 else None
+    if record is None:
+        problems.append(SubmissionError(N_("请从名录中选择社区"), COMMUNITY_FIELD))
+        return
+    changes.community = int(typed)
+    district, street, name = record
+    changes.fields.update(community_district=district, community_street=street, community_name=name)
 
 
 def _parse_items(raw: Any, known: Known, problems: list[SubmissionError]) -> dict[str, str]:

@@ -22,6 +22,7 @@ from gongyi.calls.workflow import ACTIVITIES
 from gongyi.catalogue.models import Category, Item
 from gongyi.catalogue.service import browse
 from gongyi.clock import utcnow
+from gongyi.communities import picking
 from gongyi.errors import N_
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
@@ -55,11 +56,13 @@ def _categories_of(session: Session):
     return lookup
 
 
-def _parse(session: Session, call: Call, submission: Submission | None,
-           data: Mapping[str, Any]) -> tuple[Changes, list[SubmissionError]]:
+def _parse(session: Session, call: Call, submission: Submission | None, data: Mapping[str, Any],
+           organisation_id: int | None = None) -> tuple[Changes, list[SubmissionError]]:
     needs = {i.item_code: i.need for i in submission.items} if submission is not None else {}
     lines = {line.id: line for line in submission.budget_lines} if submission is not None else {}
-    return parse_project(data, Known(call.rules["entry"]["categories"], _categories_of(session), needs, lines))
+    org_id = submission.organisation_id if submission is not None else organisation_id
+    return parse_project(data, Known(call.rules["entry"]["categories"], _categories_of(session), needs, lines,
+                                     picking.lookup(session, org_id)))
 
 
 def _apply_items(submission: Submission, items: dict[str, str]) -> bool:
@@ -93,9 +96,11 @@ def _apply_budget(submission: Submission, rows: list[BudgetRow]) -> bool:
     return before != [(line.position, line.what, line.amount_fen) for line in submission.budget_lines]
 
 
-def _apply(submission: Submission, changes: Changes) -> list[str]:
+def _apply(session: Session, submission: Submission, changes: Changes) -> list[str]:
     """Store the changes; return the names of what changed (for the audit trail)."""
     changed = []
+    if changes.community is not None and picking.link_community(session, submission.id, changes.community):
+        changed.append("community")
     for name, value in changes.fields.items():
         if getattr(submission, name) != value:
             setattr(submission, name, value)
@@ -155,7 +160,7 @@ def create_submission(session: Session, actor: Any, call: Call, *, now: datetime
     refusal = window_refusal(session, call, org.id, now)
     if refusal is not None:
         raise refusal
-    changes, problems = _parse(session, call, None, fields)
+    changes, problems = _parse(session, call, None, fields, org.id)
     if problems:
         raise SubmissionInvalid(problems)
     # One start at a time per call (a row lock on PostgreSQL), so the limit and the numbering hold.
@@ -166,7 +171,7 @@ def create_submission(session: Session, actor: Any, call: Call, *, now: datetime
                             community_district=org.district_code)
     session.add(submission)
     session.flush()
-    _apply(submission, changes)
+    _apply(session, submission, changes)
     session.flush()
     record(session, actor, "submission.create", submission, call=call.slug, ref=submission.ref)
     return submission
@@ -201,7 +206,7 @@ def save_draft(session: Session, actor: Any, submission: Submission, data: Mappi
         problems = problems + _merged_problems(session, submission, changes)
         if problems:
             raise SubmissionInvalid(problems)
-    changed = _apply(submission, changes)
+    changed = _apply(session, submission, changes)
     session.flush()
     if changed:
         if submission.status != "draft":

@@ -21,6 +21,8 @@ from gongyi.actions import attempt
 from gongyi.calls.service import organisation_late_entries
 from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
+from gongyi.communities import picking
+from gongyi.communities.years import edition_year
 from gongyi.db import get_session
 from gongyi.errors import UserError
 from gongyi.extensions import csrf
@@ -185,8 +187,10 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
                  attachment_form: AttachmentForm | None = None, status: int = 200):
     """The project form page; without `form`, as stored. Each of `problems` goes beside its input."""
     db = get_session()
+    community = picking.linked_community(db, submission.id)
     if form is None:
-        form, picked = ProjectForm.stored(submission), {i.item_code: i.need for i in submission.items}
+        form = ProjectForm.stored(submission, community.id if community else None)
+        picked = {i.item_code: i.need for i in submission.items}
     for problem in problems:
         form.add_error(problem.field, problem.translated())
     ids = _budget_ids(submission)
@@ -207,7 +211,15 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
                          if refusals.funding_line_removal_refusal(line) is None},
         removable_files={a.id for a in submission.attachments if refusals.attachment_removal_refusal(a) is None},
         version=_version(submission), submit_ready=not service.submit_problems(db, submission),
+        **_community_context(db, submission, community),
     ), status
+
+
+def _community_context(db, submission: Submission, community) -> dict:
+    """The project form's community list, and the picked community's needs list of the call's year."""
+    year = edition_year(submission.call.opens_at)
+    return {"community": community, "communities": picking.pickable_communities(db, submission.organisation_id),
+            "listed": picking.listed_needs(db, community.id if community else None, year), "needs_year": year}
 
 
 def _open_for_editing(submission: Submission):
