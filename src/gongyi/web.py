@@ -20,6 +20,7 @@ from gongyi import formatting, policy
 from gongyi.audit.labels import ACTION_LABELS, MAIL_KIND_LABELS
 from gongyi.auth.models import User
 from gongyi.auth.views import bp as auth_bp
+from gongyi.auth.vocab import ROLES
 from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
 from gongyi.calls.workflow import CALL_STATES, allows
@@ -60,7 +61,7 @@ VOCABULARIES = SimpleNamespace(
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
     org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
-    community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES,
+    community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

@@ -9,12 +9,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gongyi.auth.vocab import ROLES
 from gongyi.db import Base, created_now, intpk
 
 if TYPE_CHECKING:
     from gongyi.orgs.models import Organisation
 
-ROLES = ("member", "reviewer", "admin")
 UNUSABLE_PASSWORD = "!"
 
 
@@ -76,7 +76,7 @@ class User(UserMixin, Base):
 
 class UserRole(Base):
     __tablename__ = "user_role"
-    __table_args__ = (CheckConstraint("role IN ('member', 'reviewer', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(ROLES.check("role"), name="role"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)

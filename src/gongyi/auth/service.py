@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gongyi.audit.service import record
-from gongyi.auth.models import ROLES, User, UserRole
+from gongyi.auth.models import User, UserRole
+from gongyi.auth.vocab import ROLES
 from gongyi.auth.passwords import password_refusal
 from gongyi.auth.tokens import CONFIRM_EMAIL, RESET_PASSWORD
 from gongyi.clock import utcnow
