@@ -25,6 +25,8 @@ PURE_MODULES = [
     "gongyi.dashboards.charts",
     "gongyi.dashboards.tables",
     "gongyi.errors",
+    "gongyi.execution.gates",
+    "gongyi.execution.vocab",
     "gongyi.funding.allocate",
     "gongyi.money",
     "gongyi.orgs.creditcode",
