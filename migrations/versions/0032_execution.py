@@ -27,12 +27,13 @@ def _roles(check: str) -> None:
 
 
 def _tables() -> None:
-    op.create_table('evaluation_rubric',
+    op.create_table('execution_settings',
     sa.Column('call_id', sa.Integer(), nullable=False),
     sa.Column('criteria', sa.JSON(), nullable=False),
     sa.Column('pass_mark', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['call_id'], ['call.id'], name=op.f('fk_evaluation_rubric_call_id_call'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('call_id', name=op.f('pk_evaluation_rubric'))
+    sa.Column('funding_mark', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['call_id'], ['call.id'], name=op.f('fk_execution_settings_call_id_call'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('call_id', name=op.f('pk_execution_settings'))
     )
     op.create_table('execution_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -80,7 +81,7 @@ def _tables() -> None:
     sa.Column('publicity_until', gongyi.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', gongyi.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('midterm', 'final')", name=op.f('ck_evaluation_kind')),
-    sa.CheckConstraint("status IN ('draft', 'submitted', 'published')", name=op.f('ck_evaluation_status')),
+    sa.CheckConstraint("status IN ('draft', 'submitted', 'published', 'confirmed')", name=op.f('ck_evaluation_status')),
     sa.ForeignKeyConstraint(['evaluator_id'], ['user.id'], name=op.f('fk_evaluation_evaluator_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['execution_id'], ['execution_record.id'], name=op.f('fk_evaluation_execution_id_execution_record'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation')),
@@ -294,6 +295,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_execution_record_call_id'))
 
     op.drop_table('execution_record')
-    op.drop_table('evaluation_rubric')
+    op.drop_table('execution_settings')
     op.execute("DELETE FROM user_role WHERE role = 'evaluator'")
     _roles(ROLES_BEFORE)

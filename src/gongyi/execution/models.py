@@ -157,14 +157,16 @@ class ReportVersion(Base):
     created_at: Mapped[created_now]
 
 
-class EvaluationRubric(Base):
-    """A call's evaluation rubric: criteria with maxima ([{"code", "name", "max"}]) and the pass mark."""
+class ExecutionSettings(Base):
+    """A call's settings for execution: the evaluation rubric (criteria with maxima,
+    [{"code", "name", "max"}], and the pass mark) and its own funding mark (资助标识), if any."""
 
-    __tablename__ = "evaluation_rubric"
+    __tablename__ = "execution_settings"
 
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), primary_key=True)
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     pass_mark: Mapped[int]
+    funding_mark: Mapped[str] = mapped_column(String(200), default="")
 
 
 class EvaluatorAssignment(Base):

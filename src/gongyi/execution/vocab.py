@@ -31,7 +31,8 @@ EVALUATION_KINDS = Vocabulary({
 EVALUATION_STATUSES = Vocabulary({
     "draft": N_("评估中"),
     "submitted": N_("已提交，待公示"),
-    "published": N_("已公示"),
+    "published": N_("公示中"),
+    "confirmed": N_("结果已确定"),
 })
 # What a tranche waits for (拨付条件).
 TRANCHE_GATES = Vocabulary({
