@@ -347,3 +347,30 @@ def test_overdue_milestones(world, db):
     assert reports.overdue_milestones(db, [rec.id], day + timedelta(days=1)) == {milestone.id}  # a draft is not a report
     reports.submit_report(db, member, report)
     assert reports.overdue_milestones(db, [rec.id], day + timedelta(days=1)) == set()
+
+
+def test_reminders_go_to_the_organisation_once_per_milestone_and_returned_report(world, db, runner):
+    from gongyi.execution.reminders import queue_execution_reminders
+    from gongyi.mail.models import OutboxMessage
+
+    call, admin, _ = world
+    rec = record_for(db, call, "A")
+    milestone, _lines = _milestone_and_lines(db, admin, rec)  # due 2026-09-30
+    member = member_of(db, SUNNY, "m@example.org")
+    week = timedelta(days=3)
+    assert queue_execution_reminders(db, None, today=milestone.due_on - timedelta(days=10), before=week) == 0
+    assert queue_execution_reminders(db, None, today=milestone.due_on - timedelta(days=2), before=week) == 1
+    assert queue_execution_reminders(db, None, today=milestone.due_on - timedelta(days=1), before=week) == 0
+    assert queue_execution_reminders(db, None, today=milestone.due_on + timedelta(days=1), before=week) == 1
+    kinds = [(m.kind, m.to) for m in db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert kinds == [("milestone_due", "m@example.org"), ("milestone_overdue", "m@example.org")]
+    report = reports.save_report(db, member, rec, milestone_id=milestone.id, narrative="x", figures={}, spending={})
+    reports.submit_report(db, member, report)
+    reports.return_report(db, admin, report, "补充材料")
+    # The overdue reminder went out once already; the returned report is reminded of once.
+    assert queue_execution_reminders(db, None, today=milestone.due_on + timedelta(days=2), before=week) == 1
+    assert list(db.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))[-1] == "report_returned"
+    assert queue_execution_reminders(db, None, today=milestone.due_on + timedelta(days=3), before=week) == 0
+    db.commit()
+    result = runner.invoke(args=["mail", "remind"])
+    assert result.exit_code == 0 and "execution reminders queued" in result.output
