@@ -39,19 +39,12 @@ def _text(kind: str, user: User, title: str, what: str, day: date) -> tuple[str,
                         name=user.name, title=title, what=what, day=day.isoformat()))
 
 
-def _queue(session: Session, actor: Any, kind: str, organisation_id: int, title: str, what: str, day: date,
-           key: str) -> int:
-    queued = 0
-    for user in _members(session, organisation_id):
-        subject, body = _text(kind, user, title, what, day)
-        if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind,
-                         dedupe_key=f"{kind}:{key}:{user.id}"):
-            queued += 1
-    return queued
-
-
 def queue_execution_reminders(session: Session, actor: Any, *, today: date, before: timedelta) -> int:
     """Queue the reminders due today; returns how many were queued."""
+    return _milestone_reminders(session, actor, today, before) + _returned_reminders(session, actor)
+
+
+def _milestone_reminders(session: Session, actor: Any, today: date, before: timedelta) -> int:
     reported = select(ProgressReport.milestone_id).where(ProgressReport.status.in_(COUNTED))
     due = session.execute(
         select(Milestone, ExecutionRecord.organisation_id, Submission.title)
@@ -62,8 +55,15 @@ def queue_execution_reminders(session: Session, actor: Any, *, today: date, befo
     queued = 0
     for milestone, organisation_id, title in due:
         kind = "milestone_overdue" if milestone.due_on < today else "milestone_due"
-        queued += _queue(session, actor, kind, organisation_id, title, milestone.what, milestone.due_on,
-                         f"{milestone.id}:{milestone.due_on.isoformat()}")
+        for user in _members(session, organisation_id):
+            subject, body = _text(kind, user, title, milestone.what, milestone.due_on)
+            key = f"{kind}:{milestone.id}:{milestone.due_on.isoformat()}:{user.id}"
+            if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key):
+                queued += 1
+    return queued
+
+
+def _returned_reminders(session: Session, actor: Any) -> int:
     returned = session.execute(
         select(ProgressReport, Milestone.what, ExecutionRecord.organisation_id, Submission.title)
         .join(Milestone, Milestone.id == ProgressReport.milestone_id)
@@ -71,8 +71,13 @@ def queue_execution_reminders(session: Session, actor: Any, *, today: date, befo
         .join(Submission, Submission.id == ExecutionRecord.submission_id)
         .where(ProgressReport.status == "returned", ExecutionRecord.status == "active")
         .order_by(ProgressReport.id)).all()
+    queued = 0
+    kind = "report_returned"
     for report, what, organisation_id, title in returned:
         day = (report.decided_at or report.updated_at).date()
-        queued += _queue(session, actor, "report_returned", organisation_id, title, what, day,
-                         f"{report.id}:{report.version}")
+        for user in _members(session, organisation_id):
+            subject, body = _text(kind, user, title, what, day)
+            key = f"{kind}:{report.id}:{report.version}:{user.id}"
+            if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key):
+                queued += 1
     return queued
