@@ -54,7 +54,9 @@ def _milestone_reminders(session: Session, actor: Any, today: date, before: time
         .order_by(Milestone.due_on, Milestone.id)).all()
     queued = 0
     for milestone, organisation_id, title in due:
-        kind = "milestone_overdue" if milestone.due_on < today else "milestone_due"
+        kind = "milestone_due"
+        if milestone.due_on < today:
+            kind = "milestone_overdue"
         for user in _members(session, organisation_id):
             subject, body = _text(kind, user, title, milestone.what, milestone.due_on)
             key = f"{kind}:{milestone.id}:{milestone.due_on.isoformat()}:{user.id}"
