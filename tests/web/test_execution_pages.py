@@ -64,8 +64,8 @@ def test_admin_pages_refuse_bad_input_beside_the_field(world, client, auth, db):
     assert r.status_code == 302
     r = client.post(f"/admin/execution/{rec_id}/schedule", data={"schedule": "signing:60,final:40"})
     assert r.status_code == 422 and "不能再修改拨付计划" in _text(r)
-    r = client.post(f"/admin/execution/{rec_id}/recoveries", data={"amount": "25000.01", "reason": "x",
-                                                                    "recovered_on": "2026-07-01"})
+    r = client.post(f"/admin/execution/{rec_id}/recoveries", data={"recovery-amount": "25000.01", "recovery-reason": "x",
+                                                                    "recovery-recovered_on": "2026-07-01"})
     assert r.status_code == 422 and "不能超过已拨付" in _text(r)
     r = client.post(f"/admin/execution/{rec_id}/milestones", data={"what": "助餐", "due_on": "2026-09-30",
                                                                     "indicators": "服务人次 | 两百"})

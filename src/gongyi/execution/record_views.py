@@ -47,7 +47,7 @@ def _forms(rec: ExecutionRecord, posted: dict[str, Any]) -> dict[str, Any]:
         "schedule_form": ScheduleForm(formdata=None, schedule=", ".join(f"{t.gate}:{t.share}" for t in rec.tranches)),
         "milestone_form": MilestoneForm(formdata=None), "evaluator_form": AssignEvaluatorForm(formdata=None),
         "conflict_form": ConflictForm(formdata=None), "release_form": ReleaseForm(formdata=None),
-        "recovery_form": RecoveryForm(formdata=None), "return_form": ReturnForm(formdata=None),
+        "recovery_form": RecoveryForm(formdata=None, prefix="recovery"), "return_form": ReturnForm(formdata=None),
         "action_form": ActionForm(formdata=None), "release_target": None, "return_target": None,
     }
     forms.update(posted)
@@ -170,7 +170,7 @@ def release(record_id: int, tranche_id: int):
 @bp.post("/<int:record_id>/recoveries")
 def recovery(record_id: int):
     rec = record_or_404(record_id)
-    form = RecoveryForm()
+    form = RecoveryForm(prefix="recovery")  # its reason is not the conflict form's
     with attempt(form) as done:
         tranches.record_recovery(get_session(), current_user, rec, amount=form.amount.data, reason=form.reason.data,
                                  recovered_on=form.recovered_on.data)
