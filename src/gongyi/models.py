@@ -1,7 +1,7 @@
 """Imports every domain's models so the metadata is complete (Alembic, create_all)."""
 from gongyi.audit.models import AuditEntry
 from gongyi.auth.models import User, UserRole
-from gongyi.calls.models import Call, LateEntry, RulesVersion
+from gongyi.calls.models import Call, CallRound, LateEntry, RulesVersion
 from gongyi.catalogue.models import Category, Item
 from gongyi.communities.models import Community, CommunityNeed, SubmissionCommunity
 from gongyi.orgs.models import Organisation
@@ -13,6 +13,6 @@ from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submi
 
 __all__ = [
     "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
-    "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
+    "CallRound", "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
     "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "User", "UserRole",
 ]
