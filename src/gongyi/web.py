@@ -25,7 +25,7 @@ from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
 from gongyi.calls.models import ROUND_STATES
 from gongyi.calls.workflow import CALL_STATES, allows
-from gongyi.funding.sources import FUND_SOURCE_LABELS
+from gongyi.funding.sources import COUNT_REASONS, FUND_SOURCE_LABELS
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.communities.admin_views import bp as communities_admin_bp
 from gongyi.communities.views import bp as communities_bp
@@ -65,7 +65,7 @@ VOCABULARIES = SimpleNamespace(
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
     org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
     community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
-    fund_sources=FUND_SOURCE_LABELS, round_states=ROUND_STATES,
+    fund_sources=FUND_SOURCE_LABELS, round_states=ROUND_STATES, count_reasons=COUNT_REASONS,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),
