@@ -1,9 +1,11 @@
 """The demo edition, built through the same services the UI uses.
 
-Three calls: last year's edition, whose final results are published and whose funded projects
+Four calls: last year's edition, whose final results are published and whose funded projects
 are in execution (execution/demo_edition.py); last spring's edition, closed and under review
 (projects screened, funds verified, reviewers assigned and most reviews in, results computed);
-and this year's edition, open for submissions (one draft, one submitted project).
+an edition judged in two rounds with weighted panels, a donor cap and a held project
+(demo_rounds.py); and this year's edition, open for submissions (one draft, one submitted
+project).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from gongyi.communities import service as communities
 from gongyi.communities.models import Community
 from gongyi.communities.years import edition_year, editable_years
 from gongyi.execution.demo_edition import load_execution_demo
+from gongyi.demo_rounds import rounds_edition
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
 from gongyi.orgs.models import Organisation
@@ -134,6 +137,8 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     _earlier_edition(session, cast, now, random.Random(2025))
     spring = _spring_edition(session, cast, now, random.Random(2026))
     autumn = _autumn_edition(session, cast, now)
+    rounds_edition(session, cast.admin, cast.members, cast.organisations, cast.communities, cast.reviewers[3:],
+                   _project_fields, now, random.Random(2025))
     _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
     session.flush()
     return cast.accounts

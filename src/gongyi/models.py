@@ -1,7 +1,7 @@
 """Imports every domain's models so the metadata is complete (Alembic, create_all)."""
 from gongyi.audit.models import AuditEntry
 from gongyi.auth.models import User, UserRole
-from gongyi.calls.models import Call, LateEntry, RulesVersion
+from gongyi.calls.models import Call, CallRound, LateEntry, RulesVersion
 from gongyi.catalogue.models import Category, Item
 from gongyi.communities.models import Community, CommunityNeed, SubmissionCommunity
 from gongyi.orgs.models import Organisation
@@ -15,8 +15,10 @@ from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfil
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
-    "AuditEntry", "Evaluation", "ExecutionSettings", "EvaluatorAssignment", "ExecutionRecord", "Indicator",
-    "Milestone", "ProgressReport", "Recovery", "ReportFigure", "ReportFile", "ReportSpending", "ReportVersion", "Tranche", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
-    "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
-    "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "User", "UserRole",
+    "Attachment", "AuditEntry", "BudgetLine", "Call", "CallRound", "Category", "Community", "CommunityNeed",
+    "Conflict", "Disbursement", "Evaluation", "EvaluatorAssignment", "ExecutionRecord", "ExecutionSettings",
+    "FundingLine", "Hold", "Indicator", "Item", "LateEntry", "Milestone", "Objection", "Organisation",
+    "OutboxMessage", "ProgressReport", "Recovery", "ReportFigure", "ReportFile", "ReportSpending",
+    "ReportVersion", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
+    "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "Tranche", "User", "UserRole",
 ]

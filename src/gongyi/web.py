@@ -23,7 +23,9 @@ from gongyi.auth.views import bp as auth_bp
 from gongyi.auth.vocab import ROLES
 from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
+from gongyi.calls.models import ROUND_STATES
 from gongyi.calls.workflow import CALL_STATES, allows
+from gongyi.funding.sources import COUNT_REASONS, FUND_SOURCE_LABELS
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.communities.admin_views import bp as communities_admin_bp
 from gongyi.communities.views import bp as communities_bp
@@ -50,6 +52,7 @@ from gongyi.results.public_views import bp as public_results_bp
 from gongyi.results.publication_views import bp as publication_admin_bp
 from gongyi.results.vocab import OBJECTION_STATUSES, OUTCOMES, PUBLICATIONS
 from gongyi.review.admin_views import bp as review_admin_bp
+from gongyi.review.round_views import bp as review_rounds_bp
 from gongyi.review.models import CONFLICT_SOURCES, REVIEW_STATUSES
 from gongyi.review.views import bp as review_bp
 from gongyi.submissions.admin_views import bp as screening_bp
@@ -59,7 +62,7 @@ from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp,
+              communities_bp, communities_admin_bp, dashboards_bp, review_rounds_bp,
               execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
@@ -73,6 +76,7 @@ VOCABULARIES = SimpleNamespace(
     execution_statuses=EXECUTION_STATUSES, report_statuses=REPORT_STATUSES, report_file_kinds=REPORT_FILE_KINDS,
     evaluation_kinds=EVALUATION_KINDS, evaluation_statuses=EVALUATION_STATUSES, tranche_gates=TRANCHE_GATES,
     tranche_statuses=TRANCHE_STATUSES,
+    fund_sources=FUND_SOURCE_LABELS, round_states=ROUND_STATES, count_reasons=COUNT_REASONS,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

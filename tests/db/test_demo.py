@@ -13,12 +13,13 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     assert "admin@demo.gongyi.cn" in result.output and "gongyi-demo" in result.output
     db.rollback()
     calls = {c.slug: c.status for c in db.scalars(select(Call))}
-    assert calls == {"demo-2025": "final", "demo-2026": "reviewing", "demo-2027": "open"}
-    assert db.scalar(select(func.count()).select_from(Submission)) == 18  # 8 last year, 8 this spring, 2 now
+    assert calls == {"demo-2025": "final", "demo-2026": "reviewing", "demo-2027": "open", "demo-2025-rounds": "results"}
+    # 8 last year, 8 this spring, 2 now, and the rounds edition's 6
+    assert db.scalar(select(func.count()).select_from(Submission)) == 24
     statuses = db.scalars(select(Review.status)).all()
     assert statuses.count("submitted") >= 15 and "draft" in statuses
-    # Last year's provisional and final results, this spring's computation.
-    assert db.scalar(select(func.count()).select_from(Run)) == 3
+    # Last year's provisional and final results, this spring's computation, the rounds edition's before and after the hold.
+    assert db.scalar(select(func.count()).select_from(Run)) == 5
     users = db.scalar(select(func.count()).select_from(User))
 
     again = runner.invoke(args=["demo", "--if-empty"])
@@ -30,3 +31,30 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     auth.logout()
     assert auth.login("admin@demo.gongyi.cn", "gongyi-demo").status_code == 302
     assert client.get("/admin/calls/demo-2026/results").status_code == 200
+
+
+def test_the_demo_shows_every_clause_of_rules_version_2(runner, db, client, auth):
+    """The rounds edition: two rounds, experts 0.7 and public 0.3, a donor over the cap, a
+    government line that does not count, and one held project."""
+    from gongyi.calls.models import CallRound
+    from gongyi.results.models import RunRow
+
+    assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0
+    db.rollback()
+    call = db.scalar(select(Call).where(Call.slug == "demo-2025-rounds"))
+    final = call.rules["rounds"][1]
+    assert [(p["code"], p["weight"]) for p in final["panels"]] == [("expert", "0.7"), ("public", "0.3")]
+    assert db.scalar(select(CallRound.status).where(CallRound.call_id == call.id, CallRound.code == "online")) == "closed"
+    panels = set(db.scalars(select(Review.round).join(Submission).where(Submission.call_id == call.id)))
+    assert panels == {"online", "final"}
+    run = db.scalar(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc()))
+    rows = {r.ref: r for r in db.scalars(select(RunRow).where(RunRow.run_id == run.id))}
+    reasons = {line["reason"] for r in rows.values() for line in r.ledger["funds"]["lines"]}
+    assert {"over_donor_cap", "source_not_counted"} <= reasons
+    assert [r.outcome for r in rows.values() if r.held] == ["held"]
+    assert {r.round for r in rows.values()} == {"online", "final"}
+    auth.login("admin@demo.gongyi.cn", "gongyi-demo")
+    held = next(r for r in rows.values() if r.held)
+    page = client.get(f"/results/demo-2025-rounds/projects/{held.ref}?run={run.number}").get_data(as_text=True)
+    assert "来自腾讯，按捐赠方上限计入 ¥50,000.00" in page
+    assert client.get("/admin/review/demo-2025-rounds/rounds/online").status_code == 200

@@ -159,6 +159,7 @@ DATA_MODULES = {
     "gongyi/orgs/districts.py": "official district names, chosen per locale",
     "gongyi/demo.py": "the demo edition's projects, organisations and people",
     "gongyi/execution/demo_edition.py": "the demo's agreements, milestones, reports and evaluations",
+    "gongyi/demo_rounds.py": "the demo edition judged in rounds: its projects, donors and the reason of its hold",
     "gongyi/calls/rules.py": "the default rubric's criterion names, stored with each call",
     "gongyi/cli.py": "English command-line help naming Chinese terms; the default administrator's name",
     "gongyi/results/api.py": "the OpenAPI document's English descriptions naming Chinese terms",
