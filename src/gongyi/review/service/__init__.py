@@ -23,7 +23,8 @@ from gongyi.review.service.conflicts import (affiliation_conflicts, conflict_sou
                                              declare_conflict, review_of, withdraw_conflict)
 from gongyi.review.service.progress import (CallProgress, ReviewerProgress, ScoreSheetRow, SubmissionProgress,
                                             calibration, calls_progress, disagreement_threshold, reviewer_progress,
-                                            score_sheet, scored_reviews, submission_progress)
+                                            review_counts, score_sheet, scored_reviews, submission_progress,
+                                            submission_progress_page)
 from gongyi.review.service.reminders import queue_reminders, reminder_window
 from gongyi.review.service.scoring import (ReviewError, complete_reviews, criteria, criterion_codes, discard_review,
                                            is_blind, reopen_reason, reopen_review, review_criteria, review_total,
