@@ -30,7 +30,7 @@ from gongyi.communities.views import bp as communities_bp
 from gongyi.communities.vocab import COMMUNITY_STATUSES, PRIORITIES
 from gongyi.dashboards.views import bp as dashboards_bp
 from gongyi.db import get_session
-from gongyi.extensions import babel, csrf, limiter, login_manager
+from gongyi.extensions import babel, cache, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
@@ -137,6 +137,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     csrf.exempt(api_bp)  # read-only GET requests, no session state changed
