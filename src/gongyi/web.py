@@ -40,7 +40,7 @@ from gongyi.execution.record_views import bp as execution_record_bp
 from gongyi.execution.views import bp as execution_bp
 from gongyi.execution.vocab import (EVALUATION_KINDS, EVALUATION_STATUSES, EXECUTION_STATUSES, REPORT_FILE_KINDS,
                                     REPORT_STATUSES, TRANCHE_GATES, TRANCHE_STATUSES)
-from gongyi.extensions import babel, csrf, limiter, login_manager
+from gongyi.extensions import babel, cache, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
@@ -205,6 +205,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     csrf.exempt(api_bp)  # read-only GET requests, no session state changed
