@@ -9,7 +9,7 @@ import hmac
 import os
 from types import SimpleNamespace
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -49,10 +49,11 @@ from gongyi.submissions.admin_views import bp as screening_bp
 from gongyi.submissions.views import bp as submissions_bp
 from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STATUSES
 from gongyi.webutil import MAX_ID, url_with
+from gongyi.workspace.views import bp as workspace_bp, navigation_counts
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp)
+              communities_bp, communities_admin_bp, dashboards_bp, workspace_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -105,6 +106,8 @@ def load_user(user_id: str) -> User | None:
 def _error_page(code: int, status: int | None = None):
     def handler(_exc):
         title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        if code == 500:
+            g.plain_navigation = True  # no counting queries on a page shown because something failed
         if serves_api(request.path):  # the JSON API answers every error in JSON
             return api_error(status or code, str(message))
         return render_template("error.html", code=code, title=title, message=message), status or code
@@ -150,4 +153,4 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, _error_page(code))
     app.register_error_handler(CSRFError, _csrf_error)
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"current_path": request.path})
+    app.context_processor(lambda: {"current_path": request.path, "nav_counts": navigation_counts})

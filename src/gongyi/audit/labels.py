@@ -16,6 +16,8 @@ ACTION_LABELS = {
     "user.change_password": N_("修改密码"),
     "user.confirm_email": N_("确认邮箱"),
     "user.reset_password": N_("重设密码"),
+    "user.request_email_change": N_("申请修改登录邮箱"),
+    "user.change_email": N_("修改登录邮箱"),
     "organisation.register": N_("登记组织"),
     "organisation.verify": N_("组织认证通过"),
     "organisation.reject": N_("组织认证不通过"),
@@ -75,6 +77,8 @@ MAIL_KIND_LABELS = {
     "confirm_email": N_("邮箱确认"),
     "account_exists": N_("已有账号提醒"),
     "password_reset": N_("重设密码链接"),
+    "change_email": N_("新邮箱确认"),
+    "email_changed": N_("登录邮箱已修改"),
 }
 
 
