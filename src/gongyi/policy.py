@@ -36,6 +36,16 @@ def can_register_organisation(user: Any) -> bool:
             and not (is_admin(user) or is_reviewer(user)))
 
 
+def can_manage_organisation(user: Any, org: Any) -> bool:
+    """Editing the details, inviting colleagues and the papers: the organisation's own members."""
+    return is_member(user) and user.organisation_id == org.id
+
+
+def can_view_organisation_documents(user: Any, org: Any) -> bool:
+    """The registration certificate and annual inspection papers: its members and administrators."""
+    return is_admin(user) or can_manage_organisation(user, org)
+
+
 def can_verify_organisation(user: Any, org: Any) -> bool:
     """Pending or rejected organisations can be decided (again); a verified one stays verified."""
     return is_admin(user) and org.status in ("pending", "rejected")

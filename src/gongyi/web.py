@@ -35,7 +35,7 @@ from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
-from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
 from gongyi.results.api import http_error as api_error, serves as serves_api
@@ -61,7 +61,7 @@ VOCABULARIES = SimpleNamespace(
     conflict_sources=CONFLICT_SOURCES,
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
-    org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
+    org_types=ORG_TYPES, org_statuses=ORG_STATUSES, document_kinds=DOCUMENT_KINDS,
     community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
 )
 ERROR_PAGES = {

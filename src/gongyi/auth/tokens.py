@@ -15,7 +15,23 @@ from gongyi.auth.models import User
 CONFIRM_EMAIL = "confirm-email"
 RESET_PASSWORD = "reset-password"
 CHANGE_EMAIL = "change-email"
-LIFETIMES = {CONFIRM_EMAIL: 7 * 24 * 3600, RESET_PASSWORD: 3600, CHANGE_EMAIL: 24 * 3600}  # seconds
+INVITATION = "invitation"  # joining an organisation: the invitation's id and address
+LIFETIMES = {CONFIRM_EMAIL: 7 * 24 * 3600, RESET_PASSWORD: 3600, CHANGE_EMAIL: 24 * 3600,
+             INVITATION: 14 * 24 * 3600}  # seconds
+
+
+def sign(secret: str, purpose: str, payload: list) -> str:
+    """A signed, expiring token of a payload that names no user (yet)."""
+    return URLSafeTimedSerializer(secret, salt=purpose).dumps(payload)
+
+
+def unsign(secret: str, purpose: str, token: str) -> list | None:
+    """The payload of a valid, unexpired token, or None."""
+    try:
+        payload = URLSafeTimedSerializer(secret, salt=purpose).loads(token, max_age=LIFETIMES[purpose])
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return payload if isinstance(payload, list) else None
 
 
 def make_token(secret: str, purpose: str, user: User, *extra: str) -> str:

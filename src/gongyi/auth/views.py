@@ -2,7 +2,7 @@
 reset a forgotten password. No page tells whether an address has an account."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -56,11 +56,13 @@ def confirm(token: str):
     if user is None:
         flash(_("确认链接无效或已过期。请登录，系统会重新发送确认邮件。"), "error")
         return redirect(url_for("auth.login"))
+    # back to where registering started (an invitation to join an organisation), else register one
+    back = session.pop("next_after_confirm", None)
     with attempt() as done:
         service.confirm_email(get_session(), user)
-        done.flash(_("邮箱已确认。下一步：登记您的社会组织。"))
+        done.flash(_("邮箱已确认。") if back else _("邮箱已确认。下一步：登记您的社会组织。"))
     login_user(user)
-    return redirect(url_for("orgs.register"))
+    return redirect(safe_next(back, url_for("orgs.register")))
 
 
 @bp.route("/login", methods=["GET", "POST"])

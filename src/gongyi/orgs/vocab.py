@@ -17,3 +17,9 @@ ORG_STATUSES = Vocabulary({
     "verified": N_("已认证"),
     "rejected": N_("已驳回"),
 })
+
+# Papers an organisation uploads for its verification (登记证书, 年检).
+DOCUMENT_KINDS = Vocabulary({
+    "registration_certificate": N_("登记证书"),
+    "annual_inspection": N_("年检材料"),
+})
