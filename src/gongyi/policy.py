@@ -113,6 +113,11 @@ def can_view_submission(user: Any, submission: Any) -> bool:
     return can_manage_submission(user, submission) or is_admin(user)
 
 
+def can_print_application(user: Any, submission: Any) -> bool:
+    """The printable application (申报书) of a submitted project: its organisation and administrators."""
+    return submission.status == "submitted" and can_view_submission(user, submission)
+
+
 def can_publish_results(user: Any) -> bool:
     """Publishing provisional and final results, and answering objections, are for administrators."""
     return is_admin(user)

@@ -35,6 +35,7 @@ from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
+from gongyi.printing.views import bp as printing_bp
 from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
@@ -53,7 +54,7 @@ from gongyi.workspace.views import bp as workspace_bp, navigation_counts
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp, workspace_bp)
+              communities_bp, communities_admin_bp, dashboards_bp, workspace_bp, printing_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
