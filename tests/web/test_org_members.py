@@ -61,6 +61,8 @@ def test_a_new_name_or_credit_code_sends_it_back_to_verification(client, auth, d
     auth.logout()
     auth.login("boss@example.org")
     assert "福田社工服务中心" in client.get("/admin/orgs?status=pending").get_data(as_text=True)
+    history = client.get(f"/admin/orgs/{org.id}").get_data(as_text=True)  # what changed, beside the decision
+    assert "修改组织信息" in history and "需要重新认证" in history and " → " + next(iter(change.values())) in history
 
 
 def test_bad_details_are_refused_beside_their_fields(client, auth, db, world):

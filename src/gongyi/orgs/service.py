@@ -77,7 +77,7 @@ def update_organisation(session: Session, actor: Any, org: Organisation, **field
     if reverify:
         org.status, org.verified_at = "pending", None
     session.flush()
-    record(session, actor, "organisation.update", org, changes=changes, reverify=reverify)
+    record(session, actor, "organisation.update", org, edits=changes, reverify=reverify)
     return reverify
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.audit.history import object_history
 from gongyi.auth.tokens import INVITATION, sign, unsign
 from gongyi.db import get_session
 from gongyi.forms import ActionForm
@@ -199,4 +200,4 @@ def admin_detail(org_id: int):
                 done.flash(_("已驳回：%(name)s", name=org.name))
         if done.ok:
             return redirect(url_for("orgs.admin_list"))
-    return render_template("orgs/detail.html", org=org, form=form, manage=False)
+    return render_template("orgs/detail.html", org=org, form=form, manage=False, history=object_history(db, org))
