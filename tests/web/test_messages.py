@@ -20,14 +20,14 @@ def test_a_mail_to_a_user_is_in_their_inbox_until_read(client, auth, db, make_us
     first, second = _mail(db, user), _mail(db, user, subject="异议答复：测试征集")
     auth.login("m@example.org")
     page = client.get("/workspace").get_data(as_text=True)
-    assert 'aria-label="2 条未读">2</span>' in page and "2 条未读消息" in page
+    assert '<span class="visually-hidden">2 条未读</span>' in page and "2 条未读消息" in page
     inbox = client.get("/messages").get_data(as_text=True)
     assert inbox.count("未读</mark>") == 2 and "异议答复：测试征集" in inbox and "评审截止提醒" in inbox
     shown = client.get(f"/messages/{first.id}").get_data(as_text=True)
     assert "请在截止前完成评审。\n谢谢。" in shown
     db.expire_all()
     assert db.get(OutboxMessage, first.id).read_at is not None and db.get(OutboxMessage, second.id).read_at is None
-    assert 'aria-label="1 条未读">1</span>' in client.get("/messages").get_data(as_text=True)
+    assert '<span class="visually-hidden">1 条未读</span>' in client.get("/messages").get_data(as_text=True)
     response = client.post("/messages/read", follow_redirects=True)
     assert "全部消息已标为已读" in response.get_data(as_text=True) and "条未读" not in response.get_data(as_text=True)
 
