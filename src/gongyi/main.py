@@ -38,8 +38,23 @@ def set_language():
         if current_user.is_authenticated:
             with attempt():
                 set_locale(get_session(), current_user, locale)
-    target = safe_next(request.form.get("next"), url_for("main.index"))
-    return redirect(target if _shown_by_get(target) else url_for("main.index"))
+    return redirect(_return_path(request.form.get("next"), request.form.get("back")))
+
+
+def _return_path(next_path: str | None, back: str | None) -> str:
+    """Where the language switch returns: the page itself when GET can show it again; for a page that
+    answered a POST (a rejected form), the page the form was posted from (`back`, its referrer), else
+    the nearest enclosing page (/submissions/5/funds -> /submissions/5); else the home page."""
+    candidates = [safe_next(next_path, "")]
+    if back:
+        parts = urlsplit(back)
+        if parts.netloc == request.host:
+            candidates.append(safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), ""))
+    path = urlsplit(candidates[0]).path
+    while path.count("/") > 1:
+        path = path.rsplit("/", 1)[0]
+        candidates.append(path)
+    return next((c for c in candidates if c and _shown_by_get(c)), url_for("main.index"))
 
 
 def _shown_by_get(path: str) -> bool:

@@ -6,8 +6,20 @@
 //   come from the table's <template data-row-template> (names hold "__i__" for the index) or
 //   copy its last row[data-row]; fields are named "<prefix>-<index>-<name>" and the copy gets the
 //   next free index. The table then receives a "rows-changed" event for page scripts.
+// - A rejected form opens at its problems: the first [data-error-summary] (else the first field
+//   marked aria-invalid, else an error message at the top) takes the focus and is scrolled to.
 (function () {
   "use strict";
+
+  var problem = document.querySelector("[data-error-summary]") ||
+    document.querySelector("[aria-invalid=true]") || document.querySelector(".flash-error");
+  if (problem) {
+    if (!problem.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(problem.tagName)) {
+      problem.setAttribute("tabindex", "-1");
+    }
+    problem.focus();
+    if (problem.scrollIntoView) { problem.scrollIntoView({ block: "start" }); }
+  }
 
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
