@@ -167,7 +167,7 @@ def decide_eligibility(submission_id: int):
                 done.flash(_("%(ref)s 已标记为%(state)s", ref=submission.ref,
                              state=label(submission.eligibility, ELIGIBILITY)))
             if done.ok:
-                return redirect(url_for(".detail", submission_id=submission.id))
+                return redirect(url_for(".detail", submission_id=submission.id, _anchor="eligibility"))
     return _render_detail(submission, eligibility_form=form)
 
 
