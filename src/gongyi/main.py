@@ -1,4 +1,4 @@
-"""The home page and the language switch."""
+"""The home page (notices, the open calls with their deadlines, the guide, the host) and the language switch."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,6 +13,7 @@ from gongyi.auth.service import set_locale
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Category, Item
 from gongyi.db import get_session
+from gongyi.notices.service import published_notices
 from gongyi.webutil import safe_next
 
 bp = Blueprint("main", __name__)
@@ -22,11 +23,13 @@ bp = Blueprint("main", __name__)
 def index():
     db = get_session()
     calls = db.scalars(select(Call).where(Call.status != "draft").order_by(Call.opens_at.desc()).limit(5)).all()
+    open_calls = db.scalars(select(Call).where(Call.status == "open").order_by(Call.closes_at)).all()
     counts = {
         "categories": db.scalar(select(func.count()).select_from(Category)),
         "items": db.scalar(select(func.count()).select_from(Item)),
     }
-    return render_template("index.html", calls=calls, counts=counts)
+    return render_template("index.html", calls=[c for c in calls if c.status != "open"], open_calls=open_calls,
+                           counts=counts, notices=published_notices(db, limit=5))
 
 
 @bp.post("/language")

@@ -7,12 +7,13 @@ from gongyi.communities.models import Community, CommunityNeed, SubmissionCommun
 from gongyi.orgs.models import Organisation
 from gongyi.funding.models import Disbursement, Hold
 from gongyi.mail.models import OutboxMessage
+from gongyi.notices.models import Notice, SitePage
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfile, ReviewVersion, Score
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
     "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
-    "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
+    "LateEntry", "Notice", "Organisation", "SitePage", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
     "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "User", "UserRole",
 ]

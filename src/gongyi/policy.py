@@ -29,6 +29,11 @@ def is_member(user: Any) -> bool:
     return "member" in _roles(user)
 
 
+def can_manage_notices(user: Any) -> bool:
+    """Write, publish and withdraw notices (通知公告) and edit the application guide."""
+    return is_admin(user)
+
+
 def can_register_organisation(user: Any) -> bool:
     """Anyone signed in without an organisation, except administrators and reviewers, whose
     impartiality membership of an applicant would compromise."""

@@ -34,6 +34,7 @@ from gongyi.extensions import babel, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
+from gongyi.notices.views import bp as notices_bp
 from gongyi.orgs.views import bp as orgs_bp
 from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
@@ -52,7 +53,7 @@ from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp)
+              communities_bp, communities_admin_bp, dashboards_bp, notices_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
