@@ -145,6 +145,7 @@ def _render_detail(submission: Submission, eligibility_form: EligibilityForm | N
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},
         verifiable={line.id for line in submission.funding_lines if screening.verifiable(line)},
         history=object_history(db, submission, *submission.funding_lines), labels=FUND_LABELS,
+        next_submission=screening_lists.next_to_screen(db, submission),
     )
 
 
