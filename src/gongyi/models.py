@@ -10,6 +10,7 @@ from gongyi.execution.models import (Evaluation, ExecutionSettings, EvaluatorAss
                                      ReportVersion, Tranche)
 from gongyi.funding.models import Disbursement, Hold
 from gongyi.mail.models import OutboxMessage
+from gongyi.notices.models import Notice, SitePage
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfile, ReviewVersion, Score
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
@@ -17,8 +18,9 @@ from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submi
 __all__ = [
     "Attachment", "AuditEntry", "BudgetLine", "Call", "CallRound", "Category", "Community", "CommunityNeed",
     "Conflict", "Disbursement", "Evaluation", "EvaluatorAssignment", "ExecutionRecord", "ExecutionSettings",
-    "FundingLine", "Hold", "Indicator", "Item", "LateEntry", "Milestone", "Objection", "Organisation",
+    "FundingLine", "Hold", "Indicator", "Item", "LateEntry", "Milestone", "Notice", "Objection", "Organisation",
     "OutboxMessage", "ProgressReport", "Recovery", "ReportFigure", "ReportFile", "ReportSpending",
     "ReportVersion", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
-    "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "Tranche", "User", "UserRole",
+    "RunRow", "Score", "SitePage", "Submission", "SubmissionCommunity", "SubmissionItem", "Tranche", "User",
+    "UserRole",
 ]

@@ -35,6 +35,11 @@ def is_evaluator(user: Any) -> bool:
     return "evaluator" in _roles(user)
 
 
+def can_manage_notices(user: Any) -> bool:
+    """Write, publish and withdraw notices (通知公告) and edit the application guide."""
+    return is_admin(user)
+
+
 def can_register_organisation(user: Any) -> bool:
     """Anyone signed in without an organisation, except administrators, reviewers and evaluators,
     whose impartiality membership of an applicant would compromise."""

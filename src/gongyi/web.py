@@ -44,6 +44,7 @@ from gongyi.extensions import babel, cache, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
+from gongyi.notices.views import bp as notices_bp
 from gongyi.orgs.views import bp as orgs_bp
 from gongyi.printing.views import bp as printing_bp
 from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
@@ -68,7 +69,7 @@ BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_b
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
               communities_bp, communities_admin_bp, dashboards_bp, review_rounds_bp,
               execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp,
-              workspace_bp, printing_bp)
+              workspace_bp, printing_bp, notices_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,

@@ -1,6 +1,11 @@
 from sqlalchemy import func, select
 
 from gongyi.auth.models import User
+from gongyi.calls.service import find_call
+from gongyi.clock import utcnow
+from gongyi.demo import load_demo
+from gongyi.results import publication
+from gongyi.results.service import compute_call
 from gongyi.calls.models import Call
 from gongyi.results.models import Run
 from gongyi.review.models import Review
@@ -13,13 +18,15 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     assert "admin@demo.gongyi.cn" in result.output and "gongyi-demo" in result.output
     db.rollback()
     calls = {c.slug: c.status for c in db.scalars(select(Call))}
-    assert calls == {"demo-2025": "final", "demo-2026": "reviewing", "demo-2027": "open", "demo-2025-rounds": "results"}
-    # 8 last year, 8 this spring, 2 now, and the rounds edition's 6
-    assert db.scalar(select(func.count()).select_from(Submission)) == 24
+    assert calls == {"demo-2025": "final", "demo-2025-publicity": "publicity", "demo-2025-rounds": "results",
+                     "demo-2026": "reviewing", "demo-2027": "open"}
+    # 8 last year, 8 in last year's micro-venture, 8 this spring, 2 now, and the rounds edition's 6
+    assert db.scalar(select(func.count()).select_from(Submission)) == 32
     statuses = db.scalars(select(Review.status)).all()
     assert statuses.count("submitted") >= 15 and "draft" in statuses
-    # Last year's provisional and final results, this spring's computation, the rounds edition's before and after the hold.
-    assert db.scalar(select(func.count()).select_from(Run)) == 5
+    # Last year's provisional and final results, the micro-venture's provisional ones, this spring's
+    # computation, the rounds edition's before and after the hold.
+    assert db.scalar(select(func.count()).select_from(Run)) == 6
     users = db.scalar(select(func.count()).select_from(User))
 
     again = runner.invoke(args=["demo", "--if-empty"])
@@ -58,3 +65,18 @@ def test_the_demo_shows_every_clause_of_rules_version_2(runner, db, client, auth
     page = client.get(f"/results/demo-2025-rounds/projects/{held.ref}?run={run.number}").get_data(as_text=True)
     assert "来自腾讯，按捐赠方上限计入 ¥50,000.00" in page
     assert client.get("/admin/review/demo-2025-rounds/rounds/online").status_code == 200
+
+
+def test_demo_has_a_call_whose_publicity_ended_ready_for_final_results(app, db):
+    """A newcomer can try final publication on demo-2025-publicity: recompute, then publish."""
+    load_demo(db)
+    db.commit()
+    call = find_call(db, "demo-2025-publicity")
+    provisional = publication.published_run(db, call, "provisional")
+    assert provisional is not None and provisional.publicity_until < utcnow()
+    assert [o.objection.status for o in publication.call_objections(db, call)] == ["dismissed"]
+    admin = db.scalar(select(User).where(User.email == "admin@demo.gongyi.cn"))
+    with app.test_request_context():
+        run = compute_call(db, admin, call, note="复核后重新计算")
+        publication.publish_results(db, admin, run, "final", working_days=5)
+    assert call.status == "final"

@@ -74,6 +74,7 @@ def _results_page(call, run: Run, **extra) -> str:
         changes=changes, changed_ids=changes.changed_ids if changes else set(), own_ids=own_ids,
         last_day=publication.last_publicity_day(run), objections_open=publication.publicity_open(run),
         export_kinds=PUBLIC_EXPORTS, **_rules_context(run), **extra,
+        objections=publication.call_objections(db, call) if run.published == "final" else [],
     )
 
 

@@ -4,8 +4,7 @@ with its versions and reopening. The outbox page is mail.views."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -126,8 +125,7 @@ def calls():
 
 
 def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 200):
-    db = get_session()
-    now = utcnow()
+    db, now = get_session(), utcnow()
     if deadline_form is None:
         deadline_form = DeadlineForm(formdata=None, data={"review_deadline": call.review_deadline})
     return render_template(
