@@ -6,13 +6,16 @@ from gongyi.catalogue.models import Category, Item
 from gongyi.communities.models import Community, CommunityNeed, SubmissionCommunity
 from gongyi.orgs.models import Organisation
 from gongyi.funding.models import Disbursement, Hold
+from gongyi.library.models import (Brand, CoFunder, EditionSettings, Evaluation, LibraryEntry, OrganisationBar,
+                                   Pledge, Replication)
 from gongyi.mail.models import OutboxMessage
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfile, ReviewVersion, Score
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
-    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
+    "AuditEntry", "Brand", "CoFunder", "EditionSettings", "Evaluation", "LibraryEntry", "OrganisationBar",
+    "Pledge", "Replication", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
     "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
     "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "User", "UserRole",
 ]

@@ -148,3 +148,22 @@ def can_propose_community(user: Any) -> bool:
 def can_keep_needs(user: Any, community: Any) -> bool:
     """A community's needs list is written by the organisation keeping its service centre."""
     return keeper_refusal(user, community) is None
+
+
+def is_co_funder(user: Any) -> bool:
+    return "co_funder" in _roles(user)
+
+
+def can_manage_library(user: Any) -> bool:
+    """Each edition's library, carrying, new editions, co-funders and pledges, brands, entry rules."""
+    return is_admin(user)
+
+
+def can_pledge(user: Any) -> bool:
+    """Co-funders pledge to projects in the library and to brand projects."""
+    return is_co_funder(user)
+
+
+def can_replicate(user: Any) -> bool:
+    """Members of a verified organisation adopt brand projects for their own communities."""
+    return can_start_submission(user)

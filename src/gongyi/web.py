@@ -32,6 +32,12 @@ from gongyi.dashboards.views import bp as dashboards_bp
 from gongyi.db import get_session
 from gongyi.extensions import babel, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
+from gongyi.library.admin_views import bp as library_admin_bp
+from gongyi.library.brand_views import bp as library_brands_bp
+from gongyi.library.cofunder_views import bp as cofunder_bp
+from gongyi.library.views import bp as library_bp
+from gongyi.library.vocab import (BRAND_CRITERIA, ENTRY_RULES, ENTRY_STATUSES, EVALUATION_OUTCOMES, FUNDER_KINDS,
+                                  PLEDGE_STATUSES)
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.orgs.views import bp as orgs_bp
@@ -52,7 +58,8 @@ from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp)
+              communities_bp, communities_admin_bp, dashboards_bp, library_bp, library_admin_bp, cofunder_bp,
+              library_brands_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -62,6 +69,8 @@ VOCABULARIES = SimpleNamespace(
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
     org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
     community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
+    library_statuses=ENTRY_STATUSES, pledge_statuses=PLEDGE_STATUSES, funder_kinds=FUNDER_KINDS,
+    evaluation_outcomes=EVALUATION_OUTCOMES, brand_criteria=BRAND_CRITERIA, entry_rules=ENTRY_RULES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

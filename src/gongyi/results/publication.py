@@ -30,6 +30,7 @@ from gongyi.calls.service import transition_call
 from gongyi.calls.workflow import allows
 from gongyi.clock import CHINA, utcnow
 from gongyi.errors import N_, UserError
+from gongyi.library.entries import record_final_results
 from gongyi.mail.service import queue_message
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
@@ -143,6 +144,8 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
+    if kind == "final":
+        record_final_results(session, actor, run)
     return run
 
 
