@@ -18,6 +18,7 @@ from gongyi.library.entries import settings_for
 from gongyi.library.models import OrganisationBar, Replication
 from gongyi.library.record import evaluations, final_rows
 from gongyi.orgs.models import Organisation
+from gongyi.submissions.project import SubmissionError
 
 MESSAGES = {
     "barred": N_("不符合申报资格规则“限制申报名单”：本组织自 %(starts_on)s 起被限制申报%(until)s，理由：%(reason)s"),
@@ -28,7 +29,9 @@ MESSAGES = {
 }
 
 
-class EntryRefused(UserError):
+class EntryRefused(SubmissionError):
+    """A refusal by one of the call's entry rules (`rule`), shown where the submission pages show refusals."""
+
     def __init__(self, refusal: Refusal, field: str | None = None):
         params = dict(refusal.params)
         if refusal.rule == "barred":
