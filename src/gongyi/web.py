@@ -33,6 +33,7 @@ from gongyi.db import get_session
 from gongyi.extensions import babel, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.library.admin_views import bp as library_admin_bp
+from gongyi.library.brands import marked_replication
 from gongyi.library.brand_views import bp as library_brands_bp
 from gongyi.library.cofunder_views import bp as cofunder_bp
 from gongyi.library.views import bp as library_bp
@@ -153,7 +154,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with, allows=allows,
-                                 get_locale=lambda: str(get_locale()))
+                                 get_locale=lambda: str(get_locale()),
+                                 replication_mark=lambda submission: marked_replication(get_session(), submission))
     app.jinja_env.filters.update(formatting.FILTERS)
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page(code))

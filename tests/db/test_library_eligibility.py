@@ -89,6 +89,9 @@ def test_a_replication_is_not_the_same_project(db, world):
     assert entry_check.entry_refusal(db, later, org.id, title=draft.title, submission_id=draft.id) is None
     assert [i.item_code for i in draft.items] == [i.item_code for i in a.items]
     assert [(l.what, l.amount_fen) for l in draft.budget_lines] == [(l.what, l.amount_fen) for l in a.budget_lines]
+    assert brands.marked_replication(db, draft) is None  # the call does not show reviewers replications
+    entries.update_settings(db, admin, later, mark_replications=True)
+    assert brands.marked_replication(db, draft) == brand and brands.marked_replication(db, a) is None
     tree = brands.family_tree(db, brand)
     assert tree.submission.id == a.id and [n.submission.id for n in tree.children] == [draft.id]
     assert [line.replicates.id for line in org_record(db, org).lines if line.replicates] == [brand.id]

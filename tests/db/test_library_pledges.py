@@ -16,8 +16,9 @@ from gongyi.auth.service import create_user
 from gongyi.calls.models import Call
 from gongyi.library import cofunders
 from gongyi.library.models import LibraryEntry, Pledge
+from gongyi.results.service import is_current
 from gongyi.submissions.models import FundingLine, Submission
-from tests.db.library_world import final_sample
+from tests.db.library_world import final_sample, latest
 
 
 @pytest.fixture
@@ -70,6 +71,9 @@ def test_a_confirmed_pledge_is_a_verified_funding_line_and_covering_the_need_ado
         g.id, "enterprise", "某企业", 600_000, "verified")
     entry = db.scalar(select(LibraryEntry).where(LibraryEntry.submission_id == g.id))
     assert entry.status == "funded"
+    # Money drawn after the results is not counted towards matching: the final results stay current.
+    call = world[0]
+    assert is_current(db, call, latest(db, call))
     cofunders.confirm_pledge(db, admin, second)  # 6,000 + 666.67 = 6,666.67: covered
     assert entry.status == "adopted"
     actions = set(db.scalars(select(AuditEntry.action)))

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from gongyi.auth.models import User
 from gongyi.auth.service import create_user
 from gongyi.calls.models import Call
 from gongyi.library.models import Brand, EditionSettings, LibraryEntry, Pledge, Replication
@@ -188,7 +189,28 @@ def test_a_barred_organisation_is_refused_with_the_rules_name(client, auth, db, 
     assert response.status_code == 422 and "限制申报名单" in response.get_data(as_text=True)
 
 
-def test_funding_across_calls_page(client, auth, world):
+def test_funding_across_calls_page_against_hand_computed_totals(client, auth, db, world):
+    """The sample's final results: matching 50,000 + 30,000 + 20,000 = 100,000; library grants
+    13,333.33 + 16,666.67 = 30,000; public money 130,000. Counted R of the funded projects:
+    A 60,000 + B 30,000 + C 40,000 = 130,000 (G and D raised nothing): leverage 1.00. A confirmed
+    pledge of 2,600 to G adds 2,600: (130,000 + 2,600) / 130,000 = 1.02."""
+    from gongyi.library import cofunders
+
     login_admin(auth, world)
+    create_user(db, None, email="fund@example.org", name="资助方", password=PASSWORD, roles=())
+    admin = db.merge(world[1])
+    cofunders.add_co_funder(db, admin, email="fund@example.org", name="某基金会", kind="foundation")
+    pledge = cofunders.make_pledge(db, db.scalar(select(User).where(User.email == "fund@example.org")), sub(db, "G"),
+                                   amount="2600")
+    cofunders.confirm_pledge(db, admin, pledge)
+    db.commit()
     page = client.get("/admin/library/").get_data(as_text=True)
-    assert "2026 深圳市公益创投大赛" in page and "撬动比" in page
+    row = page[page.index("#projects\">2026 深圳市公益创投大赛</a>"):]
+    row = row[:row.index("</tr>")]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    # projects, government, enterprise, foundation, individual, other, matching, library, pledges, leverage x2
+    # Verified funds by source (the pledge apart): enterprise A 60,000 + C 40,000, foundation B 30,000.
+    assert cells == ["7", "0.00", "100,000.00", "30,000.00", "0.00", "0.00", "100,000.00", "30,000.00", "2,600.00",
+                     "1.00", "1.02"]
+    projects = client.get("/admin/library/?call=sz-2026").get_data(as_text=True)
+    assert "各项目的资金来源" in projects

@@ -16,7 +16,7 @@ from gongyi.library import brands, entry_check, figures
 from gongyi.library.forms import BarForm, BrandForm, EvaluationForm, ReplicateForm
 from gongyi.library.models import Brand, OrganisationBar
 from gongyi.library.record import known_record, record_evaluation
-from gongyi.library.vocab import BRAND_CRITERIA, EVALUATION_OUTCOMES
+from gongyi.library.vocab import BRAND_CRITERIA
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Submission
 
@@ -127,5 +127,6 @@ def funding_index():
     _admin()
     db = get_session()
     calls = db.scalars(select(Call).order_by(Call.opens_at.desc())).all()
-    return render_template("library/admin_index.html", rows=figures.across_calls(db), calls=calls,
-                           outcomes=EVALUATION_OUTCOMES)
+    chosen = next((c for c in calls if c.slug == request.args.get("call")), None)
+    return render_template("library/admin_index.html", rows=figures.across_calls(db), calls=calls, chosen=chosen,
+                           projects=figures.call_projects(db, chosen) if chosen else [])

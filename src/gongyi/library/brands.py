@@ -12,6 +12,7 @@ from gongyi.audit.service import record
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Item
 from gongyi.errors import N_, UserError
+from gongyi.library.entries import settings_for
 from gongyi.library.models import Brand, Pledge, Replication
 from gongyi.library.record import KnownRecord, known_record
 from gongyi.library.vocab import BRAND_CRITERIA
@@ -171,3 +172,10 @@ def brand_list(session: Session, *, category: str = "", district: str = "") -> l
                                                   .join(Item, Item.code == SubmissionItem.item_code)
                                                   .where(Item.category_code == category)))
     return list(session.execute(stmt).all())
+
+
+def marked_replication(session: Session, submission: Submission) -> Brand | None:
+    """The brand a submission replicates, when its call shows reviewers replications (else None)."""
+    if not settings_for(session, submission.call).mark_replications:
+        return None
+    return replication_of(session, submission.id)

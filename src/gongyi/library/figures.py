@@ -10,7 +10,7 @@ from gongyi.calls.models import Call
 from gongyi.library.leverage import CallFunds, ProjectFunds, call_funds
 from gongyi.library.models import Pledge
 from gongyi.results.models import Run, RunRow
-from gongyi.submissions.models import FundingLine
+from gongyi.submissions.models import FundingLine, Submission
 
 
 def final_runs(session: Session) -> dict[int, int]:
@@ -51,3 +51,13 @@ def across_calls(session: Session) -> list[tuple[Call, CallFunds]]:
     totals = call_funds(project_funds(session))
     calls = session.scalars(select(Call).where(Call.id.in_(list(totals))).order_by(Call.opens_at))
     return [(call, totals[call.id]) for call in calls]
+
+
+def call_projects(session: Session, call: Call) -> list[tuple[str, str, ProjectFunds]]:
+    """(ref, title, funds) of each project of the call's final results in force, in ref order."""
+    funds = {p.submission_id: p for p in project_funds(session) if p.call_id == call.id}
+    if not funds:
+        return []
+    names = session.execute(select(Submission.id, Submission.ref, Submission.title)
+                            .where(Submission.id.in_(list(funds))).order_by(Submission.ref)).all()
+    return [(ref, title, funds[sid]) for sid, ref, title in names]
