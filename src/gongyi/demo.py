@@ -22,6 +22,7 @@ from gongyi.clock import utcnow
 from gongyi.communities import needs as community_needs
 from gongyi.communities import service as communities
 from gongyi.communities.models import Community
+from gongyi.library.demo import load_library_demo
 from gongyi.communities.years import edition_year, editable_years
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
@@ -131,6 +132,8 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     spring = _spring_edition(session, cast, now, random.Random(2026))
     autumn = _autumn_edition(session, cast, now)
     _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
+    load_library_demo(session, cast, now, project_fields=_project_fields, password=DEMO_PASSWORD,
+                      review_rules=DEMO_RULES["review"])
     session.flush()
     return cast.accounts
 

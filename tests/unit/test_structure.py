@@ -161,6 +161,7 @@ MARKERS = {"_", "N_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettex
 DATA_MODULES = {
     "gongyi/orgs/districts.py": "official district names, chosen per locale",
     "gongyi/demo.py": "the demo edition's projects, organisations and people",
+    "gongyi/library/demo.py": "the demo's past edition, brand project and co-funder",
     "gongyi/calls/rules.py": "the default rubric's criterion names, stored with each call",
     "gongyi/cli.py": "English command-line help naming Chinese terms; the default administrator's name",
     "gongyi/results/api.py": "the OpenAPI document's English descriptions naming Chinese terms",
