@@ -214,3 +214,20 @@ def test_funding_across_calls_page_against_hand_computed_totals(client, auth, db
                      "1.00", "1.02"]
     projects = client.get("/admin/library/?call=sz-2026").get_data(as_text=True)
     assert "各项目的资金来源" in projects
+
+
+def test_submitting_the_same_project_again_is_refused_beside_the_title(client, auth, db, world):
+    """A's organisation enters 长者助餐, funded in sz-2026, again: the rule's refusal sits beside the title."""
+    admin = world[1]
+    make_call(db, admin, slug="open-2027")
+    member = create_user(db, None, email="a@example.org", name="成员", password=PASSWORD, roles=("member",))
+    member.organisation_id = sub(db, "A").organisation_id
+    db.commit()
+    auth.login("a@example.org", PASSWORD)
+    assert client.post("/calls/open-2027/apply").status_code == 302
+    draft = db.scalar(select(Submission).join(Call).where(Call.slug == "open-2027"))
+    page = client.post(f"/submissions/{draft.id}/edit", data={"title": "长者助餐", "action": "submit"})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    error = html[html.index('id="title-error"'):]
+    assert error[:error.index("</small>")].count("同一项目不重复资助") == 1
