@@ -61,7 +61,8 @@ def test_revised_final_results(status, outcome, grant, withdrawn, after):
     assert carrying.revised_status(status, outcome, grant, withdrawn) == after
 
 
-@pytest.mark.parametrize("text, hundredths", [("87.50", 8750), ("61.5", 6150), ("60", 6000), (None, None), ("", None)])
+@pytest.mark.parametrize("text, hundredths", [("87.50", 8750), ("61.5", 6150), ("60", 6000), (None, None), ("", None), ("6x", None), ("63.x", None), ("-1", None),
+    ("６０", None)])
 def test_score_hundredths(text, hundredths):
     assert carrying.score_hundredths(text) == hundredths
 

@@ -52,7 +52,8 @@ def test_the_public_library_lists_and_filters_the_entries(client, db, world):
     assert listed(client.get(f"/library/?call={g.call_id}&status=funded").get_data(as_text=True)) == {"G", "D"}
     assert listed(client.get(f"/library/?call={g.call_id}&status=waiting").get_data(as_text=True)) == set()
     assert listed(client.get("/library/?district=440303").get_data(as_text=True)) == set()
-    assert client.get("/library/?call=abc&min_score=x").status_code == 200
+    for junk in ("call=abc&min_score=x", "min_score=63.x", "call=99999999999", "status=nope&district=1"):
+        assert client.get(f"/library/?{junk}").status_code == 200
 
 
 def test_only_administrators_reach_the_library_administration(client, auth, make_user, world):
@@ -231,3 +232,24 @@ def test_submitting_the_same_project_again_is_refused_beside_the_title(client, a
     html = page.get_data(as_text=True)
     error = html[html.index('id="title-error"'):]
     assert error[:error.index("</small>")].count("同一项目不重复资助") == 1
+
+
+def test_a_brand_shows_only_the_photos_chosen_for_its_profile(client, db, world):
+    from gongyi.library import brands
+    from gongyi.submissions.models import Attachment
+
+    a = sub(db, "A")
+    photo = Attachment(submission_id=a.id, filename="meal.png", content_type="image/png", size=8, data=b"\x89PNG\r\n\x1a\n")
+    private = Attachment(submission_id=a.id, filename="budget.pdf", content_type="application/pdf", size=4, data=b"%PDF")
+    db.add_all([photo, private])
+    db.flush()
+    with pytest.raises(brands.BrandError, match="附件中的图片"):
+        brands.designate_brand(db, world[1], a, name="长者饭堂", what="", for_whom="", results="",
+                               criteria=["replicable"], photo_ids=[private.id])
+    brand = brands.designate_brand(db, world[1], a, name="长者饭堂", what="", for_whom="", results="",
+                                   criteria=["replicable"], photo_ids=[photo.id])
+    db.commit()
+    shown = client.get(f"/brands/{brand.id}/photos/{photo.id}")
+    assert shown.status_code == 200 and shown.data == b"\x89PNG\r\n\x1a\n"
+    assert client.get(f"/brands/{brand.id}/photos/{private.id}").status_code == 404
+    assert f"/brands/{brand.id}/photos/{photo.id}" in client.get(f"/brands/{brand.id}").get_data(as_text=True)

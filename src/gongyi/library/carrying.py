@@ -49,4 +49,6 @@ def score_hundredths(aggregate_display: str | None) -> int | None:
     if not aggregate_display:
         return None
     whole, _, part = aggregate_display.partition(".")
-    return int(whole) * 100 + int((part + "00")[:2]) if whole.isdigit() else None
+    if not (whole.isascii() and whole.isdigit()) or not (part == "" or (part.isascii() and part.isdigit())):
+        return None
+    return int(whole) * 100 + int((part + "00")[:2])

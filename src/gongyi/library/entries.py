@@ -181,8 +181,10 @@ class Filters:
 
 
 def library_page(session: Session, filters: Filters, page: int = 1, per_page: int = 50) -> Page:
-    """One page of library entries (LibraryEntry, title, organisation, call title, call slug) with the filters."""
-    stmt = (select(LibraryEntry, Submission.title, Organisation.name, Call.title, Call.slug, Submission.community_district)
+    """One page of library entries (LibraryEntry, ref, title, organisation, call title, district) with the
+    filters, in two statements."""
+    stmt = (select(LibraryEntry, Submission.ref, Submission.title, Organisation.name, Call.title,
+                   Submission.community_district)
             .join(Submission, Submission.id == LibraryEntry.submission_id)
             .join(Organisation, Organisation.id == Submission.organisation_id)
             .join(Call, Call.id == LibraryEntry.call_id))

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from gongyi.catalogue.models import Category
 from gongyi.db import get_session
-from gongyi.library import brands, entries
+from gongyi.library import brands, carrying, entries
 from gongyi.library.vocab import ENTRY_STATUSES
-from gongyi.money import MoneyError, parse_yuan
 from gongyi.orgs.districts import DISTRICTS
 from gongyi.webutil import int_arg, page_number, send_stored_file
 
@@ -17,10 +16,7 @@ bp = Blueprint("library", __name__)
 
 def _filters() -> entries.Filters:
     args = request.args
-    try:
-        min_score = parse_yuan(args["min_score"]) if args.get("min_score") else None
-    except MoneyError:
-        min_score = None
+    min_score = carrying.score_hundredths(args.get("min_score", "").strip()[:10])  # "63.5" -> 6350; junk -> None
     return entries.Filters(call_id=int_arg("call"), category=args.get("category", "")[:4], item=args.get("item", "")[:5],
                            district=args.get("district", "") if args.get("district") in DISTRICTS else "",
                            min_score=min_score, status=args.get("status", "") if args.get("status") in ENTRY_STATUSES else "",
