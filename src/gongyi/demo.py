@@ -27,6 +27,7 @@ from gongyi.clock import utcnow
 from gongyi.communities import needs as community_needs
 from gongyi.communities import service as communities
 from gongyi.communities.models import Community
+from gongyi.library.demo import load_library_demo
 from gongyi.communities.years import edition_year, editable_years
 from gongyi.execution.demo_edition import load_execution_demo
 from gongyi.demo_rounds import rounds_edition
@@ -144,6 +145,8 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
                    _project_fields, now, random.Random(2025))
     _publicity_ended_edition(session, cast, now, random.Random(2025))
     _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
+    load_library_demo(session, cast, now, project_fields=_project_fields, password=DEMO_PASSWORD,
+                      review_rules=DEMO_RULES["review"])
     session.flush()
     return cast.accounts
 

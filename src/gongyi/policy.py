@@ -195,3 +195,22 @@ def can_report_progress(user: Any, record: Any) -> bool:
 def can_object_to_evaluation(user: Any, evaluation: Any) -> bool:
     """During an evaluation's publicity, a member of a verified organisation may object to it."""
     return objecting_organisation(user) is not None and evaluation_publicity_open(evaluation)
+
+
+def is_co_funder(user: Any) -> bool:
+    return "co_funder" in _roles(user)
+
+
+def can_manage_library(user: Any) -> bool:
+    """Each edition's library, carrying, new editions, co-funders and pledges, brands, entry rules."""
+    return is_admin(user)
+
+
+def can_pledge(user: Any) -> bool:
+    """Co-funders pledge to projects in the library and to brand projects."""
+    return is_co_funder(user)
+
+
+def can_replicate(user: Any) -> bool:
+    """Members of a verified organisation adopt brand projects for their own communities."""
+    return can_start_submission(user)

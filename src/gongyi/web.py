@@ -42,6 +42,13 @@ from gongyi.execution.vocab import (EVALUATION_KINDS, EVALUATION_STATUSES, EXECU
                                     REPORT_STATUSES, TRANCHE_GATES, TRANCHE_STATUSES)
 from gongyi.extensions import babel, cache, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
+from gongyi.library.admin_views import bp as library_admin_bp
+from gongyi.library.brands import marked_replication
+from gongyi.library.brand_views import bp as library_brands_bp
+from gongyi.library.cofunder_views import bp as cofunder_bp
+from gongyi.library.views import bp as library_bp
+from gongyi.library.vocab import (BRAND_CRITERIA, ENTRY_RULES, ENTRY_STATUSES, EVALUATION_OUTCOMES, FUNDER_KINDS,
+                                  PLEDGE_STATUSES)
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
 from gongyi.notices.views import bp as notices_bp
@@ -69,7 +76,7 @@ BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_b
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
               communities_bp, communities_admin_bp, dashboards_bp, review_rounds_bp,
               execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp,
-              workspace_bp, printing_bp, notices_bp)
+              workspace_bp, printing_bp, notices_bp, library_bp, library_admin_bp, cofunder_bp, library_brands_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -83,6 +90,8 @@ VOCABULARIES = SimpleNamespace(
     evaluation_kinds=EVALUATION_KINDS, evaluation_statuses=EVALUATION_STATUSES, tranche_gates=TRANCHE_GATES,
     tranche_statuses=TRANCHE_STATUSES,
     fund_sources=FUND_SOURCE_LABELS, round_states=ROUND_STATES, count_reasons=COUNT_REASONS,
+    library_statuses=ENTRY_STATUSES, pledge_statuses=PLEDGE_STATUSES, funder_kinds=FUNDER_KINDS,
+    evaluation_outcomes=EVALUATION_OUTCOMES, brand_criteria=BRAND_CRITERIA, entry_rules=ENTRY_RULES,
 )
 ERROR_PAGES = {
     400: (_l("请求无效"), _l("请求中含有无法处理的内容（例如控制字符）。请返回修改后重试。")),
@@ -219,7 +228,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with, allows=allows,
-                                 get_locale=lambda: str(get_locale()))
+                                 get_locale=lambda: str(get_locale()),
+                                 replication_mark=lambda submission: marked_replication(get_session(), submission))
     app.jinja_env.filters.update(formatting.FILTERS)
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page(code))

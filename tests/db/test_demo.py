@@ -18,15 +18,17 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     assert "admin@demo.gongyi.cn" in result.output and "gongyi-demo" in result.output
     db.rollback()
     calls = {c.slug: c.status for c in db.scalars(select(Call))}
-    assert calls == {"demo-2025": "final", "demo-2025-publicity": "publicity", "demo-2025-rounds": "results",
-                     "demo-2026": "reviewing", "demo-2027": "open"}
-    # 8 last year, 8 in last year's micro-venture, 8 this spring, 2 now, and the rounds edition's 6
-    assert db.scalar(select(func.count()).select_from(Submission)) == 32
+    assert calls == {"demo-2025": "final", "demo-2025-library": "final", "demo-2025-publicity": "publicity",
+                     "demo-2025-rounds": "results", "demo-2026": "reviewing", "demo-2027": "open"}
+    # 8 last year, 8 in last year's micro-venture, 8 this spring, 2 now, the rounds edition's 6,
+    # 5 in the library step's past edition and 1 replication draft
+    assert db.scalar(select(func.count()).select_from(Submission)) == 38
     statuses = db.scalars(select(Review.status)).all()
     assert statuses.count("submitted") >= 15 and "draft" in statuses
     # Last year's provisional and final results, the micro-venture's provisional ones, this spring's
-    # computation, the rounds edition's before and after the hold.
-    assert db.scalar(select(func.count()).select_from(Run)) == 6
+    # computation, the rounds edition's before and after the hold, the library step's past edition's
+    # at the end of review and after publicity.
+    assert db.scalar(select(func.count()).select_from(Run)) == 8
     users = db.scalar(select(func.count()).select_from(User))
 
     again = runner.invoke(args=["demo", "--if-empty"])
@@ -80,3 +82,24 @@ def test_demo_has_a_call_whose_publicity_ended_ready_for_final_results(app, db):
         run = compute_call(db, admin, call, note="复核后重新计算")
         publication.publish_results(db, admin, run, "final", working_days=5)
     assert call.status == "final"
+
+
+def test_the_demo_shows_the_library_a_brand_a_replication_and_a_pledge(db, app):
+    from gongyi.demo import load_demo
+    from gongyi.library.models import Brand, LibraryEntry, Pledge, Replication
+
+    with app.test_request_context():
+        load_demo(db)
+    db.commit()
+    found = {(e.call.slug, e.submission.title): e.status for e in db.scalars(select(LibraryEntry))}
+    assert found == {
+        ("demo-2025-library", "儿童阅读角"): "funded",  # the library pool (10,000, rank order) reached the first only
+        ("demo-2025-library", "社区法律服务站"): "carried", ("demo-2025-library", "社区防跌倒行动"): "carried",
+        ("demo-2026", "社区法律服务站"): "waiting", ("demo-2026", "社区防跌倒行动"): "waiting",
+    }
+    brand = db.scalar(select(Brand))
+    replication = db.scalar(select(Replication))
+    assert brand.name == "长者健康管家" and replication.brand_id == brand.id
+    assert replication.submission.call.slug == "demo-2027" and replication.submission.status == "draft"
+    assert sorted((p.status, p.amount_fen) for p in db.scalars(select(Pledge))) == [
+        ("confirmed", 1_000_000), ("pending", 500_000)]

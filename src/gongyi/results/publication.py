@@ -32,6 +32,7 @@ from gongyi.clock import CHINA, utcnow
 from gongyi.db import lock
 from gongyi.errors import N_, UserError
 from gongyi.execution.records import open_execution_records
+from gongyi.library.entries import record_final_results
 from gongyi.mail.service import queue_message
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
@@ -150,8 +151,9 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
-    if kind == "final":  # the funded projects go into execution (专业运行)
+    if kind == "final":  # the funded projects go into execution (专业运行), the others into the library
         open_execution_records(session, actor, run)
+        record_final_results(session, actor, run)
     return run
 
 

@@ -26,6 +26,7 @@ from gongyi.communities import picking
 from gongyi.db import lock
 from gongyi.errors import N_
 from gongyi.orgs.models import Organisation
+from gongyi.library.entry_check import entry_refusal
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).
@@ -159,7 +160,7 @@ def create_submission(session: Session, actor: Any, call: Call, *, now: datetime
     given field cannot be stored; nothing is created then.
     """
     org = actor_organisation(session, actor)
-    refusal = window_refusal(session, call, org.id, now)
+    refusal = window_refusal(session, call, org.id, now) or entry_refusal(session, call, org.id)
     if refusal is not None:
         raise refusal
     changes, problems = _parse(session, call, None, fields, org.id)
@@ -238,6 +239,10 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
                       session, submission, "submission.submit")
     check_editable(session, actor, submission, now)
     problems = submit_problems(session, submission)
+    refused = entry_refusal(session, submission.call, submission.organisation_id, title=submission.title,
+                            submission_id=submission.id)
+    if refused is not None:
+        problems = [*problems, refused]
     if problems:
         raise SubmissionInvalid(problems)
     if entry_count(session, submission.call, submission.organisation_id, ("submitted",)) >= max_per_org(submission.call):
