@@ -20,6 +20,7 @@ from werkzeug.routing import IntegerConverter
 from gongyi import formatting, policy
 from gongyi.audit.labels import ACTION_LABELS, MAIL_KIND_LABELS
 from gongyi.auth.models import User
+from gongyi.audit.views import bp as audit_bp
 from gongyi.auth.views import bp as auth_bp
 from gongyi.auth.vocab import ROLES
 from gongyi.calls.rules import LABELS as RULE_LABELS
@@ -54,7 +55,7 @@ from gongyi.webutil import MAX_ID, url_with
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp)
+              communities_bp, communities_admin_bp, dashboards_bp, audit_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from gongyi.audit.history import object_history
 from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.db import get_session
@@ -79,4 +80,4 @@ def admin_detail(org_id: int):
                 done.flash(_("已驳回：%(name)s", name=org.name))
         if done.ok:
             return redirect(url_for("orgs.admin_list"))
-    return render_template("orgs/detail.html", org=org, form=form)
+    return render_template("orgs/detail.html", org=org, form=form, history=object_history(db, org))
