@@ -13,11 +13,13 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     assert "admin@demo.gongyi.cn" in result.output and "gongyi-demo" in result.output
     db.rollback()
     calls = {c.slug: c.status for c in db.scalars(select(Call))}
-    assert calls == {"demo-2026": "reviewing", "demo-2027": "open", "demo-2025-rounds": "results"}
-    assert db.scalar(select(func.count()).select_from(Submission)) == 16
+    assert calls == {"demo-2025": "final", "demo-2026": "reviewing", "demo-2027": "open", "demo-2025-rounds": "results"}
+    # 8 last year, 8 this spring, 2 now, and the rounds edition's 6
+    assert db.scalar(select(func.count()).select_from(Submission)) == 24
     statuses = db.scalars(select(Review.status)).all()
     assert statuses.count("submitted") >= 15 and "draft" in statuses
-    assert db.scalar(select(func.count()).select_from(Run)) == 3  # spring; the rounds edition's, before and after the hold
+    # Last year's provisional and final results, this spring's computation, the rounds edition's before and after the hold.
+    assert db.scalar(select(func.count()).select_from(Run)) == 5
     users = db.scalar(select(func.count()).select_from(User))
 
     again = runner.invoke(args=["demo", "--if-empty"])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
-from gongyi.db import utcnow
+from gongyi.db import lock, utcnow
 from gongyi.errors import N_, UserError
 from gongyi.funding.models import Hold
 from gongyi.calls.workflow import allows
@@ -53,6 +53,7 @@ def hold_submission(session: Session, actor: Any, submission: Submission, reason
     reason = (reason or "").strip()
     if not reason:
         raise HoldError(N_("须填写理由"), "reason")
+    submission = lock(session, submission)  # a double click holds once
     if submission.status != "submitted":
         raise HoldError(N_("只有已提交的项目可以暂缓拨付"), "reason")
     if active_hold(session, submission) is not None:
@@ -70,6 +71,7 @@ def release_hold(session: Session, actor: Any, submission: Submission, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise HoldError(N_("须填写理由"), "reason")
+    submission = lock(session, submission)
     hold = active_hold(session, submission)
     if hold is None:
         raise HoldError(N_("该项目没有暂缓拨付"), "reason")

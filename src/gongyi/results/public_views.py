@@ -12,7 +12,7 @@ from gongyi.calls.models import RulesVersion
 from gongyi.calls.rules import rubric_total
 from gongyi.db import get_session
 from gongyi.orgs.models import Organisation
-from gongyi.results import publication, service
+from gongyi.results import publication, service, web_exports
 from gongyi.results.explain import explain_funds, explain_row
 from gongyi.results.holds import active_hold
 from gongyi.results.models import Objection, Run, RunRow
@@ -23,6 +23,8 @@ from gongyi.webutil import call_or_404, int_arg, page_number, send_stored_file
 
 bp = Blueprint("public_results", __name__)
 PER_PAGE = 250
+# The public may download what the page shows; the ledgers name donors and stay with their organisations.
+PUBLIC_EXPORTS = ("ranking", "results")
 
 
 @bp.app_template_global("ledger_explanation")
@@ -63,8 +65,20 @@ def results(slug: str):
         "results/public_results.html", call=call, run=run, page=page, outcome=outcome, q=query,
         changes=changes, changed_ids=changes.changed_ids if changes else set(), own_ids=own_ids,
         last_day=publication.last_publicity_day(run), objections_open=publication.publicity_open(run),
-        **_rules_context(run),
+        export_kinds=PUBLIC_EXPORTS, **_rules_context(run),
     )
+
+
+@bp.get("/results/<slug>/export/<kind>.<fmt>")
+def export(slug: str, kind: str, fmt: str):
+    """The published ranking or results.csv, with the rows the public page's filters show."""
+    db = get_session()
+    call = call_or_404(slug, public=True, user=current_user)
+    run = publication.published_run(db, call) or abort(404)
+    if kind not in PUBLIC_EXPORTS or fmt not in web_exports.FORMATS:
+        abort(404)
+    filters = web_exports.Filters(outcome=request.args.get("outcome") or None, query=request.args.get("q", ""))
+    return web_exports.send_export(db, call, run, kind, fmt, filters, public=True)
 
 
 def _row(run: Run, ref: str):

@@ -8,11 +8,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.models import AuditEntry
-from gongyi.audit.service import record
+from gongyi.audit.service import already, record
 from gongyi.calls.models import Call
 from gongyi.calls.rules import rubric
 from gongyi.calls.workflow import allows
 from gongyi.clock import utcnow
+from gongyi.db import lock
 from gongyi.errors import N_, UserError
 from gongyi.review.models import Review, ReviewVersion, Score
 from gongyi.review.scoring import ScoreError, parse_score
@@ -151,8 +152,10 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
     """
     if getattr(actor, "id", None) != review.reviewer_id:
         raise ReviewError(N_("只能填写自己的评审"))
+    review = lock(session, review)  # a double submit waits for the first, then is refused
     if review.status == "submitted":
-        raise ReviewError(N_("评审已提交，不能修改"))
+        raise already(ReviewError, N_("评审已提交（%(at)s），不能修改"), N_("评审已提交，不能修改"),
+                      session, review, "review.submit")
     if not allows(review.submission.call, "score"):
         raise ReviewError(N_("当前不在评审阶段，不能保存评分"))
     if not round_is_open(review.submission.call, review.round):
@@ -185,6 +188,7 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
 def reopen_review(session: Session, actor: Any, review: Review, reason: str) -> None:
     """Unlock a submitted review for its reviewer; the submitted version stays on record."""
     reason = reason.strip()
+    review = lock(session, review)
     if review.status != "submitted":
         raise ReviewError(N_("只有已提交的评审可以重新开放"), "reason")
     if not reason:
