@@ -42,6 +42,16 @@ def can_register_organisation(user: Any) -> bool:
             and not (is_admin(user) or is_reviewer(user) or is_evaluator(user)))
 
 
+def can_manage_organisation(user: Any, org: Any) -> bool:
+    """Editing the details, inviting colleagues and the papers: the organisation's own members."""
+    return is_member(user) and user.organisation_id == org.id
+
+
+def can_view_organisation_documents(user: Any, org: Any) -> bool:
+    """The registration certificate and annual inspection papers: its members and administrators."""
+    return is_admin(user) or can_manage_organisation(user, org)
+
+
 def can_verify_organisation(user: Any, org: Any) -> bool:
     """Pending or rejected organisations can be decided (again); a verified one stays verified."""
     return is_admin(user) and org.status in ("pending", "rejected")
@@ -107,6 +117,11 @@ def can_view_submission(user: Any, submission: Any) -> bool:
     (no organisation, no attachments); the applicant's pages would reveal both.
     """
     return can_manage_submission(user, submission) or is_admin(user)
+
+
+def can_print_application(user: Any, submission: Any) -> bool:
+    """The printable application (申报书) of a submitted project: its organisation and administrators."""
+    return submission.status == "submitted" and can_view_submission(user, submission)
 
 
 def can_publish_results(user: Any) -> bool:

@@ -19,7 +19,7 @@ def login(page, base: str, email: str) -> None:
     page.get_by_label("电子邮箱").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
+    page.wait_for_url(lambda url: "/auth/login" not in url)  # the workspace (or registering an organisation)
 
 
 def logout(page, name: str) -> None:

@@ -16,9 +16,16 @@ ACTION_LABELS = {
     "user.change_password": N_("修改密码"),
     "user.confirm_email": N_("确认邮箱"),
     "user.reset_password": N_("重设密码"),
+    "user.request_email_change": N_("申请修改登录邮箱"),
+    "user.change_email": N_("修改登录邮箱"),
     "organisation.register": N_("登记组织"),
     "organisation.verify": N_("组织认证通过"),
     "organisation.reject": N_("组织认证不通过"),
+    "organisation.update": N_("修改组织信息"),
+    "organisation.invite": N_("邀请同事"),
+    "organisation.join": N_("加入组织"),
+    "organisation.add_document": N_("上传组织材料"),
+    "organisation.remove_document": N_("删除组织材料"),
     "catalogue.load": N_("导入服务目录"),
     "community.create": N_("新增社区"),
     "community.propose": N_("提议新增社区"),
@@ -105,6 +112,9 @@ MAIL_KIND_LABELS = {
     "confirm_email": N_("邮箱确认"),
     "account_exists": N_("已有账号提醒"),
     "password_reset": N_("重设密码链接"),
+    "change_email": N_("新邮箱确认"),
+    "email_changed": N_("登录邮箱已修改"),
+    "invitation": N_("加入组织的邀请"),
 }
 
 

@@ -309,7 +309,7 @@ def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
                        name=objection.real_name, call=call.title, ref=ref, project=title,
                        decision=gettext(OBJECTION_STATUSES[objection.status]), answer=objection.answer)
     queue_message(session, actor, to=user.email, subject=subject, body=body, kind="objection_answer",
-                  dedupe_key=f"objection_answer:{objection.id}")
+                  dedupe_key=f"objection_answer:{objection.id}", user=user)
 
 
 @dataclass(frozen=True)
