@@ -193,6 +193,9 @@ def test_publicity_objection_answer_and_confirmation_release_the_second_tranche(
         evaluations.file_evaluation_objection(db, objector, ev, now=opened_at, **{**fields, "real_name": ""})
     objection = evaluations.file_evaluation_objection(db, objector, ev, now=opened_at, **fields)
     assert (objection.evaluation_id, objection.run_id) == (ev.id, None)
+    from gongyi.results import publication
+    assert [v.ref for v in publication.organisation_objections(db, objector.organisation_id)] == ["C"]
+    assert publication.call_objections(db, call) == []  # the results' publicity page lists results' objections only
     with pytest.raises(UserError, match="不在公示期"):
         evaluations.file_evaluation_objection(db, objector, ev, now=AFTER_WINDOW, **fields)
     with pytest.raises(UserError, match="公示期结束后"):
