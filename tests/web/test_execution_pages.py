@@ -80,6 +80,14 @@ def test_admin_pages_refuse_bad_input_beside_the_field(world, client, auth, db):
     assert first["A"][8].value == 25000 and first["A"][8].number_format == "0.00"  # paid, a two-place number
     csv = client.get("/admin/calls/sz-2026/execution/export.csv?kind=tranches").get_data(as_text=True)
     assert "A,1,签订协议,50,25000.00,已拨付" in csv
+    db.rollback()
+    record_for(db, call, "A").submission.title = "=HYPERLINK(\"http://x\")"
+    db.commit()
+    projects = client.get("/admin/calls/sz-2026/execution/export.csv").get_data(as_text=True)
+    assert "A,\"'=HYPERLINK(\"\"http://x\"\")\"" in projects and ",50000.00,25000.00,0.00,25000.00," in projects
+    book = load_workbook(io.BytesIO(client.get("/admin/calls/sz-2026/execution/export.xlsx").data))
+    cell = book["项目"]["B2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")  # text, never a formula
 
 
 def _tranche_ids(db, call) -> list[int]:
