@@ -11,7 +11,6 @@ each CSV file are in results/package_rows.py.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tomllib
 import zipfile
@@ -134,11 +133,22 @@ def parse_time(value: Any) -> datetime:
     return as_china(moment)
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their ends, one at a time (io.StringIO would copy a large file
+    into four bytes a character; csv.reader asks for more lines inside a quoted field itself)."""
+    start, length = 0, len(text)
+    while start < length:
+        end = text.find("\n", start)
+        end = length if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line, row dict) for the data rows of a package's CSV file, after checking its header;
     an optional column the header leaves out reads as ""."""
     spec = CSV_FILES[name]
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(_lines(text))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -151,14 +161,19 @@ def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, d
     if bad:
         problems.extend(bad)
         return
-    absent = {c: "" for c in spec.optional if c not in header}
+    absent = [c for c in spec.optional if c not in header]
+    width = len(header)
     for cells in reader:
-        if not any(c.strip() for c in cells):
+        cells = [c.strip() for c in cells]
+        if not any(cells):
             continue
-        if len(cells) != len(header):
-            problems.append(f"{name}:{reader.line_num}: expected {len(header)} values, found {len(cells)}")
+        if len(cells) != width:
+            problems.append(f"{name}:{reader.line_num}: expected {width} values, found {len(cells)}")
             continue
-        yield reader.line_num, {**absent, **{h: c.strip() for h, c in zip(header, cells)}}
+        row = dict(zip(header, cells))
+        for column in absent:
+            row[column] = ""
+        yield reader.line_num, row
 
 
 def parse_package(
@@ -200,6 +215,8 @@ def parse_package(
     rows.parse_funds(state)
     rows.parse_reviewers(state, known_reviewers)
     rows.parse_reviews(state)
+    del texts  # the largest file's text is not needed any more
+    state.texts.pop("reviews.csv", None)
     rows.check_rounds_taken_part_in(state)
     rows.parse_holds(state)
     if problems:
