@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
 from gongyi.clock import as_china
-from gongyi.textfiles import FileProblems, decode_text
+from gongyi.textfiles import FileProblems, decode_text, text_encoding, text_lines
 
 
 
@@ -133,22 +133,12 @@ def parse_time(value: Any) -> datetime:
     return as_china(moment)
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of `text` with their ends, one at a time (io.StringIO would copy a large file
-    into four bytes a character; csv.reader asks for more lines inside a quoted field itself)."""
-    start, length = 0, len(text)
-    while start < length:
-        end = text.find("\n", start)
-        end = length if end < 0 else end + 1
-        yield text[start:end]
-        start = end
-
-
-def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line, row dict) for the data rows of a package's CSV file, after checking its header;
-    an optional column the header leaves out reads as ""."""
+def csv_rows(name: str, text: tuple[bytes, str], problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, row dict) for the data rows of a package's CSV file (its bytes and encoding),
+    after checking its header; an optional column the header leaves out reads as "". The lines
+    are decoded as they are read (csv.reader asks for more inside a quoted field itself)."""
     spec = CSV_FILES[name]
-    reader = csv.reader(_lines(text))
+    reader = csv.reader(text_lines(*text))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -206,7 +196,7 @@ def parse_package(
     for name in CSV_FILES:
         if name in files:
             try:
-                texts[name] = decode_text(files[name])
+                texts[name] = (files[name], text_encoding(files[name]))
             except UnicodeDecodeError:
                 problems.append(f"{name}:1: not UTF-8 or GB18030 text")
     state = rows.State(Package(call=call, rules=rules or {}), problems, texts, rules is not None)
@@ -215,8 +205,6 @@ def parse_package(
     rows.parse_funds(state)
     rows.parse_reviewers(state, known_reviewers)
     rows.parse_reviews(state)
-    del texts  # the largest file's text is not needed any more
-    state.texts.pop("reviews.csv", None)
     rows.check_rounds_taken_part_in(state)
     rows.parse_holds(state)
     if problems:

@@ -31,7 +31,7 @@ class State:
 
     pkg: Package
     problems: list[str]
-    texts: dict[str, str]
+    texts: dict[str, tuple[bytes, str]]  # each file: its bytes and their encoding
     rules_ok: bool  # call.toml's rules are valid (else rubric checks are skipped: they would only repeat)
     refs: dict[str, str] = field(default_factory=dict)  # every ref of submissions.csv -> credit code
     affiliations: dict[str, str | None] = field(default_factory=dict)  # reviewer e-mail -> credit code
@@ -226,6 +226,7 @@ def _reviewer_problem(state: State, where: str, ref: str, email: str, shown: str
 
 def parse_reviews(state: State) -> None:
     name = "reviews.csv"
+    points: dict[int, int] = {}  # one int object per distinct score (hundreds of thousands of rows)
     rounds = state.pkg.rules["rounds"] if state.rules_ok else []
     by_code = {r["code"]: r for r in rounds}
     criteria = {r["code"]: {c["code"]: int(c["max"]) for c in rubric(state.pkg.rules, r["code"])} for r in rounds}
@@ -248,7 +249,8 @@ def parse_reviews(state: State) -> None:
                 seen[criterion] = line
         state.problems.extend(found)
         if not found and rnd is not None and state.rules_ok:
-            state.pkg.scores.setdefault((ref, email, rnd["code"]), {})[criterion] = centi  # type: ignore[assignment]
+            centi = points.setdefault(centi, centi)  # type: ignore[arg-type]
+            state.pkg.scores.setdefault((ref, email, rnd["code"]), {})[criterion] = centi
 
 
 def check_rounds_taken_part_in(state: State) -> None:
