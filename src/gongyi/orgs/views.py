@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from gongyi.audit.history import object_history
 from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.audit.history import object_history
