@@ -5,6 +5,9 @@ from gongyi.calls.models import Call, LateEntry, RulesVersion
 from gongyi.catalogue.models import Category, Item
 from gongyi.communities.models import Community, CommunityNeed, SubmissionCommunity
 from gongyi.orgs.models import Organisation
+from gongyi.execution.models import (Evaluation, ExecutionSettings, EvaluatorAssignment, ExecutionRecord, Indicator,
+                                     Milestone, ProgressReport, Recovery, ReportFigure, ReportFile, ReportSpending,
+                                     ReportVersion, Tranche)
 from gongyi.funding.models import Disbursement, Hold
 from gongyi.mail.models import OutboxMessage
 from gongyi.results.models import Objection, Run, RunRow
@@ -12,7 +15,8 @@ from gongyi.review.models import Conflict, Review, ReviewerPanel, ReviewerProfil
 from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 
 __all__ = [
-    "AuditEntry", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
+    "AuditEntry", "Evaluation", "ExecutionSettings", "EvaluatorAssignment", "ExecutionRecord", "Indicator",
+    "Milestone", "ProgressReport", "Recovery", "ReportFigure", "ReportFile", "ReportSpending", "ReportVersion", "Tranche", "Attachment", "Disbursement", "Objection", "OutboxMessage", "BudgetLine", "Call", "Category", "Community", "CommunityNeed", "Conflict", "FundingLine", "Hold", "Item",
     "LateEntry", "Organisation", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
     "RunRow", "Score", "Submission", "SubmissionCommunity", "SubmissionItem", "User", "UserRole",
 ]

@@ -30,6 +30,13 @@ from gongyi.communities.views import bp as communities_bp
 from gongyi.communities.vocab import COMMUNITY_STATUSES, PRIORITIES
 from gongyi.dashboards.views import bp as dashboards_bp
 from gongyi.db import get_session
+from gongyi.execution.admin_views import bp as execution_admin_bp
+from gongyi.execution.evaluator_views import bp as evaluation_bp
+from gongyi.execution.public_views import bp as disclosure_bp
+from gongyi.execution.record_views import bp as execution_record_bp
+from gongyi.execution.views import bp as execution_bp
+from gongyi.execution.vocab import (EVALUATION_KINDS, EVALUATION_STATUSES, EXECUTION_STATUSES, REPORT_FILE_KINDS,
+                                    REPORT_STATUSES, TRANCHE_GATES, TRANCHE_STATUSES)
 from gongyi.extensions import babel, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.mail.views import bp as mail_bp
@@ -54,7 +61,9 @@ from gongyi.workspace.views import bp as workspace_bp, navigation_counts
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp, workspace_bp, printing_bp)
+              communities_bp, communities_admin_bp, dashboards_bp,
+              execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp,
+              workspace_bp, printing_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -64,6 +73,9 @@ VOCABULARIES = SimpleNamespace(
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
     org_types=ORG_TYPES, org_statuses=ORG_STATUSES, document_kinds=DOCUMENT_KINDS,
     community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
+    execution_statuses=EXECUTION_STATUSES, report_statuses=REPORT_STATUSES, report_file_kinds=REPORT_FILE_KINDS,
+    evaluation_kinds=EVALUATION_KINDS, evaluation_statuses=EVALUATION_STATUSES, tranche_gates=TRANCHE_GATES,
+    tranche_statuses=TRANCHE_STATUSES,
 )
 ERROR_PAGES = {
     403: (_l("没有权限"), _l("您没有权限访问此页面。")),

@@ -13,11 +13,12 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     assert "admin@demo.gongyi.cn" in result.output and "gongyi-demo" in result.output
     db.rollback()
     calls = {c.slug: c.status for c in db.scalars(select(Call))}
-    assert calls == {"demo-2026": "reviewing", "demo-2027": "open"}
-    assert db.scalar(select(func.count()).select_from(Submission)) == 10
+    assert calls == {"demo-2025": "final", "demo-2026": "reviewing", "demo-2027": "open"}
+    assert db.scalar(select(func.count()).select_from(Submission)) == 18  # 8 last year, 8 this spring, 2 now
     statuses = db.scalars(select(Review.status)).all()
     assert statuses.count("submitted") >= 15 and "draft" in statuses
-    assert db.scalar(select(func.count()).select_from(Run)) == 1
+    # Last year's provisional and final results, this spring's computation.
+    assert db.scalar(select(func.count()).select_from(Run)) == 3
     users = db.scalar(select(func.count()).select_from(User))
 
     again = runner.invoke(args=["demo", "--if-empty"])

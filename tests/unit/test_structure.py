@@ -25,6 +25,8 @@ PURE_MODULES = [
     "gongyi.dashboards.charts",
     "gongyi.dashboards.tables",
     "gongyi.errors",
+    "gongyi.execution.gates",
+    "gongyi.execution.vocab",
     "gongyi.funding.allocate",
     "gongyi.money",
     "gongyi.orgs.creditcode",
@@ -156,6 +158,7 @@ MARKERS = {"_", "N_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettex
 DATA_MODULES = {
     "gongyi/orgs/districts.py": "official district names, chosen per locale",
     "gongyi/demo.py": "the demo edition's projects, organisations and people",
+    "gongyi/execution/demo_edition.py": "the demo's agreements, milestones, reports and evaluations",
     "gongyi/calls/rules.py": "the default rubric's criterion names, stored with each call",
     "gongyi/cli.py": "English command-line help naming Chinese terms; the default administrator's name",
     "gongyi/results/api.py": "the OpenAPI document's English descriptions naming Chinese terms",

@@ -8,4 +8,5 @@ ROLES = Vocabulary({
     "member": N_("社会组织成员"),
     "reviewer": N_("评审专家"),
     "admin": N_("管理员"),
+    "evaluator": N_("第三方评估机构"),
 })
