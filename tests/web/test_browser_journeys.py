@@ -124,6 +124,10 @@ def test_administrator(demo, journey, size):
     j.step("before-ending-review")
     page.goto(demo + "/admin/calls/demo-2026/results")
     j.step("ranking")
+    page.goto(demo + "/admin/review/demo-2026")
+    j.step("review-board")
+    page.goto(demo + "/admin/calls/demo-2026/dashboard")
+    j.step("dashboard")
     # demo-2025: the publicity window is over; recompute, then publish the final results.
     page.goto(demo + "/admin/calls/demo-2025/publication")
     j.step("publication")
