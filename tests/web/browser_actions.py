@@ -25,7 +25,7 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("电子邮箱").fill(email)
     page.locator("#password").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
+    page.wait_for_url(lambda url: "/auth/login" not in url)  # the workspace (or registering an organisation)
 
 
 def logout(page, name: str) -> None:

@@ -52,7 +52,7 @@ def test_public_visitor(demo, journey, size):
     page.get_by_role("link", name="2027年社区公益创投大赛（演示，征集中）").first.click()
     expect(page.locator("#rules-card")).to_be_visible()
     j.step("open-call")
-    page.goto(demo + "/results/demo-2025")
+    page.goto(demo + "/results/demo-2025-publicity")
     expect(page.locator("#publicity")).to_contain_text("公示公告")
     j.step("provisional-results")
     outcome = page.locator("#results-table tbody tr").first.locator("td.card-key").first

@@ -1,0 +1,100 @@
+"""What is known of a project after its award: the outcome of its final results, the years its
+project has run, and its final evaluation.
+
+This is the one place brand criteria and the entry rules read a project's after-the-award
+record. The final evaluation is the published final evaluation of the project's execution
+record where there is one (execution/), else the outcome an administrator recorded here
+(`record_evaluation`) for a project evaluated outside the platform.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.service import record
+from gongyi.calls.models import Call
+from gongyi.errors import N_, UserError
+from gongyi.library.eligibility import same_project
+from gongyi.execution.models import Evaluation, ExecutionRecord
+from gongyi.library.models import RecordedEvaluation
+from gongyi.library.vocab import EVALUATION_OUTCOMES
+from gongyi.results.models import Run, RunRow
+from gongyi.submissions.models import Submission
+
+
+@dataclass(frozen=True)
+class KnownRecord:
+    outcome: str | None  # of the final results in force
+    matching_fen: int
+    library_fen: int
+    years_running: int  # editions in which the organisation's project of this title was funded
+    evaluation: str | None  # "passed", "failed" or None
+
+    @property
+    def funded(self) -> bool:
+        return self.matching_fen > 0 or self.library_fen > 0
+
+
+def final_rows(session: Session, organisation_id: int) -> list[tuple[Submission, RunRow, Call]]:
+    """Each submission of the organisation with its row in its call's final results in force."""
+    latest = (select(Run.call_id, Run.id).where(Run.published == "final")
+              .order_by(Run.call_id, Run.number.desc()))
+    final_of: dict[int, int] = {}
+    for call_id, run_id in session.execute(latest):
+        final_of.setdefault(call_id, run_id)
+    if not final_of:
+        return []
+    return list(session.execute(
+        select(Submission, RunRow, Call).join(RunRow, RunRow.submission_id == Submission.id)
+        .join(Call, Call.id == Submission.call_id)
+        .where(Submission.organisation_id == organisation_id, RunRow.run_id.in_(final_of.values()))
+        .order_by(Call.opens_at)))
+
+
+def evaluations(session: Session, submission_ids: list[int]) -> dict[int, str]:
+    """Each submission's final evaluation, "passed" or "failed": a published final evaluation of its
+    execution record wins over an outcome recorded by hand (two queries)."""
+    if not submission_ids:
+        return {}
+    found = dict(session.execute(select(RecordedEvaluation.submission_id, RecordedEvaluation.outcome)
+                                 .where(RecordedEvaluation.submission_id.in_(submission_ids))).all())
+    for submission_id, passed in session.execute(
+            select(ExecutionRecord.submission_id, Evaluation.passed)
+            .join(Evaluation, Evaluation.execution_id == ExecutionRecord.id)
+            .where(ExecutionRecord.submission_id.in_(submission_ids), Evaluation.kind == "final",
+                   Evaluation.published_at.is_not(None), Evaluation.passed.is_not(None))):
+        found[submission_id] = "passed" if passed else "failed"
+    return found
+
+
+def known_record(session: Session, submission: Submission) -> KnownRecord:
+    rows = final_rows(session, submission.organisation_id)
+    own = next((row for s, row, _ in rows if s.id == submission.id), None)
+    years = {call.id for s, row, call in rows if (row.matching_fen or row.library_grant_fen)
+             and same_project(s.title, submission.title)}
+    return KnownRecord(own.outcome if own else None, own.matching_fen if own else 0,
+                       own.library_grant_fen if own else 0, len(years),
+                       evaluations(session, [submission.id]).get(submission.id))
+
+
+def record_evaluation(session: Session, actor: Any, submission: Submission, outcome: str,
+                      note: str = "") -> RecordedEvaluation:
+    """Record (or correct) the outcome of a funded project's final evaluation (audited)."""
+    if outcome not in EVALUATION_OUTCOMES:
+        raise UserError(N_("请选择评估结果"), "outcome")
+    if not known_record(session, submission).funded:
+        raise UserError(N_("只有在最终结果中获得资助的项目才有结项评估"), "outcome")
+    found = session.get(RecordedEvaluation, submission.id)
+    before = found.outcome if found else None
+    if found is None:
+        found = RecordedEvaluation(submission_id=submission.id, outcome=outcome, note=note.strip(),
+                           recorded_by_id=getattr(actor, "id", None))
+        session.add(found)
+    else:
+        found.outcome, found.note = outcome, note.strip()
+    session.flush()
+    record(session, actor, "evaluation.record", submission, ref=submission.ref, outcome=outcome, before=before)
+    return found
