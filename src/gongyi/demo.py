@@ -1,8 +1,11 @@
 """The demo edition, built through the same services the UI uses.
 
-Two calls: last spring's edition, closed and under review (projects screened, funds
-verified, reviewers assigned and most reviews in, results computed), and this year's
-edition, open for submissions (one draft, one submitted project).
+Four calls: last year's edition, whose final results are published and whose funded projects
+are in execution (execution/demo_edition.py); last spring's edition, closed and under review
+(projects screened, funds verified, reviewers assigned and most reviews in, results computed);
+an edition judged in two rounds with weighted panels, a donor cap and a held project
+(demo_rounds.py); and this year's edition, open for submissions (one draft, one submitted
+project).
 """
 from __future__ import annotations
 
@@ -17,16 +20,19 @@ from gongyi.auth import service as accounts
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.rules import rubric
-from gongyi.calls.service import create_call, transition_call
+from gongyi.calls.service import apply_transition, create_call, transition_call
 from gongyi.clock import utcnow
 from gongyi.communities import needs as community_needs
 from gongyi.communities import service as communities
 from gongyi.communities.models import Community
 from gongyi.library.demo import load_library_demo
 from gongyi.communities.years import edition_year, editable_years
+from gongyi.execution.demo_edition import load_execution_demo
+from gongyi.demo_rounds import rounds_edition
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
 from gongyi.orgs.models import Organisation
+from gongyi.results.publication import publish_results
 from gongyi.results.service import compute_call
 from gongyi.review import service as review
 from gongyi.review.models import Review
@@ -129,8 +135,11 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     now = utcnow()
     cast = _people(session)
     cast.communities = _communities(session, cast)
+    _earlier_edition(session, cast, now, random.Random(2025))
     spring = _spring_edition(session, cast, now, random.Random(2026))
     autumn = _autumn_edition(session, cast, now)
+    rounds_edition(session, cast.admin, cast.members, cast.organisations, cast.communities, cast.reviewers[3:],
+                   _project_fields, now, random.Random(2025))
     _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
     load_library_demo(session, cast, now, project_fields=_project_fields, password=DEMO_PASSWORD,
                       review_rules=DEMO_RULES["review"])
@@ -188,6 +197,29 @@ def _spring_edition(session: Session, cast: Cast, now, rng: random.Random) -> Ca
     _score(session, spring, submitted, rng)
     compute_call(session, admin, spring, note="演示：首次计算")
     return spring
+
+
+def _earlier_edition(session: Session, cast: Cast, now, rng: random.Random) -> Call:
+    """Last year's edition: reviewed, published, final; its funded projects are in execution."""
+    admin = cast.admin
+    opens, closes = now - timedelta(days=420), now - timedelta(days=380)
+    call = create_call(session, admin, slug="demo-2025", title="2025年社区公益创投大赛（演示，项目执行中）",
+                       description="上一届大赛：最终结果已发布，资助项目正在执行、评估和分期拨付。",
+                       opens_at=opens, closes_at=closes, review_deadline=closes + timedelta(days=10), rules=DEMO_RULES)
+    transition_call(session, admin, call, "open")
+    submitted = _spring_entries(session, cast, call, closes - timedelta(days=5))
+    transition_call(session, admin, call, "close")
+    _screen(session, admin, submitted)
+    transition_call(session, admin, call, "start_review")
+    review.assign_reviewers(session, admin, call)
+    _score(session, call, submitted, rng)
+    provisional = apply_transition(session, admin, call, "finish_review")
+    publish_results(session, admin, provisional, "provisional", working_days=5, now=closes + timedelta(days=15))
+    final_at = closes + timedelta(days=25)
+    publish_results(session, admin, compute_call(session, admin, call), "final", working_days=5, now=final_at)
+    cast.accounts += load_execution_demo(session, admin, cast.members, cast.members[3], call.id, final_at,
+                                         DEMO_PASSWORD)
+    return call
 
 
 def _spring_entries(session: Session, cast: Cast, call: Call, while_open) -> list[Submission]:

@@ -25,6 +25,8 @@ PURE_MODULES = [
     "gongyi.dashboards.charts",
     "gongyi.dashboards.tables",
     "gongyi.errors",
+    "gongyi.execution.gates",
+    "gongyi.execution.vocab",
     "gongyi.funding.allocate",
     "gongyi.library.carrying",
     "gongyi.library.eligibility",
@@ -161,6 +163,8 @@ MARKERS = {"_", "N_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettex
 DATA_MODULES = {
     "gongyi/orgs/districts.py": "official district names, chosen per locale",
     "gongyi/demo.py": "the demo edition's projects, organisations and people",
+    "gongyi/execution/demo_edition.py": "the demo's agreements, milestones, reports and evaluations",
+    "gongyi/demo_rounds.py": "the demo edition judged in rounds: its projects, donors and the reason of its hold",
     "gongyi/library/demo.py": "the demo's past edition, brand project and co-funder",
     "gongyi/calls/rules.py": "the default rubric's criterion names, stored with each call",
     "gongyi/cli.py": "English command-line help naming Chinese terms; the default administrator's name",

@@ -10,7 +10,6 @@ from gongyi.actions import attempt
 from gongyi.db import get_session
 from gongyi.library.forms import BarForm
 from gongyi.library.org_record import org_record
-from gongyi.library.vocab import EVALUATION_OUTCOMES
 from gongyi.orgs import service
 from gongyi.orgs.forms import OrganisationForm, ReviewDecisionForm
 from gongyi.orgs.models import Organisation
@@ -83,4 +82,4 @@ def admin_detail(org_id: int):
         if done.ok:
             return redirect(url_for("orgs.admin_list"))
     return render_template("orgs/detail.html", org=org, form=form, record=org_record(db, org),
-                           bar_form=BarForm(formdata=None), evaluation_outcomes=EVALUATION_OUTCOMES)
+                           bar_form=BarForm(formdata=None))

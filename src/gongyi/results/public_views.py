@@ -13,7 +13,8 @@ from gongyi.calls.rules import rubric_total
 from gongyi.db import get_session
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication, service, web_exports
-from gongyi.results.explain import explain_row
+from gongyi.results.explain import explain_funds, explain_row
+from gongyi.results.holds import active_hold
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.publication_forms import ObjectionForm
 from gongyi.submissions.attachments import Upload
@@ -30,6 +31,13 @@ PUBLIC_EXPORTS = ("ranking", "results")
 def ledger_explanation(row: RunRow, rules: dict):
     """For results/ledger_partial.html, which the administrators' pages include too."""
     return explain_row(row, rules)
+
+
+@bp.app_template_global("funds_explanation")
+def funds_explanation(row: RunRow):
+    """How R came about, line by line, from the row's ledger (runs saved before version 2 have none)."""
+    funds = (row.ledger or {}).get("funds")
+    return explain_funds(funds) if funds else ()
 
 
 def _rules_context(run: Run) -> dict:
@@ -104,7 +112,7 @@ def project(slug: str, ref: str):
     if not policy.can_view_ledger(current_user, submission):
         abort(403)
     return render_template("results/public_project.html", call=call, run=run, row=row, submission=submission,
-                           org_name=org_name, can_object=policy.can_file_objection(current_user, run),
+                           org_name=org_name, hold=active_hold(db, submission), can_object=policy.can_file_objection(current_user, run),
                            **_rules_context(run))
 
 

@@ -86,6 +86,8 @@ def objection(objection_id: int):
     """One objection with the contested result and its ledger; answer it (upheld or dismissed)."""
     db = get_session()
     item = db.get(Objection, objection_id) or abort(404)
+    if item.run_id is None:  # an objection to an evaluation is answered on the execution pages
+        return redirect(url_for("execution_admin.objection", objection_id=item.id))
     run = db.get(Run, item.run_id)
     call = db.get(Call, run.call_id)
     row = db.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == item.submission_id))

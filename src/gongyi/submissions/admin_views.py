@@ -29,6 +29,7 @@ from gongyi.submissions.admin_forms import (
     BulkConfirmForm, BulkEligibilityForm, BulkFundingForm, EligibilityForm, FundingDecisionForm, FundingFilterForm,
     SubmissionFilterForm,
 )
+from gongyi.funding.line_counts import line_counts
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, Submission
 from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
@@ -220,7 +221,9 @@ def funds():
     form, filters = _funding_filters(db)
     page = paginate(db, screening_lists.filtered_funding_lines(db, filters), page_number(), screening_lists.PER_PAGE)
     bulk = BulkFundingForm(formdata=None, next=request.full_path)
-    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=FUND_LABELS)
+    counts = line_counts(db, {row.submission_id for row in page.rows})
+    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=FUND_LABELS,
+                           counts=counts)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from gongyi.audit.service import latest, record
+from gongyi.audit.service import already, latest, record
 from gongyi.calls.models import Call, LateEntry
 from gongyi.calls.service import organisation_late_entries, submissions_open_for
 from gongyi.calls.workflow import ACTIVITIES
@@ -23,8 +23,10 @@ from gongyi.catalogue.models import Category, Item
 from gongyi.catalogue.service import browse
 from gongyi.clock import utcnow
 from gongyi.communities import picking
+from gongyi.db import lock
 from gongyi.errors import N_
 from gongyi.library.entry_check import entry_refusal
+from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).
@@ -228,8 +230,13 @@ def _draft_save_recorded_recently(session: Session, actor: Any, submission: Subm
 def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
     check_member(actor, submission)
+    # The organisation's submits one at a time (the limit holds), then this one's row: a double
+    # click or a colleague's simultaneous submit waits, sees "submitted" and is told so.
+    session.execute(select(Organisation.id).where(Organisation.id == submission.organisation_id).with_for_update())
+    submission = lock(session, submission)
     if submission.status == "submitted":
-        raise SubmissionError(N_("该项目已提交"))
+        raise already(SubmissionError, N_("该项目已由 %(name)s 于 %(at)s 提交"), N_("该项目已提交"),
+                      session, submission, "submission.submit")
     check_editable(session, actor, submission, now)
     problems = submit_problems(session, submission)
     refused = entry_refusal(session, submission.call, submission.organisation_id, title=submission.title,
@@ -254,6 +261,7 @@ def withdraw_submission(session: Session, actor: Any, submission: Submission, re
     ranked, and cannot be changed again.
     """
     check_member(actor, submission)
+    submission = lock(session, submission)
     refusal = withdraw_refusal(submission)
     if refusal is not None:
         raise refusal

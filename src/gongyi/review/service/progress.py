@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongyi.auth.models import User
@@ -17,6 +17,7 @@ from gongyi.orgs.models import Organisation
 from gongyi.review.models import Review, ReviewerProfile, Score
 from gongyi.review.scoring import Calibration, ScoredReview, calibrate
 from gongyi.review.service.assignment import cap_of, reviewed_submissions, reviewer_pool
+from gongyi.review.service.rounds import round_participants
 from gongyi.review.service.scoring import complete_reviews, criterion_codes, scoring_round
 from gongyi.submissions.models import Submission
 
@@ -73,16 +74,22 @@ def _overdue(call: Call, now: datetime) -> bool:
 
 
 def submission_progress(session: Session, call: Call, now: datetime | None = None) -> list[SubmissionProgress]:
-    """Reviewed submissions and any other holding reviews, with reviews assigned and submitted (one query)."""
+    """Reviewed submissions taking part in the current round and any other holding reviews in it,
+    with that round's reviews assigned and submitted (one query; a later round: a few more to
+    know who takes part)."""
+    code = scoring_round(call)
     counts = (
         select(Review.submission_id, func.count().label("assigned"), _submitted_count().label("submitted"))
-        .group_by(Review.submission_id).subquery()
+        .where(Review.round == code).group_by(Review.submission_id).subquery()
     )
     late = _overdue(call, now or utcnow())
+    reviewed = reviewed_submissions(call)
+    if code != call.rules["rounds"][0]["code"]:
+        reviewed = and_(reviewed, Submission.id.in_(round_participants(session, call, code)))
     rows = session.execute(
         select(Submission, counts.c.assigned, counts.c.submitted)
         .outerjoin(counts, counts.c.submission_id == Submission.id)
-        .where(Submission.call_id == call.id, or_(reviewed_submissions(call), counts.c.assigned.is_not(None)))
+        .where(Submission.call_id == call.id, or_(reviewed, counts.c.assigned.is_not(None)))
         .options(joinedload(Submission.organisation)).order_by(Submission.ref)
     ).all()
     return [SubmissionProgress(s, assigned or 0, submitted or 0, late and (submitted or 0) < (assigned or 0))
