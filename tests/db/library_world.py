@@ -58,3 +58,24 @@ def other_org(db, admin, name: str | None = None):
                                 phone="0755-1234", address="宝安区")
     verify_organisation(db, admin, org)
     return member, org
+
+
+def final_evaluation(db, admin, submission, *, passed: bool = True) -> None:
+    """The project's final evaluation by a third-party evaluator, published and confirmed after its
+    publicity, through the execution services (the project is in execution since its final results)."""
+    from gongyi.execution import evaluations
+    from gongyi.execution.models import ExecutionRecord
+
+    rec = db.scalar(select(ExecutionRecord).where(ExecutionRecord.submission_id == submission.id))
+    n = next(_orgs)
+    evaluator = evaluations.create_evaluator(db, admin, email=f"evaluator{n}@example.org", name="评估机构",
+                                             password="password123", affiliation_id=None)
+    evaluations.assign_evaluator(db, admin, rec, evaluator)
+    criteria, pass_mark = evaluations.rubric_of(db, submission.call)
+    share = 9 if passed else 3  # tenths of each criterion's maximum: 90 or 30 of 100, the pass mark 60
+    evaluation = evaluations.save_evaluation(db, evaluator, rec, "final", comment="评估意见", submit=True,
+                                             scores={c["code"]: str(int(c["max"]) * share // 10) for c in criteria})
+    at = datetime(2027, 3, 1, 10, 0, tzinfo=CST)
+    evaluations.publish_evaluation(db, admin, evaluation, working_days=5, now=at)
+    evaluations.confirm_evaluation(db, admin, evaluation, now=at + timedelta(days=10))
+    assert evaluation.passed is passed

@@ -13,12 +13,12 @@ from gongyi.calls.models import Call
 from gongyi.library import brands, entries, entry_check
 from gongyi.library.models import Replication
 from gongyi.library.org_record import org_record
-from gongyi.library.record import known_record, record_evaluation
+from gongyi.library.record import known_record
 from gongyi.orgs.models import Organisation
 from gongyi.submissions import service as submissions
 from gongyi.submissions.project import SubmissionError, SubmissionInvalid
 from gongyi.submissions.models import Submission
-from tests.db.library_world import final_sample, other_org
+from tests.db.library_world import final_evaluation, final_sample, other_org
 from tests.factories import make_call
 
 NOW = datetime.now(timezone.utc)
@@ -47,15 +47,15 @@ def test_a_failed_final_evaluation_refuses_the_organisation_for_the_editions_the
     call, admin, later = world
     a = sub(db, "A")
     member = member_of(db, a.organisation_id, "a@example.org")
-    record_evaluation(db, admin, a, "failed", "未达成指标")
-    assert known_record(db, a).evaluation == "failed"
+    assert known_record(db, a).evaluation is None  # in execution, not evaluated yet
+    final_evaluation(db, admin, a, passed=False)
+    assert (known_record(db, a).evaluation, known_record(db, a).execution) == ("failed", "stopped")
     assert submissions.create_submission(db, member, later) is not None  # the rule is off by default
     entries.update_settings(db, admin, later, failed_evaluation_editions=1)
     with pytest.raises(SubmissionError, match="近届资助项目评估不合格.*A") as refused:
         submissions.create_submission(db, member, later)
     assert refused.value.rule == "failed_evaluation"
-    with pytest.raises(Exception, match="只有在最终结果中获得资助的项目"):
-        record_evaluation(db, admin, sub(db, "E"), "failed")  # not shortlisted: never funded
+    assert known_record(db, sub(db, "E")).evaluation is None  # not shortlisted: never funded, never evaluated
 
 
 def test_the_same_project_is_not_funded_twice_and_the_refusal_is_beside_the_title(db, world):
@@ -63,6 +63,8 @@ def test_the_same_project_is_not_funded_twice_and_the_refusal_is_beside_the_titl
     a = sub(db, "A")
     member = member_of(db, a.organisation_id, "a@example.org")
     draft = submissions.create_submission(db, member, later, title="长者 助餐")
+    assert entry_check.entry_refusal(db, later, a.organisation_id, title="长者助餐") is None  # off by default
+    entries.update_settings(db, admin, later, no_second_funding=True)
     with pytest.raises(SubmissionInvalid) as refused:
         submissions.submit_project(db, member, draft)
     rule = [p for p in refused.value.problems() if getattr(p, "rule", None) == "second_funding"]
@@ -74,7 +76,7 @@ def test_the_same_project_is_not_funded_twice_and_the_refusal_is_beside_the_titl
 def test_a_replication_is_not_the_same_project(db, world):
     call, admin, later = world
     a = sub(db, "A")
-    record_evaluation(db, admin, a, "passed")
+    final_evaluation(db, admin, a)
     brand = brands.designate_brand(db, admin, a, name="长者饭堂", what="助餐", for_whom="长者", results="好",
                                    criteria=["evaluation_passed"])
     # Another organisation that once ran (and was funded for) a project of the same title itself.
@@ -83,6 +85,7 @@ def test_a_replication_is_not_the_same_project(db, world):
     from tests.factories import make_published_result, make_submission
     own = make_submission(db, earlier, org, title="长者助餐")
     make_published_result(db, own, outcome="matched", matching_fen=100_000)
+    entries.update_settings(db, admin, later, no_second_funding=True)
     assert entry_check.entry_refusal(db, later, org.id, title="长者助餐").rule == "second_funding"
     draft = brands.replicate_brand(db, member, brand, later)
     assert db.scalar(select(Replication.brand_id).where(Replication.submission_id == draft.id)) == brand.id

@@ -128,18 +128,19 @@ def test_a_failed_final_evaluation_refuses_for_the_set_number_of_editions():
 
 
 def test_the_same_project_is_not_funded_twice_but_a_replication_is_not_the_same_project():
+    on = Rules(no_second_funding=True)
     funded = [past(1, title="长者 助餐")]
-    assert rules_of(eligibility.entry_refusals(Rules(), TODAY, [], funded, title="长者助餐")) == ["second_funding"]
-    assert eligibility.entry_refusals(Rules(), TODAY, [], funded, title="长者助餐", replication=True) == []
-    assert eligibility.entry_refusals(Rules(), TODAY, [], funded, title="四点半课堂") == []
-    assert eligibility.entry_refusals(Rules(), TODAY, [], funded, title=None) == []  # no title yet
-    assert eligibility.entry_refusals(Rules(no_second_funding=False), TODAY, [], funded, title="长者助餐") == []
-    assert eligibility.entry_refusals(Rules(), TODAY, [], [past(1, funded=False)], title="长者助餐") == []
+    assert rules_of(eligibility.entry_refusals(on, TODAY, [], funded, title="长者助餐")) == ["second_funding"]
+    assert eligibility.entry_refusals(on, TODAY, [], funded, title="长者助餐", replication=True) == []
+    assert eligibility.entry_refusals(on, TODAY, [], funded, title="四点半课堂") == []
+    assert eligibility.entry_refusals(on, TODAY, [], funded, title=None) == []  # no title yet
+    assert eligibility.entry_refusals(Rules(), TODAY, [], funded, title="长者助餐") == []  # off by default
+    assert eligibility.entry_refusals(on, TODAY, [], [past(1, funded=False)], title="长者助餐") == []
 
 
 def test_every_rule_that_refuses_is_named_in_order():
-    found = eligibility.entry_refusals(Rules(failed_evaluation_editions=1), TODAY, [Bar("x", TODAY, None)],
-                                       [past(1, evaluation="failed")], title="长者助餐")
+    found = eligibility.entry_refusals(Rules(failed_evaluation_editions=1, no_second_funding=True), TODAY,
+                                       [Bar("x", TODAY, None)], [past(1, evaluation="failed")], title="长者助餐")
     assert rules_of(found) == ["barred", "failed_evaluation", "second_funding"]
 
 

@@ -4,7 +4,8 @@ The hand-worked sample (tests/data/sample) with B's 30,000 from 某基金会 rej
 and the library pool amended to nothing: the final results put B, G and D in the library, all
 three waiting. The administrator creates the next edition from this one and carries the three
 into its library; a co-funder pledges to G, the administrator confirms, and the pledge shows as a
-verified funding line of G; A (matched, evaluation passed) becomes a brand project, another
+verified funding line of G; A (matched; its final evaluation, by the execution services, passed)
+becomes a brand project, another
 organisation replicates it into the open call, and A's brand page lists the replication; an
 organisation on the barred list is refused with the rule's name."""
 from __future__ import annotations
@@ -22,8 +23,9 @@ from gongyi.calls.service import transition_call, update_call
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication
 from gongyi.results.service import compute_call
-from gongyi.submissions.models import FundingLine
+from gongyi.submissions.models import FundingLine, Submission
 from gongyi.submissions.screening import reject_funding_line
+from tests.db.library_world import final_evaluation
 from tests.factories import PASSWORD, make_admin, make_call
 from tests.web.browser_actions import login, logout, person_page
 
@@ -62,6 +64,7 @@ def test_library_editions_pledge_brand_replication_and_a_barred_organisation(liv
     admin_user = make_admin(db, "boss@example.org")
     with live_server.app.test_request_context():
         _final_results(db, admin_user)
+        final_evaluation(db, admin_user, db.scalar(select(Submission).where(Submission.ref == "A")))
     make_call(db, admin_user, slug="spring-2027").title = "2027 春季征集"
     create_user(db, None, email="fund@example.org", name="吴芳", password=PASSWORD, roles=())
     _member(db, "深圳市长者关爱协会", "wangfang@example.org", "王芳")
@@ -133,13 +136,11 @@ def test_library_editions_pledge_brand_replication_and_a_barred_organisation(liv
     funder.get_by_role("link", name="我们资助的项目").click()
     expect(funder.locator("section").first).to_contain_text("心理健康")
 
-    # A, matched and evaluated, becomes a brand project, from its organisation's record.
+    # A, matched and its final evaluation passed, becomes a brand project, from its organisation's record.
     admin.get_by_role("link", name="组织认证").click()
     admin.get_by_role("link", name="已认证").click()
     admin.get_by_role("link", name="深圳市阳光社工服务中心").click()
-    row = admin.locator("#record tr", has_text="长者助餐")
-    row.get_by_role("button", name="记录评估").click()
-    expect(admin.locator("body")).to_contain_text("已记录 A 的结项评估。")
+    expect(admin.locator("#record tr", has_text="长者助餐")).to_contain_text("评估合格")
     admin.locator("#record tr", has_text="长者助餐").get_by_role("link", name="设为品牌项目").click()
     admin.get_by_label("做什么").fill("为独居长者提供助餐和探访")
     admin.get_by_label("服务对象").fill("社区独居长者")

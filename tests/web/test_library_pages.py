@@ -15,7 +15,7 @@ from gongyi.calls.models import Call
 from gongyi.library.models import Brand, EditionSettings, LibraryEntry, Pledge, Replication
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import FundingLine, Submission
-from tests.db.library_world import final_sample, other_org
+from tests.db.library_world import final_evaluation, final_sample, other_org
 from tests.factories import PASSWORD, make_call
 
 
@@ -151,7 +151,10 @@ def test_a_brand_project_is_designated_and_replicated_into_an_open_call(client, 
     a = sub(db, "A")
     refused = client.post(f"/admin/brands/new/{a.id}", data={"name": "长者饭堂", "criteria": "evaluation_passed"})
     assert refused.status_code == 422 and "没有合格的结项评估记录" in refused.get_data(as_text=True)
-    assert client.post(f"/admin/evaluations/{a.id}", data={"outcome": "passed"}).status_code == 302
+    with client.application.test_request_context():
+        final_evaluation(db, db.merge(world[1]), a)  # by the execution pages' services
+    db.commit()
+    assert "评估合格" in client.get(f"/admin/orgs/{a.organisation_id}").get_data(as_text=True)
     assert client.post(f"/admin/brands/new/{a.id}", data={
         "name": "长者饭堂", "what": "社区助餐", "for_whom": "独居长者", "results": "每日 80 份", "criteria": "evaluation_passed",
     }).status_code == 302
@@ -220,7 +223,9 @@ def test_funding_across_calls_page_against_hand_computed_totals(client, auth, db
 def test_submitting_the_same_project_again_is_refused_beside_the_title(client, auth, db, world):
     """A's organisation enters 长者助餐, funded in sz-2026, again: the rule's refusal sits beside the title."""
     admin = world[1]
-    make_call(db, admin, slug="open-2027")
+    later = make_call(db, admin, slug="open-2027")
+    from gongyi.library import entries
+    entries.update_settings(db, admin, later, no_second_funding=True)
     member = create_user(db, None, email="a@example.org", name="成员", password=PASSWORD, roles=("member",))
     member.organisation_id = sub(db, "A").organisation_id
     db.commit()

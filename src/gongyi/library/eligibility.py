@@ -39,7 +39,7 @@ class PastProject:
 @dataclass(frozen=True)
 class Rules:
     failed_evaluation_editions: int = 0
-    no_second_funding: bool = True
+    no_second_funding: bool = False
     barred_list: bool = True
 
 

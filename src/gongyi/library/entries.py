@@ -42,7 +42,7 @@ def settings_for(session: Session, call: Call) -> EditionSettings:
     found = session.get(EditionSettings, call.id)
     if found is not None:
         return found
-    return EditionSettings(call_id=call.id, expires_after=2, failed_evaluation_editions=0, no_second_funding=True,
+    return EditionSettings(call_id=call.id, expires_after=2, failed_evaluation_editions=0, no_second_funding=False,
                            barred_list=True, mark_replications=False)
 
 

@@ -1,26 +1,21 @@
 """What is known of a project after its award: the outcome of its final results, the years its
-project has run, and its final evaluation.
+project has run, its execution status and its final evaluation.
 
-This is the one place brand criteria and the entry rules read a project's after-the-award
-record. The final evaluation is the published final evaluation of the project's execution
-record where there is one (execution/), else the outcome an administrator recorded here
-(`record_evaluation`) for a project evaluated outside the platform.
+This is the one place brand criteria, the entry rules and the organisation's record read a
+project's after-the-award record. The evaluation is that of the execution records
+(execution/evaluations.py): the final evaluation (结项评估) once its result is confirmed after its
+publicity; until then nothing is known.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongyi.audit.service import record
 from gongyi.calls.models import Call
-from gongyi.errors import N_, UserError
-from gongyi.library.eligibility import same_project
 from gongyi.execution.models import Evaluation, ExecutionRecord
-from gongyi.library.models import RecordedEvaluation
-from gongyi.library.vocab import EVALUATION_OUTCOMES
+from gongyi.library.eligibility import same_project
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import Submission
 
@@ -31,7 +26,8 @@ class KnownRecord:
     matching_fen: int
     library_fen: int
     years_running: int  # editions in which the organisation's project of this title was funded
-    evaluation: str | None  # "passed", "failed" or None
+    evaluation: str | None  # of the confirmed final evaluation: "passed", "failed" or None
+    execution: str | None  # the execution record's status ("active", "stopped", "completed") or None
 
     @property
     def funded(self) -> bool:
@@ -55,19 +51,14 @@ def final_rows(session: Session, organisation_id: int) -> list[tuple[Submission,
 
 
 def evaluations(session: Session, submission_ids: list[int]) -> dict[int, str]:
-    """Each submission's final evaluation, "passed" or "failed": a published final evaluation of its
-    execution record wins over an outcome recorded by hand (two queries)."""
+    """Submission id -> "passed" or "failed": its final evaluation, once confirmed."""
     if not submission_ids:
         return {}
-    found = dict(session.execute(select(RecordedEvaluation.submission_id, RecordedEvaluation.outcome)
-                                 .where(RecordedEvaluation.submission_id.in_(submission_ids))).all())
-    for submission_id, passed in session.execute(
-            select(ExecutionRecord.submission_id, Evaluation.passed)
-            .join(Evaluation, Evaluation.execution_id == ExecutionRecord.id)
-            .where(ExecutionRecord.submission_id.in_(submission_ids), Evaluation.kind == "final",
-                   Evaluation.published_at.is_not(None), Evaluation.passed.is_not(None))):
-        found[submission_id] = "passed" if passed else "failed"
-    return found
+    rows = session.execute(select(ExecutionRecord.submission_id, Evaluation.passed)
+                           .join(Evaluation, Evaluation.execution_id == ExecutionRecord.id)
+                           .where(ExecutionRecord.submission_id.in_(submission_ids), Evaluation.kind == "final",
+                                  Evaluation.status == "confirmed", Evaluation.passed.is_not(None)))
+    return {sid: "passed" if passed else "failed" for sid, passed in rows}
 
 
 def known_record(session: Session, submission: Submission) -> KnownRecord:
@@ -75,26 +66,7 @@ def known_record(session: Session, submission: Submission) -> KnownRecord:
     own = next((row for s, row, _ in rows if s.id == submission.id), None)
     years = {call.id for s, row, call in rows if (row.matching_fen or row.library_grant_fen)
              and same_project(s.title, submission.title)}
+    execution = session.scalar(select(ExecutionRecord.status).where(ExecutionRecord.submission_id == submission.id))
     return KnownRecord(own.outcome if own else None, own.matching_fen if own else 0,
                        own.library_grant_fen if own else 0, len(years),
-                       evaluations(session, [submission.id]).get(submission.id))
-
-
-def record_evaluation(session: Session, actor: Any, submission: Submission, outcome: str,
-                      note: str = "") -> RecordedEvaluation:
-    """Record (or correct) the outcome of a funded project's final evaluation (audited)."""
-    if outcome not in EVALUATION_OUTCOMES:
-        raise UserError(N_("请选择评估结果"), "outcome")
-    if not known_record(session, submission).funded:
-        raise UserError(N_("只有在最终结果中获得资助的项目才有结项评估"), "outcome")
-    found = session.get(RecordedEvaluation, submission.id)
-    before = found.outcome if found else None
-    if found is None:
-        found = RecordedEvaluation(submission_id=submission.id, outcome=outcome, note=note.strip(),
-                           recorded_by_id=getattr(actor, "id", None))
-        session.add(found)
-    else:
-        found.outcome, found.note = outcome, note.strip()
-    session.flush()
-    record(session, actor, "evaluation.record", submission, ref=submission.ref, outcome=outcome, before=before)
-    return found
+                       evaluations(session, [submission.id]).get(submission.id), execution)

@@ -151,7 +151,7 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
-    if kind == "final":  # the funded projects go into execution (专业运行), the others into the library
+    if kind == "final":  # the funded projects go into execution (专业运行); the library follows the results
         open_execution_records(session, actor, run)
         record_final_results(session, actor, run)
     return run
