@@ -247,6 +247,12 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
         raise PublicationError(N_("联系方式最多 %(n)s 个字符"), "contact", n=120)
     if not values["reason"]:
         raise PublicationError(N_("请填写异议理由"), "reason")
+    row = lock(session, row)  # a double click files one objection
+    repeated = session.scalar(select(Objection).where(
+        Objection.run_id == run.id, Objection.submission_id == row.submission_id, Objection.filed_by_id == actor.id,
+        Objection.status == "pending", Objection.reason == values["reason"]).limit(1))
+    if repeated is not None:
+        return repeated
     objection = Objection(run_id=run.id, submission_id=row.submission_id, organisation_id=org.id,
                           filed_by_id=actor.id, **values)
     if evidence is not None:
