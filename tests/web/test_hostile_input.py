@@ -246,3 +246,15 @@ def test_no_module_follows_a_redirect_target_it_did_not_check():
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "redirect" and node.args:
                 source = ast.unparse(node.args[0])
                 assert "request." not in source or "safe_next" in source, f"{path}: redirect({source})"
+
+
+def test_a_nul_in_a_value_no_form_checks_is_a_400_not_a_500(client, auth, runner, db):
+    """The run note is read straight from the request: PostgreSQL refuses the NUL, the app answers 400."""
+    assert runner.invoke(args=["calls", "import", str(SAMPLE)]).exit_code == 0
+    from tests.factories import make_admin
+
+    make_admin(db, "boss@example.org")
+    db.commit()
+    auth.login("boss@example.org")
+    r = client.post("/admin/calls/sz-2026/results/compute", data={"note": "a\x00b"})
+    assert r.status_code in (302, 400)
