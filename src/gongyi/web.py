@@ -10,7 +10,7 @@ import io
 import os
 from types import SimpleNamespace
 
-from flask import Flask, abort, current_app, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,19 +26,37 @@ from gongyi.auth.views import bp as auth_bp
 from gongyi.auth.vocab import ROLES
 from gongyi.calls.rules import LABELS as RULE_LABELS
 from gongyi.calls.views import bp as calls_bp
+from gongyi.calls.models import ROUND_STATES
 from gongyi.calls.workflow import CALL_STATES, allows
+from gongyi.funding.sources import COUNT_REASONS, FUND_SOURCE_LABELS
 from gongyi.catalogue.views import bp as catalogue_bp
 from gongyi.communities.admin_views import bp as communities_admin_bp
 from gongyi.communities.views import bp as communities_bp
 from gongyi.communities.vocab import COMMUNITY_STATUSES, PRIORITIES
 from gongyi.dashboards.views import bp as dashboards_bp
 from gongyi.db import get_session
-from gongyi.extensions import babel, csrf, limiter, login_manager
+from gongyi.execution.admin_views import bp as execution_admin_bp
+from gongyi.execution.evaluator_views import bp as evaluation_bp
+from gongyi.execution.public_views import bp as disclosure_bp
+from gongyi.execution.record_views import bp as execution_record_bp
+from gongyi.execution.views import bp as execution_bp
+from gongyi.execution.vocab import (EVALUATION_KINDS, EVALUATION_STATUSES, EXECUTION_STATUSES, REPORT_FILE_KINDS,
+                                    REPORT_STATUSES, TRANCHE_GATES, TRANCHE_STATUSES)
+from gongyi.extensions import babel, cache, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
+from gongyi.library.admin_views import bp as library_admin_bp
+from gongyi.library.brands import marked_replication
+from gongyi.library.brand_views import bp as library_brands_bp
+from gongyi.library.cofunder_views import bp as cofunder_bp
+from gongyi.library.views import bp as library_bp
+from gongyi.library.vocab import (BRAND_CRITERIA, ENTRY_RULES, ENTRY_STATUSES, EVALUATION_OUTCOMES, FUNDER_KINDS,
+                                  PLEDGE_STATUSES)
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
+from gongyi.notices.views import bp as notices_bp
 from gongyi.orgs.views import bp as orgs_bp
-from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
+from gongyi.printing.views import bp as printing_bp
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
 from gongyi.results.api import http_error as api_error, serves as serves_api
@@ -46,6 +64,7 @@ from gongyi.results.public_views import bp as public_results_bp
 from gongyi.results.publication_views import bp as publication_admin_bp
 from gongyi.results.vocab import OBJECTION_STATUSES, OUTCOMES, PUBLICATIONS
 from gongyi.review.admin_views import bp as review_admin_bp
+from gongyi.review.round_views import bp as review_rounds_bp
 from gongyi.review.models import CONFLICT_SOURCES, REVIEW_STATUSES
 from gongyi.review.views import bp as review_bp
 from gongyi.submissions.admin_views import bp as screening_bp
@@ -53,10 +72,14 @@ from gongyi.submissions.views import bp as submissions_bp
 from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STATUSES
 from gongyi.numbers import has_control_characters, whole_number
 from gongyi.webutil import MAX_ID, url_with
+from gongyi.workspace.views import bp as workspace_bp, navigation_counts
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
-              communities_bp, communities_admin_bp, dashboards_bp, audit_bp)
+              communities_bp, communities_admin_bp, dashboards_bp, review_rounds_bp,
+              execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp,
+              workspace_bp, printing_bp, notices_bp, library_bp, library_admin_bp, cofunder_bp, library_brands_bp,
+              audit_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -64,8 +87,14 @@ VOCABULARIES = SimpleNamespace(
     conflict_sources=CONFLICT_SOURCES,
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
-    org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
+    org_types=ORG_TYPES, org_statuses=ORG_STATUSES, document_kinds=DOCUMENT_KINDS,
     community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
+    execution_statuses=EXECUTION_STATUSES, report_statuses=REPORT_STATUSES, report_file_kinds=REPORT_FILE_KINDS,
+    evaluation_kinds=EVALUATION_KINDS, evaluation_statuses=EVALUATION_STATUSES, tranche_gates=TRANCHE_GATES,
+    tranche_statuses=TRANCHE_STATUSES,
+    fund_sources=FUND_SOURCE_LABELS, round_states=ROUND_STATES, count_reasons=COUNT_REASONS,
+    library_statuses=ENTRY_STATUSES, pledge_statuses=PLEDGE_STATUSES, funder_kinds=FUNDER_KINDS,
+    evaluation_outcomes=EVALUATION_OUTCOMES, brand_criteria=BRAND_CRITERIA, entry_rules=ENTRY_RULES,
 )
 ERROR_PAGES = {
     400: (_l("请求无效"), _l("请求中含有无法处理的内容（例如控制字符）。请返回修改后重试。")),
@@ -111,6 +140,8 @@ def load_user(user_id: str) -> User | None:
 def _error_page(code: int, status: int | None = None):
     def handler(_exc):
         title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        if code == 500:
+            g.plain_navigation = True  # no counting queries on a page shown because something failed
         if serves_api(request.path):  # the JSON API answers every error in JSON
             return api_error(status or code, str(message))
         return render_template("error.html", code=code, title=title, message=message), status or code
@@ -192,6 +223,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     csrf.exempt(api_bp)  # read-only GET requests, no session state changed
@@ -199,7 +231,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with, allows=allows,
-                                 get_locale=lambda: str(get_locale()))
+                                 get_locale=lambda: str(get_locale()),
+                                 replication_mark=lambda submission: marked_replication(get_session(), submission))
     app.jinja_env.filters.update(formatting.FILTERS)
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page(code))
@@ -210,4 +243,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_control_characters)
     app.wsgi_app = BoundedBody(app.wsgi_app, app)  # type: ignore[method-assign]
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"current_path": request.path})
+    app.context_processor(lambda: {"current_path": request.path, "nav_counts": navigation_counts})

@@ -64,6 +64,14 @@ def live_session(live_server):
     session.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item (`rep_call`), so a fixture can keep a failing test's screenshot."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 @pytest.fixture(autouse=True)
 def every_change_audited(request):
     """Fail a web test whose requests committed a state change without an audit entry."""

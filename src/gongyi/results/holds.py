@@ -29,6 +29,14 @@ def active_hold(session: Session, submission: Submission) -> Hold | None:
     return session.scalar(select(Hold).where(Hold.submission_id == submission.id, Hold.released_at.is_(None)))
 
 
+def active_holds(session: Session, submission_ids: list[int]) -> dict[int, Hold]:
+    """Submission id -> its active hold, for the ones of `submission_ids` that have one (one query)."""
+    if not submission_ids:
+        return {}
+    return {h.submission_id: h for h in session.scalars(
+        select(Hold).where(Hold.submission_id.in_(submission_ids), Hold.released_at.is_(None)))}
+
+
 def hold_history(session: Session, submission: Submission) -> list[Hold]:
     """Every hold of the submission, released or not, oldest first."""
     return list(session.scalars(select(Hold).where(Hold.submission_id == submission.id).order_by(Hold.id)))
@@ -74,3 +82,19 @@ def release_hold(session: Session, actor: Any, submission: Submission, reason: s
     record(session, actor, "submission.release_hold", submission, hold=hold.id, reason=reason)
     _recompute(session, actor, submission, f"{submission.ref} released: {reason}")
     return hold
+
+
+def call_holds(session: Session, call: Call) -> list[tuple[Hold, Submission]]:
+    """Every hold of the call's submissions, active ones first, then the newest (one query)."""
+    return [(hold, sub) for hold, sub in session.execute(
+        select(Hold, Submission).join(Submission, Submission.id == Hold.submission_id)
+        .where(Submission.call_id == call.id)
+        .order_by(Hold.released_at.is_not(None), Hold.id.desc()))]
+
+
+def find_submission(session: Session, call: Call, ref: str) -> Submission:
+    """The call's submission with this ref, or a HoldError beside the ref field."""
+    submission = session.scalar(select(Submission).where(Submission.call_id == call.id, Submission.ref == ref.strip()))
+    if submission is None:
+        raise HoldError(N_("本次征集没有编号为 %(ref)s 的项目"), "ref", ref=ref.strip())
+    return submission

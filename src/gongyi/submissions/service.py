@@ -26,6 +26,7 @@ from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.db import lock
 from gongyi.errors import N_
+from gongyi.library.entry_check import entry_refusal
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
@@ -163,7 +164,7 @@ def create_submission(session: Session, actor: Any, call: Call, *, now: datetime
     given field cannot be stored; nothing is created then.
     """
     org = actor_organisation(session, actor)
-    refusal = window_refusal(session, call, org.id, now)
+    refusal = window_refusal(session, call, org.id, now) or entry_refusal(session, call, org.id)
     if refusal is not None:
         raise refusal
     changes, problems = _parse(session, call, None, fields, org.id)
@@ -236,8 +237,7 @@ def _draft_save_recorded_recently(session: Session, actor: Any, submission: Subm
 def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
     check_member(actor, submission)
-    # The organisation's submits one at a time (the limit holds), then this one's row: a double
-    # click or a colleague's simultaneous submit waits, sees "submitted" and is told so.
+    # One submit per organisation at a time (the limit holds); a double click waits and is told.
     session.execute(select(Organisation.id).where(Organisation.id == submission.organisation_id).with_for_update())
     submission = lock(session, submission)
     if submission.status == "submitted":
@@ -245,6 +245,10 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
                       session, submission, "submission.submit")
     check_editable(session, actor, submission, now)
     problems = submit_problems(session, submission)
+    refused = entry_refusal(session, submission.call, submission.organisation_id, title=submission.title,
+                            submission_id=submission.id)
+    if refused is not None:
+        problems = [*problems, refused]
     if problems:
         raise SubmissionInvalid(problems)
     if entry_count(session, submission.call, submission.organisation_id, ("submitted",)) >= max_per_org(submission.call):
