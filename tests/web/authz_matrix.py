@@ -5,14 +5,14 @@ Each entry is an Access: one expectation per kind of user, in the order of KINDS
   "login"  sent to the sign-in page
   "deny"   refused: 403, or 404 where the object is not to be known to exist
 A new endpoint without an entry fails tests/web/test_authorization.py, which says what to add
-here. A new kind of user (an evaluator, say) is a new name in KINDS, a login in the test's
+here. A new kind of user is a new name in KINDS and in Access, a login in the test's
 world, and one more letter in each entry: the named helpers below take a keyword for it.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
-KINDS = ("anonymous", "owner", "other_org", "assigned", "unassigned", "conflicted", "admin")
+KINDS = ("anonymous", "owner", "other_org", "assigned", "unassigned", "conflicted", "admin", "evaluator", "cofunder")
 
 
 class Access(NamedTuple):
@@ -23,6 +23,8 @@ class Access(NamedTuple):
     unassigned: str  # a reviewer not assigned to it
     conflicted: str  # a reviewer with a conflict of interest with it (works for its organisation)
     admin: str
+    evaluator: str  # an evaluator of execution records (the demo's evaluation centre)
+    cofunder: str  # a co-funder (the demo's charity foundation)
 
 
 def access(default: str = "deny", **kinds: str) -> Access:
@@ -50,7 +52,9 @@ MATRIX: dict[str, Access] = {
     "auth.logout": access("ok"), "auth.change_password": SIGNED_IN,
     # organisations and their members
     # administrators and reviewers never join an applicant; members have theirs (a redirect to it)
-    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok"), "orgs.mine": SIGNED_IN,
+    # (policy.can_register_organisation lets a co-funder without an organisation register one)
+    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok", cofunder="ok"),
+    "orgs.mine": SIGNED_IN,
     "orgs.admin_list": ADMIN, "orgs.admin_detail": ADMIN,
     "communities.mine": SIGNED_IN, "communities.propose": MEMBER,
     # the organisation keeping the community's needs list (the demo's first organisation keeps the first one)
@@ -97,9 +101,12 @@ MATRIX.update({
     "orgs.edit": MEMBER, "orgs.invite": MEMBER, "orgs.add_document": MEMBER, "orgs.invitation": PUBLIC,
     "orgs.document": access("deny", anonymous="login"), "orgs.remove_document": access("deny", anonymous="login"),
     "printing.application": OWNER_OR_ADMIN,
-    # co-funders and evaluators are kinds of user the matrix does not sign in yet: refused to all here
-    "cofunders.mine": NOBODY, "cofunders.pledge": NOBODY,
-    "evaluation.queue": NOBODY, "evaluation.evaluate": NOBODY, "evaluation.conflict": NOBODY,
+    # co-funders pledge to library projects; evaluators evaluate the execution records assigned to them
+    "cofunders.mine": access("deny", anonymous="login", cofunder="ok"),
+    "cofunders.pledge": access("deny", anonymous="login"),  # the world's submission is not in the library
+    "evaluation.queue": access("deny", anonymous="login", evaluator="ok"),
+    "evaluation.evaluate": access("deny", anonymous="login"),  # record 1 is not assigned to the evaluator
+    "evaluation.conflict": access("deny", anonymous="login"),
     # execution records: the funded organisation, administrators
     "execution.mine": MEMBER, "execution.new_report": OWNER, "execution.edit_report": OWNER_OR_ADMIN,
     "execution.add_file": OWNER, "execution.autosave": OWNER, "execution.record_page": OWNER_OR_ADMIN,

@@ -50,7 +50,8 @@ def world(app, runner, db):
         "code": "review", "decision": "accept", "step": "publish", "action": "publish",
     }
     emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
-              "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn"}
+              "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn",
+              "evaluator": "evaluator@demo.gongyi.cn", "cofunder": "cofunder@demo.gongyi.cn"}
     clients = {"anonymous": app.test_client()}
     for kind, email in emails.items():
         client = app.test_client()
