@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, g, render_template, request, sessio
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
@@ -236,7 +237,9 @@ def init_app(app: Flask) -> None:
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page(code))
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(ValueError, _nul_refused)  # psycopg: "cannot contain NUL (0x00) bytes"
+    # psycopg: "PostgreSQL text fields cannot contain NUL (0x00) bytes" (raw, or wrapped by SQLAlchemy)
+    for error in (ValueError, DBAPIError):
+        app.register_error_handler(error, _nul_refused)
     app.before_request(_refuse_control_characters)
     app.wsgi_app = BoundedBody(app.wsgi_app, app)  # type: ignore[method-assign]
     app.after_request(_security_headers)

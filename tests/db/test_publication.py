@@ -237,3 +237,14 @@ def test_a_withdrawal_after_final_results_is_published_as_revised_final_results(
     expected = [(c.ref, c.changed) for c in compare_runs(db, final, revised) if c.changed]
     assert [(c.ref, c.changed) for c in changes.changes] == expected
     assert changes.titles[by_ref["A"].submission_id] == "长者助餐"
+
+
+def test_a_double_click_files_one_objection(db, call, admin):
+    run = publication.publish_results(db, admin, latest(db, call), "provisional", working_days=5, now=MONDAY)
+    member = member_of(db, "深圳市长者关爱协会", "m@example.org")
+    fields = {"real_name": "李四", "contact": "138", "reason": "未到账", "max_bytes": LIMIT, "now": MONDAY}
+    first = publication.file_objection(db, member, row(db, run, "B"), **fields)
+    again = publication.file_objection(db, member, row(db, run, "B"), **fields)
+    assert again.id == first.id and actions(db).count("objection.file") == 1
+    other = publication.file_objection(db, member, row(db, run, "B"), **{**fields, "reason": "另一个理由"})
+    assert other.id != first.id

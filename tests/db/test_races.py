@@ -235,3 +235,4 @@ def test_a_reviewers_double_submit_submits_once(app, db):
     assert "评审已提交" in next(o for o in outcomes if o != "ok")
     assert db.scalar(select(func.count()).select_from(ReviewVersion).where(ReviewVersion.review_id == review.id)) == 1
     assert entries(db, "review.submit", review) == 1
+

@@ -5,14 +5,14 @@ Each entry is an Access: one expectation per kind of user, in the order of KINDS
   "login"  sent to the sign-in page
   "deny"   refused: 403, or 404 where the object is not to be known to exist
 A new endpoint without an entry fails tests/web/test_authorization.py, which says what to add
-here. A new kind of user (an evaluator, say) is a new name in KINDS, a login in the test's
+here. A new kind of user is a new name in KINDS and in Access, a login in the test's
 world, and one more letter in each entry: the named helpers below take a keyword for it.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
-KINDS = ("anonymous", "owner", "other_org", "assigned", "unassigned", "conflicted", "admin")
+KINDS = ("anonymous", "owner", "other_org", "assigned", "unassigned", "conflicted", "admin", "evaluator", "cofunder")
 
 
 class Access(NamedTuple):
@@ -23,6 +23,8 @@ class Access(NamedTuple):
     unassigned: str  # a reviewer not assigned to it
     conflicted: str  # a reviewer with a conflict of interest with it (works for its organisation)
     admin: str
+    evaluator: str  # an evaluator of execution records (the demo's evaluation centre)
+    cofunder: str  # a co-funder (the demo's charity foundation)
 
 
 def access(default: str = "deny", **kinds: str) -> Access:
@@ -50,7 +52,9 @@ MATRIX: dict[str, Access] = {
     "auth.logout": access("ok"), "auth.change_password": SIGNED_IN,
     # organisations and their members
     # administrators and reviewers never join an applicant; members have theirs (a redirect to it)
-    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok"), "orgs.mine": SIGNED_IN,
+    # (policy.can_register_organisation lets a co-funder without an organisation register one)
+    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok", cofunder="ok"),
+    "orgs.mine": SIGNED_IN,
     "orgs.admin_list": ADMIN, "orgs.admin_detail": ADMIN,
     "communities.mine": SIGNED_IN, "communities.propose": MEMBER,
     # the organisation keeping the community's needs list (the demo's first organisation keeps the first one)
@@ -84,6 +88,50 @@ for _endpoint in (
     "review_admin.withdraw_conflict", "screening.attachment", "screening.bulk_confirm", "screening.bulk_preview",
     "screening.decide_eligibility", "screening.decide_funding", "screening.detail", "screening.export", "screening.funds",
     "screening.index",
+):
+    MATRIX[_endpoint] = ADMIN
+
+MATRIX.update({
+    # accounts, the workspace, messages, notices
+    "auth.confirm_new_email": PUBLIC, "auth.profile": SIGNED_IN, "workspace.home": SIGNED_IN,
+    "mail.inbox": SIGNED_IN, "mail.read_all": SIGNED_IN,
+    "mail.message": access("deny", anonymous="login"),  # message 1 is someone else's for every kind here
+    "notices.index": PUBLIC, "notices.detail": PUBLIC, "notices.guide": PUBLIC,
+    # organisations: their members edit them, invite colleagues and keep documents
+    "orgs.edit": MEMBER, "orgs.invite": MEMBER, "orgs.add_document": MEMBER, "orgs.invitation": PUBLIC,
+    "orgs.document": access("deny", anonymous="login"), "orgs.remove_document": access("deny", anonymous="login"),
+    "printing.application": OWNER_OR_ADMIN,
+    # co-funders pledge to library projects; evaluators evaluate the execution records assigned to them
+    "cofunders.mine": access("deny", anonymous="login", cofunder="ok"),
+    "cofunders.pledge": access("deny", anonymous="login"),  # the world's submission is not in the library
+    "evaluation.queue": access("deny", anonymous="login", evaluator="ok"),
+    "evaluation.evaluate": access("deny", anonymous="login"),  # record 1 is not assigned to the evaluator
+    "evaluation.conflict": access("deny", anonymous="login"),
+    # execution records: the funded organisation, administrators
+    "execution.mine": MEMBER, "execution.new_report": OWNER, "execution.edit_report": OWNER_OR_ADMIN,
+    "execution.add_file": OWNER, "execution.autosave": OWNER, "execution.record_page": OWNER_OR_ADMIN,
+    "execution.report_file": OWNER_OR_ADMIN, "execution.agreement_file": OWNER_OR_ADMIN,
+    "execution_admin.objection": NOBODY,  # the world holds no objection to an evaluation
+    # results not published in the demo's reviewed edition: nobody reads its disclosure or public export
+    "disclosure.call_page": access("deny"), "disclosure.project": access("deny"), "disclosure.objection": access("deny"),
+    "public_results.export": access("deny"),
+    # the library of projects and its brands
+    "library.index": PUBLIC, "library.brand_index": PUBLIC, "library.brand_page": PUBLIC,
+    "library.brand_photo": access("deny"),  # photo 1 does not exist
+    "library_brands.replicate": MEMBER,
+})
+for _endpoint in (
+    "cofunders.admin_cofunders", "cofunders.admin_pledges", "cofunders.decide_pledge", "execution_admin.call_page",
+    "execution_admin.evaluators_page", "execution_admin.export", "execution_admin.settings", "execution_record.accept",
+    "execution_record.add_milestone", "execution_record.agreement", "execution_record.assign", "execution_record.conflict",
+    "execution_record.evaluation_step", "execution_record.record_page", "execution_record.recovery",
+    "execution_record.release", "execution_record.remove_milestone", "execution_record.return_report",
+    "execution_record.schedule", "library_admin.call_library", "library_admin.carry", "library_admin.move_up",
+    "library_admin.new_edition", "library_admin.settings", "library_brands.add_bar", "library_brands.designate",
+    "library_brands.funding_index", "library_brands.lift_bar", "notices.admin_list", "notices.change", "notices.edit",
+    "notices.edit_guide", "notices.new", "results_admin.confirm_compute", "results_admin.holds_page",
+    "review_admin.calibration_export", "review_rounds.close", "review_rounds.open_next", "review_rounds.panels",
+    "review_rounds.round_page",
 ):
     MATRIX[_endpoint] = ADMIN
 

@@ -44,9 +44,14 @@ def world(app, runner, db):
         "line_id": db.scalar(select(FundingLine.id).where(FundingLine.submission_id == submission.id)) or 1,
         "user_id": assigned.id, "conflict_id": conflict.id if conflict else 1, "objection_id": 999_999,
         "ref": submission.ref, "token": "not-a-token", "kind": "eligibility", "fmt": "csv",
+        # ids of objects the world may not hold: their pages must refuse or 404, never a 500
+        "record_id": 1, "report_id": 1, "file_id": 1, "notice_id": 1, "brand_id": 1, "pledge_id": 1, "document_id": 1,
+        "message_id": 1, "evaluation_id": 1, "milestone_id": 1, "photo_id": 1, "tranche_id": 1, "bar_id": 1,
+        "code": "review", "decision": "accept", "step": "publish", "action": "publish",
     }
     emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
-              "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn"}
+              "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn",
+              "evaluator": "evaluator@demo.gongyi.cn", "cofunder": "cofunder@demo.gongyi.cn"}
     clients = {"anonymous": app.test_client()}
     for kind, email in emails.items():
         client = app.test_client()

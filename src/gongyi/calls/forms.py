@@ -16,6 +16,7 @@ from wtforms import (BooleanField, DateTimeLocalField, Field, FieldList, Form, F
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from gongyi.numbers import MAX_BIG, whole_number
 from gongyi.clock import CHINA
 from gongyi.forms import Form as BaseForm
 from gongyi.calls.round_forms import FundsForm, RoundForm, funds_data, funds_input, rounds_data, rounds_input
@@ -24,7 +25,6 @@ from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BLANK_CRITERIA, BLANK_TIERS = 2, 2  # spare rows, so the form works without JavaScript
 TIE_BREAKER_SLOTS = len(TIE_BREAKERS)
-_INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 def cst_field(label, required: bool = True, description=None) -> DateTimeLocalField:
@@ -50,7 +50,9 @@ def _number(field: Field) -> int | str | None:
     text = _text(field)
     if not text:
         return None
-    return int(text) if _INTEGER.match(text) else text
+    sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text.removeprefix("+"))
+    number = whole_number(digits, maximum=MAX_BIG)
+    return text if number is None else sign * number
 
 
 def _blank(form: Form) -> bool:
@@ -157,7 +159,7 @@ class CallForm(BaseForm):
 
     def typed_rubric_total(self) -> int:
         """The rubric total of the rows as typed (the script keeps it live as the maxima change)."""
-        return sum(int(_text(e.form.max)) for e in self.review.criteria if _INTEGER.match(_text(e.form.max)))
+        return sum(n for e in self.review.criteria if isinstance(n := _number(e.form.max), int))
 
     def call_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name).data for name in (

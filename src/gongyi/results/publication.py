@@ -262,6 +262,15 @@ def new_objection(session: Session, actor: Any, org: Organisation, *, submission
         raise PublicationError(N_("联系方式最多 %(n)s 个字符"), "contact", n=120)
     if not values["reason"]:
         raise PublicationError(N_("请填写异议理由"), "reason")
+    # A double click files one objection: one filing per submission at a time, and a repeat returned.
+    session.execute(select(Submission.id).where(Submission.id == submission_id).with_for_update())
+    repeated = session.scalar(select(Objection).where(
+        Objection.run_id.is_(None) if run_id is None else Objection.run_id == run_id,
+        Objection.evaluation_id.is_(None) if evaluation_id is None else Objection.evaluation_id == evaluation_id,
+        Objection.submission_id == submission_id, Objection.filed_by_id == actor.id,
+        Objection.status == "pending", Objection.reason == values["reason"]).limit(1))
+    if repeated is not None:
+        return repeated
     objection = Objection(run_id=run_id, evaluation_id=evaluation_id, submission_id=submission_id,
                           organisation_id=org.id, filed_by_id=actor.id, **values)
     if evidence is not None:

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput
 
+from gongyi.numbers import whole_number
 from gongyi.errors import N_
 from gongyi.forms import Form
 from gongyi.money import fen_to_str
@@ -46,8 +47,9 @@ class RowList(FieldList):
         for key in formdata:
             if key.startswith(prefix + self._field_separator):
                 index = key[len(prefix) + 1:].split(self._field_separator, 1)[0]
-                if index.isascii() and index.isdigit() and len(index) <= 5:
-                    yield int(index)
+                number = whole_number(index, maximum=99_999)
+                if number is not None and index.isascii():
+                    yield number
 
 
 class ProjectForm(Form):

@@ -236,8 +236,7 @@ def _draft_save_recorded_recently(session: Session, actor: Any, submission: Subm
 def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
     check_member(actor, submission)
-    # The organisation's submits one at a time (the limit holds), then this one's row: a double
-    # click or a colleague's simultaneous submit waits, sees "submitted" and is told so.
+    # One submit per organisation at a time (the limit holds); a double click waits and is told.
     session.execute(select(Organisation.id).where(Organisation.id == submission.organisation_id).with_for_update())
     submission = lock(session, submission)
     if submission.status == "submitted":
