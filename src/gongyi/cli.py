@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from gongyi import backup
 from gongyi.auth import service as account_service
 from gongyi.catalogue import service as catalogue
 from gongyi.db import get_session
@@ -146,7 +147,32 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"  {email:32} {password:16} {roles}")
 
 
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The backup file to write (.zip).")
+@with_appcontext
+def backup_command(out: str) -> None:
+    """Write the whole database, attachments included, to one portable file."""
+    counts = backup.write_backup(current_app.extensions["gongyi.engine"], out)
+    click.echo(f"backup written to {out}: {sum(counts.values())} rows in {len(counts)} tables")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Empty a database that holds data before restoring.")
+@with_appcontext
+def restore_command(path: str, replace: bool) -> None:
+    """Restore a backup written by `flask backup` into a database at the same revision."""
+    try:
+        counts = backup.restore_backup(current_app.extensions["gongyi.engine"], path, replace=replace)
+    except backup.BackupError as exc:
+        click.echo(f"restore refused: {exc}; nothing was changed", err=True)
+        sys.exit(1)
+    click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(catalogue_cli)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Annotated, Iterable, Iterator, Sequence
+from typing import Annotated, Iterable, Iterator, Sequence, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from gongyi.clock import utcnow
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -85,6 +87,20 @@ def init_app(app: Flask) -> None:
     app.extensions["gongyi.engine"] = engine
     app.extensions["gongyi.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(close_session)
+
+
+def lock(session: Session, obj: T) -> T:
+    """Lock `obj`'s row until the transaction ends (SELECT ... FOR UPDATE) and reread it.
+
+    A decision that must happen once (publishing, submitting, verifying) locks its row first and
+    checks the state afterwards: a concurrent request waits for the first one's commit, then sees
+    its outcome and is refused with a message instead of deciding twice. SQLite ignores the
+    clause; it serializes writers itself.
+    """
+    mapper = type(obj)
+    stmt = (select(mapper).where(mapper.id == obj.id).with_for_update()
+            .execution_options(populate_existing=True))
+    return session.scalars(stmt).one()
 
 
 def get_engine() -> Engine:

@@ -30,6 +30,13 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PUBLICITY_WORKING_DAYS": 5,
+        # The host (主办单位) shown on the home page, the guide, the footer and the publicity notice;
+        # the address and phone are the offline contact for objections.
+        "HOST_NAME": None,
+        "HOST_ADDRESS": None,
+        "HOST_PHONE": None,
+        "HOST_EMAIL": None,
+        "HOST_HOURS": None,
         # The largest request body read at all (uploads included); larger ones are refused at once (413).
         "MAX_REQUEST_BYTES": None,
         # Served over HTTPS (behind TLS): secure cookies and HSTS.

@@ -30,6 +30,14 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt)
 
 
+def fingerprint(digest: str | None) -> str:
+    """A run's input digest (64 hex digits) as a short label to compare by eye: "3F9A-C21B"."""
+    if not digest:
+        return ""
+    head = digest[:8].upper()
+    return f"{head[:4]}-{head[4:]}"
+
+
 def countdown(deadline: datetime) -> str:
     """Time left before a deadline, in days and hours, as the server sees it."""
     left = deadline - utcnow()
@@ -82,6 +90,7 @@ def district(code: str | None) -> str:
 FILTERS: dict[str, Callable[..., Any]] = {
     "localtime": local_time,
     "countdown": countdown,
+    "fingerprint": fingerprint,
     "label": label,
     "yuan": format_fen,
     "yuan_text": yuan_text,

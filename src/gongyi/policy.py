@@ -8,6 +8,7 @@ from typing import Any
 
 from gongyi.calls.workflow import allows
 from gongyi.communities.needs import keeper_refusal
+from gongyi.execution.evaluations import evaluation_publicity_open
 from gongyi.results.publication import objecting_organisation, publicity_open
 
 
@@ -29,16 +30,41 @@ def is_member(user: Any) -> bool:
     return "member" in _roles(user)
 
 
+def is_evaluator(user: Any) -> bool:
+    """A third-party evaluation unit (第三方评估机构)."""
+    return "evaluator" in _roles(user)
+
+
+def can_manage_notices(user: Any) -> bool:
+    """Write, publish and withdraw notices (通知公告) and edit the application guide."""
+    return is_admin(user)
+
+
 def can_register_organisation(user: Any) -> bool:
-    """Anyone signed in without an organisation, except administrators and reviewers, whose
-    impartiality membership of an applicant would compromise."""
+    """Anyone signed in without an organisation, except administrators, reviewers and evaluators,
+    whose impartiality membership of an applicant would compromise."""
     return (getattr(user, "is_authenticated", False) and user.organisation_id is None
-            and not (is_admin(user) or is_reviewer(user)))
+            and not (is_admin(user) or is_reviewer(user) or is_evaluator(user)))
+
+
+def can_manage_organisation(user: Any, org: Any) -> bool:
+    """Editing the details, inviting colleagues and the papers: the organisation's own members."""
+    return is_member(user) and user.organisation_id == org.id
+
+
+def can_view_organisation_documents(user: Any, org: Any) -> bool:
+    """The registration certificate and annual inspection papers: its members and administrators."""
+    return is_admin(user) or can_manage_organisation(user, org)
 
 
 def can_verify_organisation(user: Any, org: Any) -> bool:
     """Pending or rejected organisations can be decided (again); a verified one stays verified."""
     return is_admin(user) and org.status in ("pending", "rejected")
+
+
+def can_view_audit_trail(user: Any) -> bool:
+    """The whole audit trail (every object, every actor) is for administrators."""
+    return is_admin(user)
 
 
 def can_manage_calls(user: Any) -> bool:
@@ -103,6 +129,11 @@ def can_view_submission(user: Any, submission: Any) -> bool:
     return can_manage_submission(user, submission) or is_admin(user)
 
 
+def can_print_application(user: Any, submission: Any) -> bool:
+    """The printable application (申报书) of a submitted project: its organisation and administrators."""
+    return submission.status == "submitted" and can_view_submission(user, submission)
+
+
 def can_publish_results(user: Any) -> bool:
     """Publishing provisional and final results, and answering objections, are for administrators."""
     return is_admin(user)
@@ -148,3 +179,43 @@ def can_propose_community(user: Any) -> bool:
 def can_keep_needs(user: Any, community: Any) -> bool:
     """A community's needs list is written by the organisation keeping its service centre."""
     return keeper_refusal(user, community) is None
+
+
+def can_manage_execution(user: Any) -> bool:
+    """Agreements, plans, accepting reports, evaluators, publishing evaluations, tranches and recoveries."""
+    return is_admin(user)
+
+
+def can_view_execution(user: Any, record: Any) -> bool:
+    """A project's execution record (schedule, reports, files): its organisation's members and administrators."""
+    return is_admin(user) or (getattr(user, "is_authenticated", False) and user.organisation_id is not None
+                              and user.organisation_id == record.organisation_id)
+
+
+def can_report_progress(user: Any, record: Any) -> bool:
+    """Progress reports are written by the undertaking organisation's members while the project runs."""
+    return is_member(user) and user.organisation_id == record.organisation_id and record.status == "active"
+
+
+def can_object_to_evaluation(user: Any, evaluation: Any) -> bool:
+    """During an evaluation's publicity, a member of a verified organisation may object to it."""
+    return objecting_organisation(user) is not None and evaluation_publicity_open(evaluation)
+
+
+def is_co_funder(user: Any) -> bool:
+    return "co_funder" in _roles(user)
+
+
+def can_manage_library(user: Any) -> bool:
+    """Each edition's library, carrying, new editions, co-funders and pledges, brands, entry rules."""
+    return is_admin(user)
+
+
+def can_pledge(user: Any) -> bool:
+    """Co-funders pledge to projects in the library and to brand projects."""
+    return is_co_funder(user)
+
+
+def can_replicate(user: Any) -> bool:
+    """Members of a verified organisation adopt brand projects for their own communities."""
+    return can_start_submission(user)

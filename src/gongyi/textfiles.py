@@ -1,7 +1,8 @@
 """Text files people prepare in a spreadsheet (the catalogue, call packages). Pure."""
 from __future__ import annotations
 
-from typing import Iterator
+import csv
+from typing import Any, Iterator
 
 
 class FileProblems(ValueError):
@@ -18,6 +19,20 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("gb18030")
+
+
+def readable_rows(name: str, reader: Any, problems: list[str]) -> Iterator[Any]:
+    """A csv reader's rows until one it cannot read (a field over csv.field_size_limit(), a
+    broken quote), which is reported in `problems` as file:line: reason and ends the file."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"{name}:{reader.line_num}: {exc}")
+            return
+        yield row
 
 
 def text_encoding(data: bytes) -> str:

@@ -87,3 +87,26 @@ def test_unknown_exports_and_other_people(client, computed, auth, make_user):
     make_user("m@example.org")
     auth.login("m@example.org")
     assert client.get(f"{BASE}/results.csv").status_code == 403
+
+
+def test_the_public_downloads_what_the_public_page_shows_and_nothing_more(client, computed, auth):
+    cli_csv, _ = computed
+    public = "/results/sz-2027/export"
+    assert client.get(f"{public}/results.csv").status_code == 404  # nothing published yet
+    client.post("/admin/calls/sz-2027/transition", data={"transition": "finish_review"})
+    published = client.post("/admin/calls/sz-2027/publication/publish", data={"kind": "provisional", "run": "1"},
+                            follow_redirects=True)
+    assert "已发布" in published.get_data(as_text=True)
+    auth.logout()
+    assert client.get(f"{public}/results.csv").data == cli_csv
+    library = _rows(client.get(f"{public}/results.csv?outcome=library").data)
+    assert library and library == [r for r in _rows(cli_csv) if r["outcome"] == "library"]
+    page = client.get("/results/sz-2027?outcome=library").get_data(as_text=True)
+    assert f"{public}/results.csv?outcome=library" in page and "/admin/" not in page.split('id="exports"')[1][:2000]
+    workbook = _cells(client.get(f"{public}/results.xlsx").data)
+    assert list(workbook) == ["results"]  # no ledger naming donors, no scores naming reviewers
+    assert [row[0] for row in workbook["results"][1:]] == [r["ref"] for r in _rows(cli_csv)]
+    ranking = _rows(client.get(f"{public}/ranking.csv?q=B").data)
+    assert [r["编号"] for r in ranking] == [r["ref"] for r in _rows(cli_csv) if "B" in r["ref"]]
+    assert client.get(f"{public}/ledger.csv").status_code == 404
+    assert client.get(f"{public}/results.pdf").status_code == 404

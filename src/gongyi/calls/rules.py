@@ -31,8 +31,10 @@ from gongyi.calls.rules_check import (  # noqa: F401  (RulesError and the vocabu
     AGGREGATES, POLICIES, RULES_VERSION, TIE_BREAKERS, RulesError, check_rules,
 )
 from gongyi.errors import N_, UserError
-from gongyi.funding.counted import COUNTED_BY_DEFAULT
+from gongyi.funding.allocate import LibraryRules, MatchingRules, Tier
+from gongyi.funding.counted import COUNTED_BY_DEFAULT, FundsRules
 from gongyi.money import parse_yuan
+from gongyi.results.rank import Panel, ReviewRules, Round
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")  # safe in URLs and file names
 DEFAULT_ROUND_CODE = "review"
@@ -182,10 +184,6 @@ def panel_codes(rules: dict[str, Any]) -> list[str]:
 
 def engine_rules(rules: dict[str, Any]):
     """The engine's frozen rule objects for validated rules: review, matching, library, funds."""
-    from gongyi.funding.allocate import LibraryRules, MatchingRules, Tier
-    from gongyi.funding.counted import FundsRules
-    from gongyi.results.rank import Panel, ReviewRules, Round
-
     review, funds, matching, library = rules["review"], rules["funds"], rules["matching"], rules["library"]
 
     def fen(value: str | None) -> int | None:

@@ -73,11 +73,20 @@ def score_rows(session: Session, call: Call, only: Any = None) -> list[list[obje
             for ref, email, code, status, criterion, centi in session.execute(stmt)]
 
 
+def _results_sheet(session: Session, run: Run, only: Any):
+    return "results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run, only)]
+
+
 def results_xlsx(session: Session, call: Call, run: Run, only: Any = None) -> bytes:
     """Three sheets: results (as results.csv), the matching and library ledger, every score
     (`only`: of the RunRow ids in that select)."""
     return write_xlsx([
-        ("results", list(CSV_COLUMNS), [[r[c] for c in CSV_COLUMNS] for r in results_table(session, run, only)]),
+        _results_sheet(session, run, only),
         ("ledger", LEDGER_COLUMNS, ledger_rows(session, run, only)),
         ("scores", SCORE_COLUMNS, score_rows(session, call, only)),
     ])
+
+
+def public_results_xlsx(session: Session, run: Run, only: Any = None) -> bytes:
+    """The results sheet alone: the ledgers name donors and the scores reviewers."""
+    return write_xlsx([_results_sheet(session, run, only)])

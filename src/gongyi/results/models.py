@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, false, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, false, text, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from gongyi.calls.rules import DEFAULT_ROUND_CODE
@@ -18,6 +18,9 @@ class Run(Base):
     __table_args__ = (
         UniqueConstraint("call_id", "number"),
         CheckConstraint(PUBLICATIONS.check("published") + " OR published IS NULL", name="published"),
+        # At most one provisional publication per call (final results may be revised, each a new run).
+        Index("uq_run_provisional", "call_id", unique=True, sqlite_where=text("published = 'provisional'"),
+              postgresql_where=text("published = 'provisional'")),
     )
 
     id: Mapped[intpk]
@@ -81,13 +84,18 @@ class RunRow(Base):
 
 
 class Objection(Base):
-    """An objection (异议) to a published result, filed under real name during publicity."""
+    """An objection (异议) to a published result or evaluation, filed under real name during publicity."""
 
     __tablename__ = "objection"
-    __table_args__ = (CheckConstraint(OBJECTION_STATUSES.check("status"), name="status"),)
+    __table_args__ = (
+        CheckConstraint(OBJECTION_STATUSES.check("status"), name="status"),
+        # An objection is to a published run's result or to a published evaluation (execution/), never both.
+        CheckConstraint("(run_id IS NULL) <> (evaluation_id IS NULL)", name="one_subject"),
+    )
 
     id: Mapped[intpk]
-    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -12,8 +12,9 @@ from gongyi.calls.models import RulesVersion
 from gongyi.calls.rules import rubric_total
 from gongyi.db import get_session
 from gongyi.orgs.models import Organisation
-from gongyi.results import page_cache, publication, service
-from gongyi.results.explain import explain_row
+from gongyi.results import page_cache, publication, service, web_exports
+from gongyi.results.explain import explain_funds, explain_row
+from gongyi.results.holds import active_hold
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.publication_forms import ObjectionForm
 from gongyi.submissions.attachments import Upload
@@ -22,12 +23,21 @@ from gongyi.webutil import call_or_404, int_arg, page_number, send_stored_file
 
 bp = Blueprint("public_results", __name__)
 PER_PAGE = 250
+# The public may download what the page shows; the ledgers name donors and stay with their organisations.
+PUBLIC_EXPORTS = ("ranking", "results")
 
 
 @bp.app_template_global("ledger_explanation")
 def ledger_explanation(row: RunRow, rules: dict):
     """For results/ledger_partial.html, which the administrators' pages include too."""
     return explain_row(row, rules)
+
+
+@bp.app_template_global("funds_explanation")
+def funds_explanation(row: RunRow):
+    """How R came about, line by line, from the row's ledger (runs saved before version 2 have none)."""
+    funds = (row.ledger or {}).get("funds")
+    return explain_funds(funds) if funds else ()
 
 
 def _rules_context(run: Run) -> dict:
@@ -63,8 +73,21 @@ def _results_page(call, run: Run, **extra) -> str:
         "results/public_results.html", call=call, run=run, page=page, outcome=outcome, q=query,
         changes=changes, changed_ids=changes.changed_ids if changes else set(), own_ids=own_ids,
         last_day=publication.last_publicity_day(run), objections_open=publication.publicity_open(run),
-        **_rules_context(run), **extra,
+        export_kinds=PUBLIC_EXPORTS, **_rules_context(run), **extra,
+        objections=publication.call_objections(db, call) if run.published == "final" else [],
     )
+
+
+@bp.get("/results/<slug>/export/<kind>.<fmt>")
+def export(slug: str, kind: str, fmt: str):
+    """The published ranking or results.csv, with the rows the public page's filters show."""
+    db = get_session()
+    call = call_or_404(slug, public=True, user=current_user)
+    run = publication.published_run(db, call) or abort(404)
+    if kind not in PUBLIC_EXPORTS or fmt not in web_exports.FORMATS:
+        abort(404)
+    filters = web_exports.Filters(outcome=request.args.get("outcome") or None, query=request.args.get("q", ""))
+    return web_exports.send_export(db, call, run, kind, fmt, filters, public=True)
 
 
 def _row(run: Run, ref: str):
@@ -98,7 +121,7 @@ def project(slug: str, ref: str):
     if not policy.can_view_ledger(current_user, submission):
         abort(403)
     return render_template("results/public_project.html", call=call, run=run, row=row, submission=submission,
-                           org_name=org_name, can_object=policy.can_file_objection(current_user, run),
+                           org_name=org_name, hold=active_hold(db, submission), can_object=policy.can_file_objection(current_user, run),
                            **_rules_context(run))
 
 

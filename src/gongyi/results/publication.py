@@ -23,13 +23,16 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from gongyi.audit.service import record
+from gongyi.audit.service import already, record
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.service import transition_call
 from gongyi.calls.workflow import allows
 from gongyi.clock import CHINA, utcnow
+from gongyi.db import lock
 from gongyi.errors import N_, UserError
+from gongyi.execution.records import open_execution_records
+from gongyi.library.entries import record_final_results
 from gongyi.mail.service import queue_message
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
@@ -105,15 +108,20 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
     computed after the provisional one (a recomputation, identical when nothing was corrected).
     Once final, a later run (e.g. after a matched project withdrew) may be published as revised
     final results. Either way the run must reflect the current data. Audited; the call moves on
-    in its lifecycle.
+    in its lifecycle, and final results open the funded projects' execution records.
     """
     now = now or utcnow()
-    call = session.get(Call, run.call_id)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
+    call = lock(session, session.get(Call, run.call_id))  # one publication of a call at a time
+    run = lock(session, run)
     if run.published is not None:
-        raise PublicationError(N_("第 %(n)s 次计算已经发布过"), "run", n=run.number)
+        raise already(PublicationError, N_("第 %(n)s 次计算已由 %(name)s 于 %(at)s 发布"), N_("第 %(n)s 次计算已经发布过"),
+                      session, run, "run.publish", field="run", n=run.number)
     previous = published_run(session, call)
+    if kind == "provisional" and previous is not None and previous.published == "provisional":
+        raise already(PublicationError, N_("公示结果已由 %(name)s 于 %(at)s 发布（第 %(n)s 次计算）"),
+                      N_("公示结果已经发布（第 %(n)s 次计算）"), session, previous, "run.publish", field="run", n=previous.number)
     if kind == "provisional":
         if not allows(call, "publish_provisional"):
             raise PublicationError(N_("只有处于“结果已计算”阶段的征集才能发布公示结果"), "run")
@@ -143,6 +151,9 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
+    if kind == "final":  # the funded projects go into execution (专业运行); the library follows the results
+        open_execution_records(session, actor, run)
+        record_final_results(session, actor, run)
     return run
 
 
@@ -217,8 +228,7 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
                    evidence: Upload | None = None, max_bytes: int, now: datetime | None = None) -> Objection:
     """File an objection to one result of provisional results, during the publicity window.
 
-    Only a member of a verified organisation may object, and never anonymously: real name and a
-    contact are required, as is the reason; evidence (one file, checked by its content) is optional.
+    Only a member of a verified organisation may object (see new_objection for the rest).
     """
     now = now or utcnow()
     org = objecting_organisation(actor)
@@ -230,6 +240,17 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
     if not publicity_open(run, now):
         raise PublicationError(N_("公示期已于 %(day)s 结束，不再受理异议"), "reason",
                                day=last_publicity_day(run).isoformat())
+    return new_objection(session, actor, org, submission_id=row.submission_id, run_id=run.id, ref=row.ref,
+                         real_name=real_name, contact=contact, reason=reason, evidence=evidence, max_bytes=max_bytes)
+
+
+def new_objection(session: Session, actor: Any, org: Organisation, *, submission_id: int, ref: str,
+                  run_id: int | None = None, evaluation_id: int | None = None, real_name: str, contact: str,
+                  reason: str, evidence: Upload | None = None, max_bytes: int) -> Objection:
+    """The objection itself, once its publicity window is known to be open: to a run's result
+    (file_objection) or to a published evaluation (execution.evaluations). Never anonymous: real
+    name and a contact are required, as is the reason; evidence (one file, checked by its content)
+    is optional."""
     values = {"real_name": (real_name or "").strip(), "contact": (contact or "").strip(), "reason": (reason or "").strip()}
     if not values["real_name"]:
         raise PublicationError(N_("请填写真实姓名，不受理匿名异议"), "real_name")
@@ -241,8 +262,8 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
         raise PublicationError(N_("联系方式最多 %(n)s 个字符"), "contact", n=120)
     if not values["reason"]:
         raise PublicationError(N_("请填写异议理由"), "reason")
-    objection = Objection(run_id=run.id, submission_id=row.submission_id, organisation_id=org.id,
-                          filed_by_id=actor.id, **values)
+    objection = Objection(run_id=run_id, evaluation_id=evaluation_id, submission_id=submission_id,
+                          organisation_id=org.id, filed_by_id=actor.id, **values)
     if evidence is not None:
         try:
             checked = check_upload(evidence, max_bytes)
@@ -252,8 +273,9 @@ def file_objection(session: Session, actor: Any, row: RunRow, *, real_name: str,
             checked.filename, checked.content_type, evidence.data)
     session.add(objection)
     session.flush()
-    record(session, actor, "objection.file", objection, ref=row.ref, run=run.number, organisation=org.name,
-           evidence=objection.evidence_name)
+    record(session, actor, "objection.file", objection, ref=ref, evaluation=evaluation_id,
+           run=session.scalar(select(Run.number).where(Run.id == run_id)) if run_id else None,
+           organisation=org.name, evidence=objection.evidence_name)
     return objection
 
 
@@ -262,8 +284,10 @@ def answer_objection(session: Session, actor: Any, objection: Objection, decisio
     """Uphold or dismiss a pending objection, with a reason the objector sees; they are told by e-mail."""
     if decision not in ANSWERS:
         raise PublicationError(N_("请选择异议是否成立"), "answer")
+    objection = lock(session, objection)
     if objection.status != "pending":
-        raise PublicationError(N_("该异议已经答复过"), "answer")
+        raise already(PublicationError, N_("该异议已由 %(name)s 于 %(at)s 答复"), N_("该异议已经答复过"),
+                      session, objection, "objection.answer", field="answer")
     if not (answer or "").strip():
         raise PublicationError(N_("请填写答复理由，异议人会看到它"), "answer")
     objection.status, objection.answer = decision, answer.strip()
@@ -278,7 +302,8 @@ def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
     user = session.get(User, objection.filed_by_id)
     ref, title = session.execute(select(Submission.ref, Submission.title)
                                  .where(Submission.id == objection.submission_id)).one()
-    call = session.scalar(select(Call).join(Run, Run.call_id == Call.id).where(Run.id == objection.run_id))
+    call = session.scalar(select(Call).join(Submission, Submission.call_id == Call.id)
+                          .where(Submission.id == objection.submission_id))
     with force_locale(user.locale or "zh_CN"):
         subject = gettext("异议答复：%(title)s", title=call.title)
         body = gettext("%(name)s 您好：\n\n您对“%(call)s”中 %(ref)s %(project)s 的结果提出的异议已经答复：%(decision)s。"
@@ -286,7 +311,7 @@ def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
                        name=objection.real_name, call=call.title, ref=ref, project=title,
                        decision=gettext(OBJECTION_STATUSES[objection.status]), answer=objection.answer)
     queue_message(session, actor, to=user.email, subject=subject, body=body, kind="objection_answer",
-                  dedupe_key=f"objection_answer:{objection.id}")
+                  dedupe_key=f"objection_answer:{objection.id}", user=user)
 
 
 @dataclass(frozen=True)
@@ -297,7 +322,7 @@ class ObjectionView:
     ref: str
     title: str
     organisation: str  # the objecting organisation
-    run_number: int
+    run_number: int | None  # None: an objection to an evaluation (execution/)
     call_slug: str
     call_title: str
 
@@ -307,8 +332,8 @@ def _objection_views(session: Session, *conditions) -> list[ObjectionView]:
         select(Objection, Submission.ref, Submission.title, Organisation.name, Run.number, Call.slug, Call.title)
         .join(Submission, Submission.id == Objection.submission_id)
         .join(Organisation, Organisation.id == Objection.organisation_id)
-        .join(Run, Run.id == Objection.run_id)
-        .join(Call, Call.id == Run.call_id)
+        .outerjoin(Run, Run.id == Objection.run_id)  # none for an objection to an evaluation
+        .join(Call, Call.id == Submission.call_id)
         .where(*conditions).order_by(Objection.created_at.desc(), Objection.id.desc())
     ).all()
     return [ObjectionView(*row) for row in rows]
@@ -320,5 +345,6 @@ def call_objections(session: Session, call: Call) -> list[ObjectionView]:
 
 
 def organisation_objections(session: Session, organisation_id: int) -> list[ObjectionView]:
-    """The objections an organisation filed (its members see each other's), newest first."""
+    """The objections an organisation filed (its members see each other's), to results and to
+    evaluations, newest first."""
     return _objection_views(session, Objection.organisation_id == organisation_id)

@@ -15,6 +15,7 @@ from gongyi.db import get_session
 from gongyi.formatting import label
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication, service
+from gongyi.results.checks import step_checks
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.publication_forms import AnswerForm
 from gongyi.results.vocab import OBJECTION_STATUSES
@@ -45,6 +46,7 @@ def publication_page(slug: str):
         last_day=publication.last_publicity_day(provisional) if provisional else None,
         window_open=provisional is not None and publication.publicity_open(provisional),
         working_days=current_app.config["PUBLICITY_WORKING_DAYS"], now=utcnow(),
+        checks=step_checks(db, call) if latest is not None and (allows(call, "recompute") or allows(call, "publish_revision")) else None,
     )
 
 
@@ -86,6 +88,8 @@ def objection(objection_id: int):
     """One objection with the contested result and its ledger; answer it (upheld or dismissed)."""
     db = get_session()
     item = db.get(Objection, objection_id) or abort(404)
+    if item.run_id is None:  # an objection to an evaluation is answered on the execution pages
+        return redirect(url_for("execution_admin.objection", objection_id=item.id))
     run = db.get(Run, item.run_id)
     call = db.get(Call, run.call_id)
     row = db.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == item.submission_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
@@ -190,8 +190,8 @@ def ranking_query(run: Run, *, sort: str = "rank", descending: bool = False, out
     if outcome in OUTCOMES:
         conditions.append(RunRow.outcome == outcome)
     if query.strip():
-        like = f"%{query.strip()}%"
-        conditions.append(RunRow.ref.ilike(like) | Submission.title.ilike(like) | Organisation.name.ilike(like))
+        typed = query.strip()  # "%" and "_" match themselves
+        conditions.append(or_(*(c.icontains(typed, autoescape=True) for c in (RunRow.ref, Submission.title, Organisation.name))))
     columns = SORTS.get(sort, SORTS["rank"])
     if sort == "aggregate":  # higher scores come first in rank order
         descending = not descending

@@ -54,14 +54,21 @@ def _ranking(session: Session, run: Run, filters: Filters) -> tuple[list[str], l
     return columns, rows
 
 
-def send_export(session: Session, call: Call, run: Run, kind: str, fmt: str, filters: Filters) -> Response:
-    """The download: `kind` one of KINDS, `fmt` one of FORMATS."""
+def send_export(session: Session, call: Call, run: Run, kind: str, fmt: str, filters: Filters, *,
+                public: bool = False) -> Response:
+    """The download: `kind` one of KINDS, `fmt` one of FORMATS; `public` leaves out what only
+    administrators see (the results workbook's ledger and scores sheets)."""
     name = f"{call.slug}-run{run.number}-{kind}"
     only = filters.row_ids(run)
     if kind == "ranking":
         columns, rows = _ranking(session, run, filters)
         return send_table(columns, rows, fmt, name, sheet_title=_("排名"))
     if kind == "results":
-        data = export.results_csv(session, run, only) if fmt == "csv" else export.results_xlsx(session, call, run, only)
+        if fmt == "csv":
+            data = export.results_csv(session, run, only)
+        elif public:
+            data = export.public_results_xlsx(session, run, only)
+        else:
+            data = export.results_xlsx(session, call, run, only)
         return send_data(data, fmt, name)
     return send_table(export.LEDGER_COLUMNS, export.ledger_rows(session, run, only), fmt, name, sheet_title="ledger")

@@ -4,8 +4,7 @@ with its versions and reopening. The outbox page is mail.views."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -28,6 +27,7 @@ from gongyi.pagination import Page, paginate
 from gongyi.review import service
 from gongyi.review.forms import ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm, ReviewerChoiceForm, ReviewerForm
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, REVIEW_STATUSES, Conflict, Review
+from gongyi.review.round_views import rounds_context
 from gongyi.review.scoring import points
 from gongyi.submissions.models import Submission
 from gongyi.webutil import call_or_404, int_arg, page_number, safe_next
@@ -125,8 +125,7 @@ def calls():
 
 
 def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 200):
-    db = get_session()
-    now = utcnow()
+    db, now = get_session(), utcnow()
     if deadline_form is None:
         deadline_form = DeadlineForm(formdata=None, data={"review_deadline": call.review_deadline})
     return render_template(
@@ -134,8 +133,9 @@ def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 
         counts=service.review_counts(db, call),
         reviewers=service.reviewer_progress(db, call, now), per_submission=service.reviewers_per_submission(call),
         blind=service.is_blind(call), assigning=allows(call, "assign"), deadline_form=deadline_form, now=now,
-        reminder_days=service.reminder_window(current_app.config).days,
+        reminder_days=service.reminder_window(current_app.config).days, **rounds_context(db, call),
     ), status
+
 
 
 @bp.get("/review/<slug>")
