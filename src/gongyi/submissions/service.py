@@ -33,11 +33,10 @@ from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).
 from gongyi.submissions.fund_lines import add_funding_line, remove_funding_line  # noqa: F401
 from gongyi.submissions.models import Attachment, BudgetLine, Submission, SubmissionItem
-from gongyi.submissions.project import (
-    PROJECT_FIELDS, BudgetRow, Changes, Known, SubmissionError, SubmissionInvalid, category_open, completeness,
-    parse_project, text,
+from gongyi.submissions.project import (  # REQUIRED_FIELDS: what submit checks, for the services' callers
+    PROJECT_FIELDS, REQUIRED_FIELDS, BudgetRow, Changes, Known, SubmissionError, SubmissionInvalid,  # noqa: F401
+    category_open, completeness, parse_project, text,
 )
-from gongyi.submissions.project import REQUIRED_FIELDS  # noqa: F401  (what submit checks, for the services' callers)
 from gongyi.submissions.refusals import (
     ENTRY_STATUSES, actor_organisation, attachment_removal_refusal, check_editable, check_member, entry_count,
     max_per_org, over_limit, window_refusal, withdraw_refusal,
