@@ -29,17 +29,26 @@ class Proc:
     output: str
 
 
+TIME = "/usr/bin/time"  # GNU time: the peak memory of the command itself
+
+
 def run_process(args: list[str], env: dict[str, str]) -> Proc:
-    """Run a whole process; its own rusage (os.wait4), so other processes' load does not count."""
+    """Run a whole process; its own rusage (os.wait4), so other processes' load does not count.
+    Peak memory comes from GNU time when it is there: a child's own ru_maxrss would include the
+    benchmark's process image it was forked from."""
+    timed = os.path.exists(TIME)
+    command = [TIME, "-f", "bench-peak-kb=%M", *args] if timed else args
     start = time.perf_counter()
-    child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = child.stdout.read().decode()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     if child.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{output}")
-    return Proc(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output)
+    peak = re.search(r"bench-peak-kb=(\d+)", output) if timed else None
+    peak_kb = int(peak.group(1)) if peak else usage.ru_maxrss
+    return Proc(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, output)
 
 
 def best_process(n: int, args: list[str], env: dict[str, str]) -> Proc:
