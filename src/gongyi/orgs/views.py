@@ -14,6 +14,8 @@ from gongyi.forms import ActionForm
 from gongyi.orgs import documents, members, service
 from gongyi.orgs.forms import DocumentForm, InviteForm, OrganisationForm, ReviewDecisionForm
 from gongyi.orgs.models import Invitation, Organisation, OrganisationDocument
+from gongyi.library.forms import BarForm
+from gongyi.library.org_record import org_record
 from gongyi.orgs.vocab import ORG_STATUSES
 from gongyi.submissions.attachments import Upload
 from gongyi.webutil import send_stored_file
@@ -200,4 +202,5 @@ def admin_detail(org_id: int):
                 done.flash(_("已驳回：%(name)s", name=org.name))
         if done.ok:
             return redirect(url_for("orgs.admin_list"))
-    return render_template("orgs/detail.html", org=org, form=form, manage=False, history=object_history(db, org))
+    return render_template("orgs/detail.html", org=org, form=form, manage=False, history=object_history(db, org),
+                           record=org_record(db, org), bar_form=BarForm(formdata=None))
