@@ -73,6 +73,15 @@ MATRIX: dict[str, Access] = {
     "review.queue": REVIEWER, "review.score": ASSIGNED,
     "review.attachment": access("deny", anonymous="login", assigned="ok", admin="ok"),
     "review.declare_own_conflict": ASSIGNED,
+    # everyday use: the workspace, messages, the profile, one's organisation, the printable application
+    "workspace.home": SIGNED_IN, "auth.profile": SIGNED_IN,
+    "auth.confirm_new_email": PUBLIC,  # a bad link: back to the profile (or sign-in) with a message
+    "mail.inbox": SIGNED_IN, "mail.read_all": SIGNED_IN, "mail.message": NOBODY,  # another user's message is not found
+    # a member edits, invites for and keeps the papers of their own organisation (whichever it is)
+    "orgs.edit": MEMBER, "orgs.invite": MEMBER, "orgs.add_document": MEMBER, "orgs.remove_document": MEMBER,
+    "orgs.document": OWNER_OR_ADMIN,  # the owning organisation's registration certificate
+    "orgs.invitation": PUBLIC,  # a bad link: back to the home page with a message
+    "printing.application": OWNER_OR_ADMIN,
 }
 for _endpoint in (
     "audit.index", "audit.export", "calls.admin_list", "calls.admin_detail", "calls.new", "calls.edit", "calls.add_late",

@@ -99,3 +99,16 @@ def test_english_labels_and_text_the_font_cannot_set(client, auth, db, world):
     text = _text(client.get(f"/submissions/{submission.id}/application.pdf").data)
     assert "Projectapplicationform" in text and "Organisationname" in text and "(seal)" in text
     assert "stillprinted" in text and "社区长者食堂互助计划" in text
+
+
+def test_a_long_application_runs_over_several_pages(client, auth, db, world):
+    _, _, submission, _ = world
+    submission.activities = "每周开展一次长者午餐会，并由志愿者上门探访独居长者。" * 300
+    submission.budget_lines[0].what = "场地租赁及水电费用（含长者食堂厨房设备的日常维护与更换）" * 3
+    db.commit()
+    auth.login("m@example.org")
+    reader = PdfReader(io.BytesIO(client.get(f"/submissions/{submission.id}/application.pdf").data))
+    assert len(reader.pages) >= 4
+    text = _text(client.get(f"/submissions/{submission.id}/application.pdf").data)
+    # every repetition is printed; one cut by a page break reads around the page's footer
+    assert 300 - len(reader.pages) <= text.count("每周开展一次长者午餐会") <= 300 and f"共{len(reader.pages)}页" in text

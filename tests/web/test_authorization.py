@@ -13,6 +13,7 @@ from sqlalchemy import select
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.communities.models import Community
+from gongyi.orgs.models import OrganisationDocument
 from gongyi.review.models import Conflict, Review
 from gongyi.submissions.models import Attachment, FundingLine, Submission
 from tests.factories import make_reviewer
@@ -36,6 +37,9 @@ def world(app, runner, db):
     conflicted = db.scalar(select(User).where(User.email == "reviewer3@demo.gongyi.cn"))
     unassigned = make_reviewer(db, None, email="unassigned@example.org")
     submission.attachments.append(Attachment(filename="a.pdf", content_type="application/pdf", size=8, data=b"%PDF-1.4"))
+    certificate = OrganisationDocument(organisation_id=org1.organisation_id, kind="registration_certificate",
+                                       filename="c.pdf", content_type="application/pdf", size=8, data=b"%PDF-1.4")
+    db.add(certificate)
     db.commit()
     conflict = db.scalar(select(Conflict).order_by(Conflict.id))
     values = {
@@ -45,9 +49,10 @@ def world(app, runner, db):
         "user_id": assigned.id, "conflict_id": conflict.id if conflict else 1, "objection_id": 999_999,
         "ref": submission.ref, "token": "not-a-token", "kind": "eligibility", "fmt": "csv",
         # ids of objects the world may not hold: their pages must refuse or 404, never a 500
-        "record_id": 1, "report_id": 1, "file_id": 1, "notice_id": 1, "brand_id": 1, "pledge_id": 1, "document_id": 1,
-        "message_id": 1, "evaluation_id": 1, "milestone_id": 1, "photo_id": 1, "tranche_id": 1, "bar_id": 1,
+        "record_id": 1, "report_id": 1, "file_id": 1, "notice_id": 1, "brand_id": 1, "pledge_id": 1,
+        "evaluation_id": 1, "milestone_id": 1, "photo_id": 1, "tranche_id": 1, "bar_id": 1,
         "code": "review", "decision": "accept", "step": "publish", "action": "publish",
+        "message_id": 999_999, "document_id": certificate.id,
     }
     emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
               "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn",

@@ -79,4 +79,4 @@ def test_administrators_and_reviewers_cannot_register_an_organisation(client, au
     auth.login("rev@example.org")
     assert client.get("/orgs/register").status_code == 403
     assert client.post("/orgs/register", data=FORM).status_code == 403
-    assert 'href="/orgs/register"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/orgs/register"' not in client.get("/").get_data(as_text=True)  # no link to register one
