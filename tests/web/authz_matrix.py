@@ -99,6 +99,10 @@ for _endpoint in (
     "screening.index",
 ):
     MATRIX[_endpoint] = ADMIN
+# the public face: notices and the application guide; administrators write them
+MATRIX.update({"notices.index": PUBLIC, "notices.detail": PUBLIC, "notices.guide": PUBLIC,
+               "notices.admin_list": ADMIN, "notices.new": ADMIN, "notices.edit": ADMIN, "notices.change": ADMIN,
+               "notices.edit_guide": ADMIN, "results_admin.confirm_compute": ADMIN})
 
 MATRIX.update({
     # accounts, the workspace, messages, notices
@@ -147,4 +151,5 @@ for _endpoint in (
 SKIPPED = {"static": "files of static/, the same for everyone"}
 
 # URL values an endpoint needs other than the world's defaults (test_authorization.world)
-VALUES_FOR = {"results_admin.export": {"kind": "ranking"}}
+VALUES_FOR = {"results_admin.export": {"kind": "ranking"},
+              **{e: {"notice_id": 1, "action": "publish"} for e in ("notices.detail", "notices.edit", "notices.change")}}
