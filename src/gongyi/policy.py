@@ -35,11 +35,26 @@ def is_evaluator(user: Any) -> bool:
     return "evaluator" in _roles(user)
 
 
+def can_manage_notices(user: Any) -> bool:
+    """Write, publish and withdraw notices (通知公告) and edit the application guide."""
+    return is_admin(user)
+
+
 def can_register_organisation(user: Any) -> bool:
     """Anyone signed in without an organisation, except administrators, reviewers and evaluators,
     whose impartiality membership of an applicant would compromise."""
     return (getattr(user, "is_authenticated", False) and user.organisation_id is None
             and not (is_admin(user) or is_reviewer(user) or is_evaluator(user)))
+
+
+def can_manage_organisation(user: Any, org: Any) -> bool:
+    """Editing the details, inviting colleagues and the papers: the organisation's own members."""
+    return is_member(user) and user.organisation_id == org.id
+
+
+def can_view_organisation_documents(user: Any, org: Any) -> bool:
+    """The registration certificate and annual inspection papers: its members and administrators."""
+    return is_admin(user) or can_manage_organisation(user, org)
 
 
 def can_verify_organisation(user: Any, org: Any) -> bool:
@@ -107,6 +122,11 @@ def can_view_submission(user: Any, submission: Any) -> bool:
     (no organisation, no attachments); the applicant's pages would reveal both.
     """
     return can_manage_submission(user, submission) or is_admin(user)
+
+
+def can_print_application(user: Any, submission: Any) -> bool:
+    """The printable application (申报书) of a submitted project: its organisation and administrators."""
+    return submission.status == "submitted" and can_view_submission(user, submission)
 
 
 def can_publish_results(user: Any) -> bool:

@@ -10,7 +10,7 @@ import io
 import os
 from types import SimpleNamespace
 
-from flask import Flask, abort, current_app, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -40,7 +40,7 @@ from gongyi.execution.record_views import bp as execution_record_bp
 from gongyi.execution.views import bp as execution_bp
 from gongyi.execution.vocab import (EVALUATION_KINDS, EVALUATION_STATUSES, EXECUTION_STATUSES, REPORT_FILE_KINDS,
                                     REPORT_STATUSES, TRANCHE_GATES, TRANCHE_STATUSES)
-from gongyi.extensions import babel, csrf, limiter, login_manager
+from gongyi.extensions import babel, cache, csrf, limiter, login_manager
 from gongyi.funding.vocab import POOLS
 from gongyi.library.admin_views import bp as library_admin_bp
 from gongyi.library.brands import marked_replication
@@ -51,8 +51,10 @@ from gongyi.library.vocab import (BRAND_CRITERIA, ENTRY_RULES, ENTRY_STATUSES, E
                                   PLEDGE_STATUSES)
 from gongyi.mail.views import bp as mail_bp
 from gongyi.main import bp as main_bp
+from gongyi.notices.views import bp as notices_bp
 from gongyi.orgs.views import bp as orgs_bp
-from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
+from gongyi.printing.views import bp as printing_bp
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
 from gongyi.results.api import http_error as api_error, serves as serves_api
@@ -68,12 +70,13 @@ from gongyi.submissions.views import bp as submissions_bp
 from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STATUSES
 from gongyi.numbers import has_control_characters, whole_number
 from gongyi.webutil import MAX_ID, url_with
+from gongyi.workspace.views import bp as workspace_bp, navigation_counts
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
               communities_bp, communities_admin_bp, dashboards_bp, review_rounds_bp,
               execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp,
-              library_bp, library_admin_bp, cofunder_bp, library_brands_bp)
+              workspace_bp, printing_bp, notices_bp, library_bp, library_admin_bp, cofunder_bp, library_brands_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,
@@ -81,7 +84,7 @@ VOCABULARIES = SimpleNamespace(
     conflict_sources=CONFLICT_SOURCES,
     submission_statuses=SUBMISSION_STATUSES, eligibility=ELIGIBILITY, stages=STAGES,
     publications=PUBLICATIONS, objection_statuses=OBJECTION_STATUSES, pools=POOLS,
-    org_types=ORG_TYPES, org_statuses=ORG_STATUSES,
+    org_types=ORG_TYPES, org_statuses=ORG_STATUSES, document_kinds=DOCUMENT_KINDS,
     community_statuses=COMMUNITY_STATUSES, priorities=PRIORITIES, roles=ROLES,
     execution_statuses=EXECUTION_STATUSES, report_statuses=REPORT_STATUSES, report_file_kinds=REPORT_FILE_KINDS,
     evaluation_kinds=EVALUATION_KINDS, evaluation_statuses=EVALUATION_STATUSES, tranche_gates=TRANCHE_GATES,
@@ -134,6 +137,8 @@ def load_user(user_id: str) -> User | None:
 def _error_page(code: int, status: int | None = None):
     def handler(_exc):
         title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        if code == 500:
+            g.plain_navigation = True  # no counting queries on a page shown because something failed
         if serves_api(request.path):  # the JSON API answers every error in JSON
             return api_error(status or code, str(message))
         return render_template("error.html", code=code, title=title, message=message), status or code
@@ -215,6 +220,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     csrf.exempt(api_bp)  # read-only GET requests, no session state changed
@@ -232,4 +238,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_control_characters)
     app.wsgi_app = BoundedBody(app.wsgi_app, app)  # type: ignore[method-assign]
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"current_path": request.path})
+    app.context_processor(lambda: {"current_path": request.path, "nav_counts": navigation_counts})

@@ -61,3 +61,11 @@ def live_session(live_server):
     session = live_server.app.extensions["gongyi.sessionmaker"]()
     yield session
     session.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item (`rep_call`), so a fixture can keep a failing test's screenshot."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

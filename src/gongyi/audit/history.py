@@ -21,6 +21,7 @@ from gongyi.calls.service import CALL_FIELD_LABELS
 from gongyi.calls.workflow import CALL_STATES
 from gongyi.formatting import label, local_time
 from gongyi.money import format_fen
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_FIELD_LABELS
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,23 @@ def describe(detail: dict[str, Any]) -> list[str]:
         lines.append(f"{d['donor']} ¥{format_fen(d['amount_fen'])}")
     if d.get("until"):
         lines.append(_("允许补交至 %(t)s", t=_when(d["until"])))
+    lines += _organisation_lines(d)
     if d.get("reason"):
         lines.append(_("理由：%(r)s", r=d["reason"]))
+    return lines
+
+
+def _organisation_lines(d: dict[str, Any]) -> list[str]:
+    """An organisation's edits, papers and invitations."""
+    lines = [f"{label(name, ORG_FIELD_LABELS)}：{old} → {new}" for name, (old, new) in (d.get("edits") or {}).items()]
+    if d.get("reverify"):
+        lines.append(_("需要重新认证"))
+    if d.get("kind") in DOCUMENT_KINDS:
+        lines.append(label(d["kind"], DOCUMENT_KINDS) + (f" {d['year']}" if d.get("year") else ""))
+    if d.get("filename"):
+        lines.append(_("文件：%(name)s", name=d["filename"]))
+    if d.get("email"):
+        lines.append(_("邮箱：%(email)s", email=d["email"]))
     return lines
 
 

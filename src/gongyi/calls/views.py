@@ -24,6 +24,7 @@ from gongyi.db import get_session
 from gongyi.formatting import label
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
+from gongyi.results.checks import step_checks
 from gongyi.submissions.project import category_open
 from gongyi.webutil import call_or_404
 
@@ -162,9 +163,11 @@ def _late_form(**kwargs) -> LateEntryForm:
 
 def _admin_page(call: Call, late_form: LateEntryForm | None = None):
     db = get_session()
+    transitions = transitions_from(call.status, current_user.roles)
+    checks = step_checks(db, call) if any(t.name == "finish_review" for t in transitions) else None
     return render_template(
         "calls/admin_detail.html", call=call, history=object_history(db, call, newest_first=True), late_form=late_form or _late_form(formdata=None),
-        late=service.late_entries(db, call), transitions=transitions_from(call.status, current_user.roles),
+        late=service.late_entries(db, call), transitions=transitions, checks=checks,
         now=utcnow(), **_card_context(call),
     )
 

@@ -1,5 +1,6 @@
 """The library domain's tables: each edition's library settings and entry rules, library entries,
-co-funders and their pledges, brand projects, replications and barred organisations.
+co-funders and their pledges, brand projects, replications, recorded evaluations and barred
+organisations.
 
 New tables only: a column added to "submission" would, on SQLite, copy that table and trip the
 review triggers that name it (see revision 0030).
@@ -13,7 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.db import Base, created_now, fen, intpk
-from gongyi.library.vocab import ENTRY_STATUSES, FUNDER_KINDS, PLEDGE_STATUSES
+from gongyi.library.vocab import ENTRY_STATUSES, EVALUATION_OUTCOMES, FUNDER_KINDS, PLEDGE_STATUSES
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call
@@ -36,7 +37,7 @@ class EditionSettings(Base):
     expires_after: Mapped[int] = mapped_column(default=DEFAULT_EXPIRES_AFTER)
     # Refuse organisations whose funded project failed its final evaluation in the last N editions (0: off).
     failed_evaluation_editions: Mapped[int] = mapped_column(default=0)
-    no_second_funding: Mapped[bool] = mapped_column(default=False)
+    no_second_funding: Mapped[bool] = mapped_column(default=False)  # a rule a call turns on
     barred_list: Mapped[bool] = mapped_column(default=True)
     # Show reviewers that a project is a replication of a brand project.
     mark_replications: Mapped[bool] = mapped_column(default=False)
@@ -149,6 +150,21 @@ class Replication(Base):
 
     brand: Mapped[Brand] = relationship()
     submission: Mapped[Submission] = relationship()
+
+
+class RecordedEvaluation(Base):
+    """The outcome of a funded project's final evaluation (结项评估) as recorded by an administrator,
+    for projects whose evaluation did not go through an execution record (earlier editions run
+    outside the platform)."""
+
+    __tablename__ = "recorded_evaluation"
+    __table_args__ = (CheckConstraint(EVALUATION_OUTCOMES.check("outcome"), name="outcome"),)
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[created_now]
 
 
 class OrganisationBar(Base):

@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.calls.workflow import allows
 from gongyi.db import get_session
 from gongyi.funding import service as funding
 from gongyi.results import service, web_exports, whatif
 from gongyi.results import holds
 from gongyi.results.admin_forms import DisbursementForm, HoldForm, PackageForm, WhatIfForm
+from gongyi.results.checks import step_checks
 from gongyi.results.models import Run
 from gongyi.results.package_upload import import_uploaded_package
 from gongyi.results.publication import published_run
@@ -62,6 +64,18 @@ def export(slug: str, kind: str, fmt: str):
     if kind not in web_exports.KINDS or fmt not in web_exports.FORMATS:
         abort(404)
     return web_exports.send_export(db, call, run, kind, fmt, _filters())
+
+
+@bp.get("/calls/<slug>/results/compute")
+def confirm_compute(slug: str):
+    """Before computing: what would still change the results (pending funds near the places,
+    reviews not submitted, objections not answered), above the button."""
+    db = get_session()
+    call = call_or_404(slug)
+    if not allows(call, "compute"):
+        return redirect(url_for("results_admin.ranking", slug=slug))
+    return render_template("results/admin_compute.html", call=call, checks=step_checks(db, call),
+                           latest=service.find_run(db, call))
 
 
 @bp.post("/calls/<slug>/results/compute")

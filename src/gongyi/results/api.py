@@ -20,7 +20,7 @@ from gongyi.calls.service import find_call
 from gongyi.db import get_session
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
-from gongyi.results import publication
+from gongyi.results import page_cache, publication
 from gongyi.results.models import Run, RunRow
 from gongyi.results.vocab import OUTCOMES, PUBLICATIONS
 from gongyi.submissions.models import Submission
@@ -106,6 +106,12 @@ def call_results(slug: str):
     run = publication.published_run(db, call)
     if run is None:
         return _error(404, "not_published", _("该征集尚未公布结果"))
+    return page_cache.cached_json(call, run, lambda: _results_json(call, run))
+
+
+def _results_json(call, run: Run) -> bytes:
+    """The results document, as jsonify would write it."""
+    db = get_session()
     return jsonify({
         "call": {"slug": call.slug, "title": call.title, "status": call.status},
         "publication": {
@@ -118,7 +124,7 @@ def call_results(slug: str):
         },
         "rules": _rules(run.rules),
         "rows": _rows(run),
-    })
+    }).get_data()
 
 
 MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "Yuan with exactly two decimals, e.g. \"1234.50\".",

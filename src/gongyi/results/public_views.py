@@ -12,7 +12,7 @@ from gongyi.calls.models import RulesVersion
 from gongyi.calls.rules import rubric_total
 from gongyi.db import get_session
 from gongyi.orgs.models import Organisation
-from gongyi.results import publication, service, web_exports
+from gongyi.results import page_cache, publication, service, web_exports
 from gongyi.results.explain import explain_funds, explain_row
 from gongyi.results.holds import active_hold
 from gongyi.results.models import Objection, Run, RunRow
@@ -48,12 +48,20 @@ def _rules_context(run: Run) -> dict:
 
 @bp.get("/results/<slug>")
 def results(slug: str):
-    """The latest published results of a call, 250 rows a page, in a fixed handful of statements."""
+    """The latest published results of a call, 250 rows a page, in a fixed handful of statements;
+    for visitors who are not signed in, from the page cache with validators (page_cache)."""
     db = get_session()
     call = call_or_404(slug, public=True, user=current_user)
     run = publication.published_run(db, call)
     if run is None:
         return render_template("results/public_results.html", call=call, run=None), 404
+    if page_cache.page_is_cacheable():
+        return page_cache.cached_page(call, run, lambda **extra: _results_page(call, run, **extra))
+    return _results_page(call, run)
+
+
+def _results_page(call, run: Run, **extra) -> str:
+    db = get_session()
     outcome = request.args.get("outcome") or None
     query = request.args.get("q", "")
     page = service.ranking_page(db, run, outcome=outcome, query=query, page=page_number(), per_page=PER_PAGE)
@@ -65,7 +73,8 @@ def results(slug: str):
         "results/public_results.html", call=call, run=run, page=page, outcome=outcome, q=query,
         changes=changes, changed_ids=changes.changed_ids if changes else set(), own_ids=own_ids,
         last_day=publication.last_publicity_day(run), objections_open=publication.publicity_open(run),
-        export_kinds=PUBLIC_EXPORTS, **_rules_context(run),
+        export_kinds=PUBLIC_EXPORTS, **_rules_context(run), **extra,
+        objections=publication.call_objections(db, call) if run.published == "final" else [],
     )
 
 

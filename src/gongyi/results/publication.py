@@ -151,7 +151,7 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
-    if kind == "final":  # the funded projects go into execution (专业运行); the library follows the results
+    if kind == "final":  # the funded projects go into execution (专业运行), the others into the library
         open_execution_records(session, actor, run)
         record_final_results(session, actor, run)
     return run
@@ -311,7 +311,7 @@ def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
                        name=objection.real_name, call=call.title, ref=ref, project=title,
                        decision=gettext(OBJECTION_STATUSES[objection.status]), answer=objection.answer)
     queue_message(session, actor, to=user.email, subject=subject, body=body, kind="objection_answer",
-                  dedupe_key=f"objection_answer:{objection.id}")
+                  dedupe_key=f"objection_answer:{objection.id}", user=user)
 
 
 @dataclass(frozen=True)

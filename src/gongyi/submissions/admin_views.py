@@ -146,6 +146,7 @@ def _render_detail(submission: Submission, eligibility_form: EligibilityForm | N
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},
         verifiable={line.id for line in submission.funding_lines if screening.verifiable(line)},
         history=object_history(db, submission, *submission.funding_lines), labels=FUND_LABELS,
+        next_submission=screening_lists.next_to_screen(db, submission),
     )
 
 
@@ -168,7 +169,7 @@ def decide_eligibility(submission_id: int):
                 done.flash(_("%(ref)s 已标记为%(state)s", ref=submission.ref,
                              state=label(submission.eligibility, ELIGIBILITY)))
             if done.ok:
-                return redirect(url_for(".detail", submission_id=submission.id))
+                return redirect(url_for(".detail", submission_id=submission.id, _anchor="eligibility"))
     return _render_detail(submission, eligibility_form=form)
 
 

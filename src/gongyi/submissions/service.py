@@ -25,8 +25,8 @@ from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.db import lock
 from gongyi.errors import N_
-from gongyi.library.entry_check import entry_refusal
 from gongyi.orgs.models import Organisation
+from gongyi.library.entry_check import entry_refusal
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).

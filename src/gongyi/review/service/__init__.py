@@ -25,7 +25,8 @@ from gongyi.review.service.conflicts import (affiliation_conflicts, conflict_sou
                                              declare_conflict, review_of, withdraw_conflict)
 from gongyi.review.service.progress import (CallProgress, ReviewerProgress, ScoreSheetRow, SubmissionProgress,
                                             calibration, calls_progress, disagreement_threshold, reviewer_progress,
-                                            score_sheet, scored_reviews, submission_progress)
+                                            review_counts, score_sheet, scored_reviews, submission_progress,
+                                            submission_progress_page)
 from gongyi.review.service.panels import (default_panel, panel_of, reviewer_panels, round_needs,
                                           set_reviewer_panels)
 from gongyi.review.service.rounds import (RoundLine, RoundSummary, close_round, open_next_round, round_participants,
