@@ -70,17 +70,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_co_funder')),
     sa.UniqueConstraint('user_id', name=op.f('uq_co_funder_user_id'))
     )
-    op.create_table('recorded_evaluation',
-    sa.Column('submission_id', sa.Integer(), nullable=False),
-    sa.Column('outcome', sa.String(length=20), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('recorded_at', gongyi.db.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("outcome IN ('passed', 'failed')", name=op.f('ck_recorded_evaluation_outcome')),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_recorded_evaluation_recorded_by_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_recorded_evaluation_submission_id_submission'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('submission_id', name=op.f('pk_recorded_evaluation'))
-    )
     op.create_table('library_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('call_id', sa.Integer(), nullable=False),
@@ -188,7 +177,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_library_entry_status')
 
     op.drop_table('library_entry')
-    op.drop_table('recorded_evaluation')
     op.drop_table('co_funder')
     op.drop_table('brand')
     op.drop_table('edition_settings')

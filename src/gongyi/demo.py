@@ -29,6 +29,7 @@ from gongyi.communities import service as communities
 from gongyi.communities.models import Community
 from gongyi.library.demo import load_library_demo
 from gongyi.communities.years import edition_year, editable_years
+from gongyi.notices import service as notices
 from gongyi.execution.demo_edition import load_execution_demo
 from gongyi.demo_rounds import rounds_edition
 from gongyi.orgs import service as orgs
@@ -144,6 +145,7 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     rounds_edition(session, cast.admin, cast.members, cast.organisations, cast.communities, cast.reviewers[3:],
                    _project_fields, now, random.Random(2025))
     _publicity_ended_edition(session, cast, now, random.Random(2025))
+    _public_face(session, cast.admin)
     _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
     load_library_demo(session, cast, now, project_fields=_project_fields, password=DEMO_PASSWORD,
                       review_rules=DEMO_RULES["review"])
@@ -257,6 +259,18 @@ def _publicity_ended_edition(session: Session, cast: Cast, now, rng: random.Rand
     publication.answer_objection(session, admin, objection, "dismissed",
                                  "经复核，未核实的资金缺少到账凭证，维持公示结果。", now=published + timedelta(days=3))
     return call
+
+
+def _public_face(session: Session, admin: User) -> None:
+    """A published notice on the home page and the application guide."""
+    notice = notices.create_notice(session, admin, "2027年社区公益创投大赛开始征集",
+                                   "2027年社区公益创投大赛现已开放申报。\n\n已认证的社会组织登录后点单申报；"
+                                   "申报截止前可以修改或撤回。详见申报指南。")
+    notices.publish_notice(session, admin, notice)
+    notices.save_page(session, admin, "guide", "申报指南", "一、谁可以申报\n在本平台登记并通过认证的社会组织。\n\n"
+                      "二、怎样申报\n从服务目录点单，写明每项服务回应的社区需求，填写预算，登记募集的社会资金并上传凭证。\n\n"
+                      "三、评审与配套\n形式审查合格的项目由评审专家打分；名次在配套名额内的项目按已核实的募集资金获得配套资金，"
+                      "其余入围项目进入福彩公益金资助项目库。")
 
 
 def _spring_entries(session: Session, cast: Cast, call: Call, while_open) -> list[Submission]:

@@ -73,7 +73,8 @@ def exact2_decimal(value: Fraction | Decimal | int | None) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, Decimal) and value.is_finite():
-        return value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+        rounded = value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+        return rounded if rounded else abs(rounded)  # no "-0.00"
     return round_half_up_2(value)
 
 

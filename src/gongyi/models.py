@@ -9,8 +9,8 @@ from gongyi.execution.models import (Evaluation, ExecutionSettings, EvaluatorAss
                                      Milestone, ProgressReport, Recovery, ReportFigure, ReportFile, ReportSpending,
                                      ReportVersion, Tranche)
 from gongyi.funding.models import Disbursement, Hold
-from gongyi.library.models import (Brand, CoFunder, EditionSettings, LibraryEntry, OrganisationBar, RecordedEvaluation,
-                                   Pledge, Replication)
+from gongyi.library.models import (Brand, CoFunder, EditionSettings, LibraryEntry, OrganisationBar, Pledge,
+                                   Replication)
 from gongyi.mail.models import OutboxMessage
 from gongyi.notices.models import Notice, SitePage
 from gongyi.results.models import Objection, Run, RunRow
@@ -22,8 +22,8 @@ __all__ = [
     "CommunityNeed", "Conflict", "Disbursement", "EditionSettings", "Evaluation", "EvaluatorAssignment",
     "ExecutionRecord", "ExecutionSettings", "FundingLine", "Hold", "Indicator", "Item", "LateEntry",
     "LibraryEntry", "Milestone", "Notice", "Objection", "Organisation", "OrganisationBar", "OutboxMessage",
-    "Pledge", "ProgressReport", "RecordedEvaluation", "Recovery", "Replication", "ReportFigure", "ReportFile",
-    "ReportSpending", "ReportVersion", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile",
-    "RulesVersion", "Run", "RunRow", "Score", "SitePage", "Submission", "SubmissionCommunity", "SubmissionItem",
-    "Tranche", "User", "UserRole",
+    "Pledge", "ProgressReport", "Recovery", "Replication", "ReportFigure", "ReportFile", "ReportSpending",
+    "ReportVersion", "Review", "ReviewVersion", "ReviewerPanel", "ReviewerProfile", "RulesVersion", "Run",
+    "RunRow", "Score", "SitePage", "Submission", "SubmissionCommunity", "SubmissionItem", "Tranche", "User",
+    "UserRole",
 ]

@@ -62,6 +62,11 @@ def can_verify_organisation(user: Any, org: Any) -> bool:
     return is_admin(user) and org.status in ("pending", "rejected")
 
 
+def can_view_audit_trail(user: Any) -> bool:
+    """The whole audit trail (every object, every actor) is for administrators."""
+    return is_admin(user)
+
+
 def can_manage_calls(user: Any) -> bool:
     return is_admin(user)
 

@@ -20,6 +20,7 @@ from werkzeug.routing import IntegerConverter
 from gongyi import formatting, policy
 from gongyi.audit.labels import ACTION_LABELS, MAIL_KIND_LABELS
 from gongyi.auth.models import User
+from gongyi.audit.views import bp as audit_bp
 from gongyi.auth.views import bp as auth_bp
 from gongyi.auth.vocab import ROLES
 from gongyi.calls.rules import LABELS as RULE_LABELS
@@ -76,7 +77,8 @@ BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_b
               review_admin_bp, mail_bp, submissions_bp, public_results_bp, publication_admin_bp, api_bp,
               communities_bp, communities_admin_bp, dashboards_bp, review_rounds_bp,
               execution_admin_bp, execution_record_bp, execution_bp, evaluation_bp, disclosure_bp,
-              workspace_bp, printing_bp, notices_bp, library_bp, library_admin_bp, cofunder_bp, library_brands_bp)
+              workspace_bp, printing_bp, notices_bp, library_bp, library_admin_bp, cofunder_bp, library_brands_bp,
+              audit_bp)
 # Each vocabulary's value -> label map, for the `label` filter: {{ call.status|label(vocab.call_states) }}.
 VOCABULARIES = SimpleNamespace(
     call_states=CALL_STATES, outcomes=OUTCOMES, review_statuses=REVIEW_STATUSES, rules=RULE_LABELS,

@@ -10,7 +10,7 @@ from gongyi import policy
 from gongyi.calls.models import Call
 from gongyi.calls.service import find_call
 from gongyi.db import get_session
-from gongyi.numbers import MAX_ID, whole_number  # noqa: F401  (MAX_ID for the views)
+from gongyi.numbers import MAX_ID, has_control_characters, whole_number  # noqa: F401  (MAX_ID for the views)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -22,7 +22,7 @@ def safe_next(target: str | None, default: str) -> str:
     """
     if not target or not target.startswith("/") or target.startswith("//"):
         return default
-    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+    if "\\" in target or has_control_characters(target, multiline=False):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

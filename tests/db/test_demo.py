@@ -18,16 +18,16 @@ def test_demo_loads_once_through_the_services(runner, db, client, auth):
     assert "admin@demo.gongyi.cn" in result.output and "gongyi-demo" in result.output
     db.rollback()
     calls = {c.slug: c.status for c in db.scalars(select(Call))}
-    assert calls == {"demo-2025": "final", "demo-2025-library": "final", "demo-2025-publicity": "publicity",
+    assert calls == {"demo-2024": "final", "demo-2025": "final", "demo-2025-publicity": "publicity",
                      "demo-2025-rounds": "results", "demo-2026": "reviewing", "demo-2027": "open"}
     # 8 last year, 8 in last year's micro-venture, 8 this spring, 2 now, the rounds edition's 6,
-    # 5 in the library step's past edition and 1 replication draft
+    # the library step's 5 and its replication draft
     assert db.scalar(select(func.count()).select_from(Submission)) == 38
     statuses = db.scalars(select(Review.status)).all()
     assert statuses.count("submitted") >= 15 and "draft" in statuses
     # Last year's provisional and final results, the micro-venture's provisional ones, this spring's
-    # computation, the rounds edition's before and after the hold, the library step's past edition's
-    # at the end of review and after publicity.
+    # computation, the rounds edition's before and after the hold, the library step's provisional
+    # and final results.
     assert db.scalar(select(func.count()).select_from(Run)) == 8
     users = db.scalar(select(func.count()).select_from(User))
 
@@ -91,11 +91,11 @@ def test_the_demo_shows_the_library_a_brand_a_replication_and_a_pledge(db, app):
     with app.test_request_context():
         load_demo(db)
     db.commit()
-    found = {(e.call.slug, e.submission.title): e.status for e in db.scalars(select(LibraryEntry))}
-    assert {key: status for key, status in found.items() if key[0] != "demo-2025"} == {
-        ("demo-2025-library", "儿童阅读角"): "funded",  # the library pool (10,000, rank order) reached the first only
-        ("demo-2025-library", "社区法律服务站"): "carried", ("demo-2025-library", "社区防跌倒行动"): "carried",
-        ("demo-2026", "社区法律服务站"): "waiting", ("demo-2026", "社区防跌倒行动"): "waiting",
+    found = {(e.call.slug, e.submission.title): (e.status, e.editions) for e in db.scalars(select(LibraryEntry))}
+    two_years_back = {title: status for (slug, title), status in found.items() if slug == "demo-2024"}
+    assert two_years_back == {
+        "儿童阅读角": ("funded", 1),  # the library pool (10,000, rank order) reached the first only
+        "社区法律服务站": ("carried", 1), "社区防跌倒行动": ("carried", 1),
     }
     # Last year's edition's own final results put its library projects there too, its pool shared pro rata.
     assert {status for (slug, _), status in found.items() if slug == "demo-2025"} == {"funded"}

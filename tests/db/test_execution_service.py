@@ -193,6 +193,9 @@ def test_publicity_objection_answer_and_confirmation_release_the_second_tranche(
         evaluations.file_evaluation_objection(db, objector, ev, now=opened_at, **{**fields, "real_name": ""})
     objection = evaluations.file_evaluation_objection(db, objector, ev, now=opened_at, **fields)
     assert (objection.evaluation_id, objection.run_id) == (ev.id, None)
+    from gongyi.results import publication
+    assert [v.ref for v in publication.organisation_objections(db, objector.organisation_id)] == ["C"]
+    assert publication.call_objections(db, call) == []  # the results' publicity page lists results' objections only
     with pytest.raises(UserError, match="不在公示期"):
         evaluations.file_evaluation_objection(db, objector, ev, now=AFTER_WINDOW, **fields)
     with pytest.raises(UserError, match="公示期结束后"):
@@ -374,3 +377,23 @@ def test_reminders_go_to_the_organisation_once_per_milestone_and_returned_report
     db.commit()
     result = runner.invoke(args=["mail", "remind"])
     assert result.exit_code == 0 and "execution reminders queued" in result.output
+
+
+def test_revised_final_results_follow_the_allocation_until_money_is_paid(world, db):
+    from gongyi.results import publication
+    from gongyi.results.service import withdraw_after_results
+    from gongyi.submissions.models import Submission
+
+    call, admin, _ = world
+    rec_b = record_for(db, call, "B")
+    signed(db, admin, rec_b)
+    tranches.release_tranche(db, admin, rec_b.tranches[0], paid_on="2026-06-10", reference="P-1")
+    a = db.scalar(select(Submission).where(Submission.call_id == call.id, Submission.ref == "A"))
+    revised = withdraw_after_results(db, admin, a, "机构无法执行")
+    publication.publish_results(db, admin, revised, "final", working_days=5, now=FINAL_AT + timedelta(days=3))
+    rec_a, rec_c = record_for(db, call, "A"), record_for(db, call, "C")
+    # A withdrew: nothing more is paid; C's matching grew from 20,000 to 40,000 before any payment.
+    assert rec_a.status == "stopped" and {t.status for t in rec_a.tranches} == {"stopped"}
+    assert (rec_c.allocated_fen, [t.amount_fen for t in rec_c.tranches]) == (4_000_000, [2_000_000, 1_200_000, 800_000])
+    assert rec_c.run_id == revised.id
+    assert rec_b.allocated_fen == 3_000_000  # unchanged in the revision

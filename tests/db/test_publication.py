@@ -207,7 +207,7 @@ def test_the_whole_correction_path_shows_what_changed(db, call, admin):
     trail = actions(db)
     assert trail[trail.index("objection.file"):] == [
         "objection.file", "objection.answer", "mail.queue", "funding_line.reject", "run.compute",
-        "call.finalise", "run.publish"] + ["execution.open"] * 5 + ["library.final_results"]
+        "call.finalise", "run.publish"] + ["execution.open"] * 5 + ["library.final_results"]  # B, G and D enter the library
 
 
 def test_a_withdrawal_after_final_results_is_published_as_revised_final_results(db, call, admin):

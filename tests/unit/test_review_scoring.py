@@ -84,3 +84,15 @@ def test_a_decimal_rounds_to_two_places_as_its_exact_fraction_does(value) -> Non
     from gongyi.results.rank import round_half_up_2
 
     assert exact2(value) == str(round_half_up_2(Fraction(value)))
+
+
+@given(st.from_regex(r"\A[0-9]{1,4}(\.[0-9]{0,4})?\Z"))
+def test_typed_digits_read_as_their_exact_decimal_value(text) -> None:
+    exact = Fraction(Decimal(text)) * 100
+    try:
+        centi = parse_score(text, 100)
+    except ScoreError as exc:
+        assert exc.kind == ("decimals" if exact.denominator != 1 else "above_maximum")
+        assert exact.denominator != 1 or exact > 10_000
+    else:
+        assert exact.denominator == 1 and centi == exact <= 10_000

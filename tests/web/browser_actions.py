@@ -20,10 +20,10 @@ def person_page(browser):
     return page
 
 
-def login(page, base: str, email: str) -> None:
+def login(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(base + "/auth/login")
     page.get_by_label("电子邮箱").fill(email)
-    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(lambda url: "/auth/login" not in url)  # the workspace (or registering an organisation)
 

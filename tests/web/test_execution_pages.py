@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from gongyi.auth.models import User
 from gongyi.auth.service import create_user
 from gongyi.execution import evaluations
 from gongyi.execution.models import Evaluation, ProgressReport
@@ -79,6 +80,14 @@ def test_admin_pages_refuse_bad_input_beside_the_field(world, client, auth, db):
     assert first["A"][8].value == 25000 and first["A"][8].number_format == "0.00"  # paid, a two-place number
     csv = client.get("/admin/calls/sz-2026/execution/export.csv?kind=tranches").get_data(as_text=True)
     assert "A,1,签订协议,50,25000.00,已拨付" in csv
+    db.rollback()
+    record_for(db, call, "A").submission.title = "=HYPERLINK(\"http://x\")"
+    db.commit()
+    projects = client.get("/admin/calls/sz-2026/execution/export.csv").get_data(as_text=True)
+    assert "A,\"'=HYPERLINK(\"\"http://x\"\")\"" in projects and ",50000.00,25000.00,0.00,25000.00," in projects
+    book = load_workbook(io.BytesIO(client.get("/admin/calls/sz-2026/execution/export.xlsx").data))
+    cell = book["项目"]["B2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")  # text, never a formula
 
 
 def _tranche_ids(db, call) -> list[int]:
@@ -154,3 +163,17 @@ def test_the_evaluator_scores_and_the_public_reads_the_disclosure(world, client,
     assert "资助项目信息公开" in _text(client.get("/results/sz-2026"))
     assert "长者助餐" in _text(client.get("/results/sz-2026/disclosure"))
     assert client.get("/results/sz-2026/projects/A/evaluations/midterm/objection").status_code == 404  # not published
+
+
+def test_evaluator_accounts_refuse_bad_input_beside_the_field(world, client, auth, db):
+    auth.login("boss@example.org")
+    r = client.post("/admin/evaluators", data={"email": "", "name": "评估所二", "password": "password123"})
+    assert r.status_code == 422 and "请填写有效的邮箱" in _text(r)
+    r = client.post("/admin/evaluators", data={"email": "new@example.org", "name": "评估所二", "password": "short"})
+    assert r.status_code == 422 and "密码至少 8 位" in _text(r)
+    r = client.post("/admin/evaluators", data={"email": "eval@example.org", "name": "", "password": ""})
+    assert r.status_code == 422 and "已是第三方评估机构" in _text(r)
+    r = client.post("/admin/evaluators", data={"email": "member@example.org", "name": "", "password": ""})
+    assert r.status_code == 302  # an existing account is given the role
+    db.rollback()
+    assert "evaluator" in db.scalar(select(User).where(User.email == "member@example.org")).roles

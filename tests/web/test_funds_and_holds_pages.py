@@ -115,3 +115,27 @@ def test_hold_and_release_from_the_results_pages(client, auth, make_user, comput
     db.rollback()
     assert db.scalar(select(RunRow.held).join(Run).where(Run.number == 3, RunRow.ref == "C")) is False
     assert "已解除" in client.get(url).get_data(as_text=True)
+
+
+SAMPLE_V2 = Path(__file__).parent.parent / "data" / "sample-v2"
+
+
+def test_public_results_show_each_projects_round_the_panels_weights_and_a_hold_without_its_reason(
+        client, auth, make_user, runner):
+    assert runner.invoke(args=["calls", "import", str(SAMPLE_V2)]).exit_code == 0
+    make_user("admin-v2@example.org", roles=("admin",))
+    auth.login("admin-v2@example.org")
+    client.post("/admin/calls/sz-2027/transition", data={"transition": "finish_review"})
+    assert publish(client, slug="sz-2027").status_code == 302
+    auth.logout()
+    page = client.get("/results/sz-2027").get_data(as_text=True)
+    table = page[page.index('id="results-table"'):]
+    assert "<th>轮次</th>" in table
+    assert table.count('<td class="round-cell">路演</td>') == 6 and table.count('<td class="round-cell">网评</td>') == 3
+    row_e = table[table.index("<code>E</code>"):]
+    assert "暂缓拨付" in row_e[:row_e.index("</tr>")]
+    assert "套捐" not in page and "回流" not in page
+    card = page[page.index('id="rules-card"'):]
+    assert "规则版本：2" in card and "第 1 轮：网评" in card and "第 2 轮：路演" in card
+    assert "权重 0.7，至少 3 份完整评审" in card and "权重 0.3，至少 2 份完整评审" in card
+    assert "¥50,000.00" in card  # the donor cap

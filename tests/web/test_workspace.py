@@ -188,3 +188,52 @@ def test_someone_without_an_organisation_is_sent_to_register_one(client, auth, m
     auth.login("new@example.org")
     response = client.get("/workspace")
     assert response.status_code == 302 and response.headers["Location"].endswith("/orgs/register")
+
+
+def _in_execution(db, admin, org, *, report_status: str | None):
+    """A funded project in execution with one milestone long past due and, optionally, a report on it."""
+    from datetime import date as day
+
+    from gongyi.execution.models import ExecutionRecord, Milestone, ProgressReport
+
+    call = make_call(db, admin, status="closed")
+    submission = make_submission(db, call, org, eligibility="eligible")
+    run = make_published_result(db, submission, published="final")
+    rec = ExecutionRecord(call_id=call.id, submission_id=submission.id, organisation_id=org.id, run_id=run.id,
+                          pool="matching", allocated_fen=100_00)
+    db.add(rec)
+    db.flush()
+    milestone = Milestone(execution_id=rec.id, position=1, what="需求调研", due_on=day(2020, 1, 1))
+    db.add(milestone)
+    db.flush()
+    if report_status:
+        db.add(ProgressReport(execution_id=rec.id, milestone_id=milestone.id, status=report_status))
+    db.commit()
+    return call
+
+
+def test_progress_reports_on_the_workspaces(client, auth, db):
+    """Administrators count the reports to review (per call, with milestones overdue); organisations
+    the reports overdue and the ones returned to them."""
+    admin = make_admin(db, "boss@example.org")
+    member, org = make_org(db, admin, email="m@example.org")
+    overdue = _in_execution(db, admin, org, report_status=None)
+    _in_execution(db, admin, org, report_status="submitted")
+    _in_execution(db, admin, org, report_status="returned")
+    _, other = make_org(db, admin)
+    _in_execution(db, admin, other, report_status=None)  # another organisation's
+    auth.login("boss@example.org")
+    page = client.get("/workspace").get_data(as_text=True)
+    assert _count(page, "reports_to_review") == 1
+    assert f'href="/admin/calls/{overdue.slug}/execution"' in page
+    auth.logout()
+    auth.login("m@example.org")
+    page = client.get("/workspace").get_data(as_text=True)
+    assert _count(page, "reports_due") == 2 and _count(page, "reports_returned") == 1  # a returned one is not counted
+
+
+def test_an_evaluator_has_a_workspace_too(client, auth, make_user):
+    make_user("e@example.org", roles=("evaluator",))
+    auth.login("e@example.org")
+    page = client.get("/workspace")
+    assert page.status_code == 200 and 'data-task="evaluated_projects"' in page.get_data(as_text=True)

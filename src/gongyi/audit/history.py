@@ -30,6 +30,7 @@ class HistoryLine:
     actor: str
     action: str
     details: list[str]
+    object: tuple[str, str] | None = None  # (object_type, object_id), for a link to the audit trail
 
 
 def _when(iso: str | None) -> str:
@@ -91,5 +92,6 @@ def object_history(session: Session, *objects: Any, newest_first: bool = False) 
     stmt = (select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
             .where(or_(*((AuditEntry.object_type == kind) & (AuditEntry.object_id == oid) for kind, oid in targets)))
             .order_by(AuditEntry.id.desc() if newest_first else AuditEntry.id))
-    return [HistoryLine(entry.at, name or _("系统"), action_label(entry.action), describe(entry.detail))
+    return [HistoryLine(entry.at, name or _("系统"), action_label(entry.action), describe(entry.detail),
+                        (entry.object_type, entry.object_id))
             for entry, name in session.execute(stmt)]

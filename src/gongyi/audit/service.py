@@ -29,6 +29,12 @@ def record(session: Session, actor: Any, action: str, obj: Any, **detail: Any) -
     return entry
 
 
+def covered_by(session: Session, entry: AuditEntry) -> None:
+    """Say that this transaction's change is recorded by an earlier `entry` (a draft's autosaves of a
+    few minutes share one entry), so the trail's completeness checks know it was not forgotten."""
+    session.info["audit_covered_by"] = entry.id
+
+
 def latest(session: Session, obj: Any) -> AuditEntry | None:
     """The most recent audit entry for `obj`, if any."""
     stmt = (

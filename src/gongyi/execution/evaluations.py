@@ -92,7 +92,9 @@ def create_evaluator(session: Session, actor: Any, *, email: str, name: str, pas
     """An evaluator account (or the role for an existing account); the affiliation, like a
     reviewer's, is the organisation whose projects they must never evaluate."""
     email, name = (email or "").strip(), (name or "").strip()
-    user = find_user(session, email) if email else None
+    if "@" not in email or len(email) > 254:
+        raise ExecutionError(N_("请填写有效的邮箱"), "email")
+    user = find_user(session, email)
     if user is None:
         if not name:
             raise ExecutionError(N_("请填写姓名"), "name")

@@ -53,7 +53,21 @@ def open_execution_records(session: Session, actor: Any, run: Run) -> list[Execu
         _schedule(session, rec, list(DEFAULT_SCHEDULE))
         record(session, actor, "execution.open", rec, ref=row.ref, run=run.number, pool=pool, allocated_fen=allocated)
         opened.append(rec)
+    funded = {row.submission_id for row, _ in rows}
+    for rec in existing.values():
+        if rec.submission_id not in funded and rec.status == "active":
+            _defund(session, actor, rec, run)
     return opened
+
+
+def _defund(session: Session, actor: Any, rec: ExecutionRecord, run: Run) -> None:
+    """Revised final results no longer fund the project (it withdrew, or a hold): nothing more is paid."""
+    for tranche in rec.tranches:
+        if tranche.status == "scheduled":
+            tranche.status, tranche.stopped_reason = "stopped", N_("修订后的最终结果不再资助该项目")
+    rec.status = "stopped"
+    session.flush()
+    record(session, actor, "execution.stop", rec, because="revision", run=run.number)
 
 
 def _follow_revision(session: Session, actor: Any, rec: ExecutionRecord, run: Run, pool: str, allocated: int) -> None:

@@ -71,8 +71,8 @@ def load_library_demo(session: Session, cast: Any, now, *, project_fields: Calla
 def _past_edition(session: Session, cast: Any, now, project_fields: Callable[..., dict], rules: dict) -> Call:
     """An edition a year before the demo's spring one, taken to final results."""
     admin = cast.admin
-    opens, closes = now - timedelta(days=430), now - timedelta(days=400)
-    past = create_call(session, admin, slug="demo-2025-library", title="2025年社区公益服务项目大赛（演示，已结束）",
+    opens, closes = now - timedelta(days=800), now - timedelta(days=770)
+    past = create_call(session, admin, slug="demo-2024", title="2024年社区公益创投大赛（演示，已结束）",
                        description="上一届：结果已确定，未获配套的入围项目进入项目库。", opens_at=opens, closes_at=closes,
                        review_deadline=closes + timedelta(days=20), rules=rules)
     transition_call(session, admin, past, "open")

@@ -152,21 +152,6 @@ class Replication(Base):
     submission: Mapped[Submission] = relationship()
 
 
-class RecordedEvaluation(Base):
-    """The outcome of a funded project's final evaluation (结项评估) as recorded by an administrator,
-    for projects whose evaluation did not go through an execution record (earlier editions run
-    outside the platform)."""
-
-    __tablename__ = "recorded_evaluation"
-    __table_args__ = (CheckConstraint(EVALUATION_OUTCOMES.check("outcome"), name="outcome"),)
-
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
-    outcome: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    recorded_at: Mapped[created_now]
-
-
 class OrganisationBar(Base):
     """An organisation barred from entering calls, with the reason and the days it applies."""
 

@@ -1,15 +1,14 @@
 """What is known of a project after its award: the outcome of its final results, the years its
 project has run, and its final evaluation.
 
-This is the one place brand criteria and the entry rules read a project's after-the-award
-record. The final evaluation is the final evaluation of the project's execution record once its
-result is confirmed after publicity (execution/), else the outcome an administrator recorded here
-(`record_evaluation`) for a project evaluated outside the platform.
+This is the one place brand criteria, the entry rules and the organisation's record read a
+project's after-the-award record. The evaluation is that of the execution records
+(execution/evaluations.py): the final evaluation (结项评估) once its result is confirmed after its
+publicity; until then nothing is known.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,9 +17,6 @@ from gongyi.audit.service import record
 from gongyi.calls.models import Call
 from gongyi.errors import N_, UserError
 from gongyi.library.eligibility import same_project
-from gongyi.execution.models import Evaluation, ExecutionRecord
-from gongyi.library.models import RecordedEvaluation
-from gongyi.library.vocab import EVALUATION_OUTCOMES
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import Submission
 
@@ -55,20 +51,14 @@ def final_rows(session: Session, organisation_id: int) -> list[tuple[Submission,
 
 
 def evaluations(session: Session, submission_ids: list[int]) -> dict[int, str]:
-    """Each submission's final evaluation, "passed" or "failed": the confirmed final evaluation of its
-    execution record wins over an outcome recorded by hand (two queries). One under publicity is
-    not known yet: an upheld objection may send it back to its evaluator."""
+    """Submission id -> "passed" or "failed": its final evaluation, once confirmed."""
     if not submission_ids:
         return {}
-    found = dict(session.execute(select(RecordedEvaluation.submission_id, RecordedEvaluation.outcome)
-                                 .where(RecordedEvaluation.submission_id.in_(submission_ids))).all())
-    for submission_id, passed in session.execute(
-            select(ExecutionRecord.submission_id, Evaluation.passed)
-            .join(Evaluation, Evaluation.execution_id == ExecutionRecord.id)
-            .where(ExecutionRecord.submission_id.in_(submission_ids), Evaluation.kind == "final",
-                   Evaluation.status == "confirmed", Evaluation.passed.is_not(None))):
-        found[submission_id] = "passed" if passed else "failed"
-    return found
+    rows = session.execute(select(ExecutionRecord.submission_id, Evaluation.passed)
+                           .join(Evaluation, Evaluation.execution_id == ExecutionRecord.id)
+                           .where(ExecutionRecord.submission_id.in_(submission_ids), Evaluation.kind == "final",
+                                  Evaluation.status == "confirmed", Evaluation.passed.is_not(None)))
+    return {sid: "passed" if passed else "failed" for sid, passed in rows}
 
 
 def known_record(session: Session, submission: Submission) -> KnownRecord:
@@ -78,24 +68,4 @@ def known_record(session: Session, submission: Submission) -> KnownRecord:
              and same_project(s.title, submission.title)}
     return KnownRecord(own.outcome if own else None, own.matching_fen if own else 0,
                        own.library_grant_fen if own else 0, len(years),
-                       evaluations(session, [submission.id]).get(submission.id))
-
-
-def record_evaluation(session: Session, actor: Any, submission: Submission, outcome: str,
-                      note: str = "") -> RecordedEvaluation:
-    """Record (or correct) the outcome of a funded project's final evaluation (audited)."""
-    if outcome not in EVALUATION_OUTCOMES:
-        raise UserError(N_("请选择评估结果"), "outcome")
-    if not known_record(session, submission).funded:
-        raise UserError(N_("只有在最终结果中获得资助的项目才有结项评估"), "outcome")
-    found = session.get(RecordedEvaluation, submission.id)
-    before = found.outcome if found else None
-    if found is None:
-        found = RecordedEvaluation(submission_id=submission.id, outcome=outcome, note=note.strip(),
-                           recorded_by_id=getattr(actor, "id", None))
-        session.add(found)
-    else:
-        found.outcome, found.note = outcome, note.strip()
-    session.flush()
-    record(session, actor, "evaluation.record", submission, ref=submission.ref, outcome=outcome, before=before)
-    return found
+                       evaluations(session, [submission.id]).get(submission.id), execution)

@@ -16,7 +16,6 @@ from gongyi.orgs.forms import DocumentForm, InviteForm, OrganisationForm, Review
 from gongyi.orgs.models import Invitation, Organisation, OrganisationDocument
 from gongyi.library.forms import BarForm
 from gongyi.library.org_record import org_record
-from gongyi.library.vocab import EVALUATION_OUTCOMES
 from gongyi.orgs.vocab import ORG_STATUSES
 from gongyi.submissions.attachments import Upload
 from gongyi.webutil import send_stored_file
@@ -204,5 +203,4 @@ def admin_detail(org_id: int):
         if done.ok:
             return redirect(url_for("orgs.admin_list"))
     return render_template("orgs/detail.html", org=org, form=form, manage=False, history=object_history(db, org),
-                           record=org_record(db, org), bar_form=BarForm(formdata=None),
-                           evaluation_outcomes=EVALUATION_OUTCOMES)
+                           record=org_record(db, org), bar_form=BarForm(formdata=None))

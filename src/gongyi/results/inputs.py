@@ -60,9 +60,12 @@ def complete_totals(session: Session, call: Call, rules: dict[str, Any]) -> dict
                                                     value=Review.round, else_=-1))
     ).all()
     totals: dict[int, list[ReviewTotal]] = {}
+    points: dict[int, Fraction] = {}  # a call's totals repeat: one Fraction per distinct total
     for submission_id, code, reviewer_id, centi in rows:
-        total = ReviewTotal(code, panels.get(reviewer_id, DEFAULT_PANEL_CODE), Fraction(int(centi), 100))
-        totals.setdefault(submission_id, []).append(total)
+        value = points.get(centi)
+        if value is None:
+            value = points[centi] = Fraction(int(centi), 100)
+        totals.setdefault(submission_id, []).append(ReviewTotal(code, panels.get(reviewer_id, DEFAULT_PANEL_CODE), value))
     return totals
 
 

@@ -11,7 +11,6 @@ each CSV file are in results/package_rows.py.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tomllib
 import zipfile
@@ -24,7 +23,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
 from gongyi.clock import as_china
 from gongyi.numbers import has_control_characters
-from gongyi.textfiles import FileProblems, decode_text, readable_rows
+from gongyi.textfiles import FileProblems, decode_text, readable_rows, text_encoding, text_lines
 
 
 
@@ -148,11 +147,12 @@ def parse_time(value: Any) -> datetime:
     return as_china(moment)
 
 
-def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line, row dict) for the data rows of a package's CSV file, after checking its header;
-    an optional column the header leaves out reads as ""."""
+def csv_rows(name: str, text: tuple[bytes, str], problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, row dict) for the data rows of a package's CSV file (its bytes and encoding),
+    after checking its header; an optional column the header leaves out reads as "". The lines
+    are decoded as they are read (csv.reader asks for more inside a quoted field itself)."""
     spec = CSV_FILES[name]
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(text_lines(*text))
     rows, known = readable_rows(name, reader, problems), len(problems)
     first = next(rows, None)
     if first is None:
@@ -167,18 +167,23 @@ def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, d
     if bad:
         problems.extend(bad)
         return
-    absent = {c: "" for c in spec.optional if c not in header}
+    absent = [c for c in spec.optional if c not in header]
+    width = len(header)
     for cells in rows:
-        if not any(c.strip() for c in cells):
+        cells = [c.strip() for c in cells]
+        if not any(cells):
             continue
-        if len(cells) != len(header):
-            problems.append(f"{name}:{reader.line_num}: expected {len(header)} values, found {len(cells)}")
+        if len(cells) != width:
+            problems.append(f"{name}:{reader.line_num}: expected {width} values, found {len(cells)}")
             continue
         controlled = [h for h, c in zip(header, cells) if has_control_characters(c)]
         if controlled:
             problems.append(f"{name}:{reader.line_num}: {controlled[0]}: control characters (such as NUL) are not allowed")
             continue
-        yield reader.line_num, {**absent, **{h: c.strip() for h, c in zip(header, cells)}}
+        row = dict(zip(header, cells))
+        for column in absent:
+            row[column] = ""
+        yield reader.line_num, row
 
 
 
@@ -212,7 +217,7 @@ def parse_package(
     for name in CSV_FILES:
         if name in files:
             try:
-                texts[name] = decode_text(files[name])
+                texts[name] = (files[name], text_encoding(files[name]))
             except UnicodeDecodeError:
                 problems.append(f"{name}:1: not UTF-8 or GB18030 text")
     state = rows.State(Package(call=call, rules=rules or {}), problems, texts, rules is not None)

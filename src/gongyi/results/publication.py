@@ -151,7 +151,7 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
-    if kind == "final":  # the funded projects go into execution (专业运行), the others into the library
+    if kind == "final":  # the funded projects go into execution (专业运行); the library follows the results
         open_execution_records(session, actor, run)
         record_final_results(session, actor, run)
     return run
@@ -322,7 +322,7 @@ class ObjectionView:
     ref: str
     title: str
     organisation: str  # the objecting organisation
-    run_number: int
+    run_number: int | None  # None: an objection to an evaluation (execution/)
     call_slug: str
     call_title: str
 
@@ -332,8 +332,8 @@ def _objection_views(session: Session, *conditions) -> list[ObjectionView]:
         select(Objection, Submission.ref, Submission.title, Organisation.name, Run.number, Call.slug, Call.title)
         .join(Submission, Submission.id == Objection.submission_id)
         .join(Organisation, Organisation.id == Objection.organisation_id)
-        .join(Run, Run.id == Objection.run_id)
-        .join(Call, Call.id == Run.call_id)
+        .outerjoin(Run, Run.id == Objection.run_id)  # none for an objection to an evaluation
+        .join(Call, Call.id == Submission.call_id)
         .where(*conditions).order_by(Objection.created_at.desc(), Objection.id.desc())
     ).all()
     return [ObjectionView(*row) for row in rows]
@@ -345,5 +345,6 @@ def call_objections(session: Session, call: Call) -> list[ObjectionView]:
 
 
 def organisation_objections(session: Session, organisation_id: int) -> list[ObjectionView]:
-    """The objections an organisation filed (its members see each other's), newest first."""
+    """The objections an organisation filed (its members see each other's), to results and to
+    evaluations, newest first."""
     return _objection_views(session, Objection.organisation_id == organisation_id)

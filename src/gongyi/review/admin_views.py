@@ -15,7 +15,6 @@ from gongyi.actions import attempt
 from gongyi.audit.history import object_history
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
-from gongyi.calls.rules import panel_codes
 from gongyi.calls.service import update_call
 from gongyi.calls.workflow import allows
 from gongyi.catalogue.models import Category
@@ -28,6 +27,7 @@ from gongyi.pagination import Page, paginate
 from gongyi.review import service
 from gongyi.review.forms import ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm, ReviewerChoiceForm, ReviewerForm
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, REVIEW_STATUSES, Conflict, Review
+from gongyi.review.round_views import rounds_context
 from gongyi.review.scoring import points
 from gongyi.submissions.models import Submission
 from gongyi.webutil import call_or_404, int_arg, page_number, safe_next
@@ -133,16 +133,9 @@ def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 
         counts=service.review_counts(db, call),
         reviewers=service.reviewer_progress(db, call, now), per_submission=service.reviewers_per_submission(call),
         blind=service.is_blind(call), assigning=allows(call, "assign"), deadline_form=deadline_form, now=now,
-        reminder_days=service.reminder_window(current_app.config).days, **_rounds_context(db, call),
+        reminder_days=service.reminder_window(current_app.config).days, **rounds_context(db, call),
     ), status
 
-
-def _rounds_context(db, call: Call) -> dict:
-    """The board's rounds (each with its state), the current one, and the reviewers' panels."""
-    return {"rounds": [(r, service.round_status(call, r["code"])) for r in call.rules["rounds"]],
-            "current_round": service.scoring_round(call), "panel_needs": service.round_needs(call),
-            "seats": service.reviewer_panels(db, call), "default_panel": service.default_panel(call),
-            "panel_codes": panel_codes(call.rules)}
 
 
 @bp.get("/review/<slug>")

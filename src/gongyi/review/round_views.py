@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.calls.models import Call
+from gongyi.calls.rules import panel_codes
 from gongyi.calls.workflow import allows
 from gongyi.db import get_session
 from gongyi.review import service
@@ -30,6 +31,14 @@ def _call_or_404(slug: str) -> Call:
     if not allows(call, "manage_review"):
         abort(404)
     return call
+
+
+def rounds_context(db, call: Call) -> dict:
+    """The board's rounds (each with its state), the current one, and the reviewers' panels."""
+    return {"rounds": [(r, service.round_status(call, r["code"])) for r in call.rules["rounds"]],
+            "current_round": service.scoring_round(call), "panel_needs": service.round_needs(call),
+            "seats": service.reviewer_panels(db, call), "default_panel": service.default_panel(call),
+            "panel_codes": panel_codes(call.rules)}
 
 
 def _round_or_404(call: Call, code: str) -> None:

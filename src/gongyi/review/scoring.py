@@ -28,6 +28,7 @@ class ScoreError(UserError):
 
 # Plain digits with at most one decimal point, checked after NFKC (full-width digits become ASCII).
 _NUMBER = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
+_PLAIN = re.compile(r"^([0-9]+)(?:\.([0-9]{0,2}))?$")
 
 
 def parse_score(text: str | None, maximum: int) -> int | None:
@@ -38,7 +39,15 @@ def parse_score(text: str | None, maximum: int) -> int | None:
     plain digits and one decimal point (so "1e1", "NaN" and "16,5" are not numbers), a negative
     number (even "-0"), a third decimal that is not 0, and more than the criterion's maximum.
     """
-    s = unicodedata.normalize("NFKC", text or "").strip()
+    s = (text or "").strip()
+    plain = _PLAIN.match(s) if s.isascii() else None
+    if plain is not None:  # the common case, in integers: digits, and at most 2 decimals
+        whole, decimals = plain.groups()
+        centi = int(whole) * 100 + int((decimals or "").ljust(2, "0"))
+        if centi > maximum * 100:
+            raise ScoreError("above_maximum", N_("分数不能超过满分 %(max)s"), max=maximum)
+        return centi
+    s = unicodedata.normalize("NFKC", s).strip()
     if not s:
         return None
     if not _NUMBER.match(s):

@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
 from gongyi.calls.workflow import ACTIVITIES
+from gongyi.execution.models import ExecutionRecord, ProgressReport
 from gongyi.funding.models import Disbursement
 from gongyi.results.models import Objection, Run
 from gongyi.review.models import Review
 from gongyi.submissions.models import FundingLine, Submission
+from gongyi.workspace.tasks import overdue_milestones
 
 LIMIT = 20  # rows per list; the full lists are one click away
 
@@ -38,6 +40,18 @@ def objections_by_call(session: Session) -> list[Any]:
             .select_from(Objection).join(Run, Run.id == Objection.run_id).join(Call, Call.id == Run.call_id)
             .where(Objection.status == "pending").group_by(Call.id, Call.slug, Call.title).order_by(Call.id))
     return list(session.execute(stmt))
+
+
+def reports_by_call(session: Session) -> list[Any]:
+    """Per call with projects in execution: progress reports to review and milestones overdue."""
+    waiting = (select(func.count()).select_from(ProgressReport)
+               .join(ExecutionRecord, ExecutionRecord.id == ProgressReport.execution_id)
+               .where(ExecutionRecord.call_id == Call.id, ProgressReport.status == "submitted")
+               .correlate(Call).scalar_subquery())
+    overdue = overdue_milestones().where(ExecutionRecord.call_id == Call.id).correlate(Call).scalar_subquery()
+    stmt = (select(Call.slug, Call.title, waiting.label("to_review"), overdue.label("overdue"))
+            .where(Call.id.in_(select(ExecutionRecord.call_id))).order_by(Call.id.desc()).limit(LIMIT))
+    return [row for row in session.execute(stmt) if row.to_review or row.overdue]
 
 
 def drafts(session: Session, organisation_id: int) -> list[Any]:

@@ -8,7 +8,7 @@ from gongyi import policy
 from gongyi.db import get_session
 from gongyi.orgs.models import Organisation
 from gongyi.workspace import lists
-from gongyi.workspace.tasks import ADMIN_TASKS, MEMBER_NEWS, MEMBER_TASKS, REVIEWER_TASKS, Counts, counts
+from gongyi.workspace.tasks import ADMIN_TASKS, MEMBER_NEWS, MEMBER_TASKS, REVIEWER_TASKS, EVALUATOR_TASKS, Counts, counts
 
 bp = Blueprint("workspace", __name__)
 
@@ -27,9 +27,10 @@ def navigation_counts() -> Counts | None:
 def home():
     db = get_session()
     context = {"counts": navigation_counts(), "admin_tasks": ADMIN_TASKS, "member_tasks": MEMBER_TASKS + MEMBER_NEWS,
-               "reviewer_tasks": REVIEWER_TASKS}
+               "reviewer_tasks": REVIEWER_TASKS, "evaluator_tasks": EVALUATOR_TASKS}
     if policy.is_admin(current_user):
-        context.update(review_calls=lists.reviews_by_call(db), objection_calls=lists.objections_by_call(db))
+        context.update(review_calls=lists.reviews_by_call(db), objection_calls=lists.objections_by_call(db),
+                       report_calls=lists.reports_by_call(db))
     if policy.is_reviewer(current_user):
         context.update(my_calls=lists.reviews_by_call(db, current_user.id))
     org_id = current_user.organisation_id
