@@ -1,7 +1,7 @@
 """the project library across editions, brand projects, replication and co-funders
 
-Library entries, co-funders and their pledges, brand projects and replications, recorded final
-evaluations, barred organisations and each call's library and entry settings: new tables only.
+Library entries, co-funders and their pledges, brand projects and replications, barred
+organisations and each call's library and entry settings: new tables only.
 The role "co_funder" joins the user_role CHECK constraint (beside "evaluator").
 
 Revision ID: 0036

@@ -97,11 +97,13 @@ def test_the_demo_shows_the_library_a_brand_a_replication_and_a_pledge(db, app):
         "儿童阅读角": ("funded", 1),  # the library pool (10,000, rank order) reached the first only
         "社区法律服务站": ("carried", 1), "社区防跌倒行动": ("carried", 1),
     }
-    # Last year's edition's own final results put its library projects there too, its pool shared pro rata.
-    assert {status for (slug, _), status in found.items() if slug == "demo-2025"} == {"funded"}
+    assert found[("demo-2025", "社区法律服务站")] == found[("demo-2025", "社区防跌倒行动")] == ("waiting", 2)
+    # demo-2025's own final results put their library projects there too (its pool shared pro rata)
+    assert {status for (slug, _), status in found.items() if slug == "demo-2025"} == {("waiting", 2), ("funded", 1)}
     brand = db.scalar(select(Brand))
     replication = db.scalar(select(Replication))
     assert brand.name == "长者健康管家" and replication.brand_id == brand.id
+    assert brand.facts["evaluation"] == "passed"  # its final evaluation, confirmed after publicity
     assert replication.submission.call.slug == "demo-2027" and replication.submission.status == "draft"
     assert sorted((p.status, p.amount_fen) for p in db.scalars(select(Pledge))) == [
         ("confirmed", 1_000_000), ("pending", 500_000)]

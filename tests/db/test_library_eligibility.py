@@ -13,7 +13,7 @@ from gongyi.calls.models import Call
 from gongyi.library import brands, entries, entry_check
 from gongyi.library.models import Replication
 from gongyi.library.org_record import org_record
-from gongyi.library.record import known_record, record_evaluation
+from gongyi.library.record import known_record
 from gongyi.orgs.models import Organisation
 from gongyi.submissions import service as submissions
 from gongyi.submissions.project import SubmissionError, SubmissionInvalid
@@ -49,23 +49,13 @@ def test_a_failed_final_evaluation_refuses_the_organisation_for_the_editions_the
     member = member_of(db, a.organisation_id, "a@example.org")
     assert known_record(db, a).evaluation is None  # in execution, not evaluated yet
     final_evaluation(db, admin, a, passed=False)
-    assert known_record(db, a).evaluation == "failed"
+    assert (known_record(db, a).evaluation, known_record(db, a).execution) == ("failed", "stopped")
     assert submissions.create_submission(db, member, later) is not None  # the rule is off by default
     entries.update_settings(db, admin, later, failed_evaluation_editions=1)
     with pytest.raises(SubmissionError, match="近届资助项目评估不合格.*A") as refused:
         submissions.create_submission(db, member, later)
     assert refused.value.rule == "failed_evaluation"
-    with pytest.raises(Exception, match="只有在最终结果中获得资助的项目"):
-        record_evaluation(db, admin, sub(db, "E"), "failed")  # not shortlisted: never funded
-
-
-def test_an_execution_records_final_evaluation_wins_over_one_recorded_by_hand(db, world):
-    call, admin, later = world
-    b = sub(db, "B")
-    record_evaluation(db, admin, b, "failed", "线下评估")  # evaluated outside the platform
-    assert known_record(db, b).evaluation == "failed"
-    final_evaluation(db, admin, b, passed=True)
-    assert known_record(db, b).evaluation == "passed"
+    assert known_record(db, sub(db, "E")).evaluation is None  # not shortlisted: never funded, never evaluated
 
 
 def test_the_same_project_is_not_funded_twice_and_the_refusal_is_beside_the_title(db, world):

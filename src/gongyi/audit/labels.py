@@ -23,7 +23,6 @@ ACTION_LABELS = {
     "funding_line.pledged": N_("认捐记为已核实资金"),
     "brand.designate": N_("设为品牌项目"),
     "brand.replicate": N_("推广复制品牌项目"),
-    "evaluation.record": N_("记录结项评估"),
     "organisation.bar": N_("列入限制申报名单"),
     "organisation.lift_bar": N_("解除申报限制"),
     "user.grant_role": N_("授予角色"),

@@ -1,5 +1,5 @@
-"""Designating brand projects, replicating them, and the entry-rule records on the organisation
-page (barred list, final evaluations)."""
+"""Designating brand projects, replicating them, the barred list on the organisation page, and
+funding sources across calls."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,9 +13,9 @@ from gongyi.calls.models import Call
 from gongyi.calls.service import submissions_open_for
 from gongyi.db import get_session
 from gongyi.library import brands, entry_check, figures
-from gongyi.library.forms import BarForm, BrandForm, EvaluationForm, ReplicateForm
+from gongyi.library.forms import BarForm, BrandForm, ReplicateForm
 from gongyi.library.models import Brand, OrganisationBar
-from gongyi.library.record import known_record, record_evaluation
+from gongyi.library.record import known_record
 from gongyi.library.vocab import BRAND_CRITERIA
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Submission
@@ -107,18 +107,6 @@ def lift_bar(bar_id: int):
         entry_check.lift_bar(db, current_user, bar)
         done.flash(_("已解除限制。"))
     return redirect(url_for("orgs.admin_detail", org_id=org_id) + "#record")
-
-
-@bp.post("/admin/evaluations/<int:submission_id>")
-def evaluate(submission_id: int):
-    _admin()
-    db = get_session()
-    submission = db.get(Submission, submission_id) or abort(404)
-    form = EvaluationForm()
-    with attempt(form) as done:
-        record_evaluation(db, current_user, submission, form.outcome.data or "", form.note.data or "")
-        done.flash(_("已记录 %(ref)s 的结项评估。", ref=submission.ref))
-    return redirect(url_for("orgs.admin_detail", org_id=submission.organisation_id) + "#record")
 
 
 @bp.get("/admin/library/")

@@ -1,7 +1,8 @@
-"""The demo's library step: a finished edition a year before the demo's others, through the same
+"""The demo's library step: a finished edition two years back (demo-2024), through the same
 services the pages use, so a newcomer sees library entries (one funded from the library pool,
-two waiting and carried into the next edition), a brand project with a replication in the open
-call, and a co-funder with a confirmed and a pending pledge.
+two waiting and carried into demo-2025's library), a brand project (its final evaluation passed,
+confirmed after publicity) with a replication in the open call, and a co-funder with a confirmed
+and a pending pledge.
 
 Called by gongyi.demo.load_demo once its own editions exist, with the demo's people (`cast`), its
 builder of a project's fields, its password and its review rules.
@@ -18,8 +19,10 @@ from gongyi.auth import service as accounts
 from gongyi.calls.models import Call
 from gongyi.calls.rules import rubric
 from gongyi.calls.service import apply_transition, create_call, transition_call
+from gongyi.execution import evaluations
+from gongyi.execution.demo_edition import EVALUATOR
+from gongyi.execution.models import ExecutionRecord
 from gongyi.library import brands, cofunders, entries
-from gongyi.library.record import record_evaluation
 from gongyi.results import publication
 from gongyi.results.service import compute_call
 from gongyi.review import service as review
@@ -51,13 +54,13 @@ def load_library_demo(session: Session, cast: Any, now, *, project_fields: Calla
                       review_rules: dict[str, Any]) -> Call:
     past = _past_edition(session, cast, now, project_fields, {**RULES, "review": review_rules})
     by_title = {s.title: s for s in session.scalars(select(Submission).where(Submission.call_id == past.id))}
-    spring = session.scalar(select(Call).where(Call.slug == "demo-2026"))
+    following = session.scalar(select(Call).where(Call.slug == "demo-2025"))
     autumn = session.scalar(select(Call).where(Call.slug == "demo-2027"))
-    entries.carry_entries(session, cast.admin, past, spring)  # the two waiting entries move on
+    entries.carry_entries(session, cast.admin, past, following)  # the two waiting entries move on
     entries.update_settings(session, cast.admin, autumn, expires_after=2, failed_evaluation_editions=2,
                             no_second_funding=True, barred_list=True, mark_replications=True)
     origin = by_title["长者健康管家"]
-    record_evaluation(session, cast.admin, origin, "passed", "第三方结项评估：优秀")
+    _final_evaluation(session, cast.admin, origin, past.closes_at + timedelta(days=330))
     brand = brands.designate_brand(
         session, cast.admin, origin, name="长者健康管家", what="社工与社区医生结对，为独居长者做慢病管理和定期探访。",
         for_whom="社区独居、高龄长者", results="一年服务 320 人次，长者满意度 96%，急诊就诊次数下降。",
@@ -69,7 +72,7 @@ def load_library_demo(session: Session, cast: Any, now, *, project_fields: Calla
 
 
 def _past_edition(session: Session, cast: Any, now, project_fields: Callable[..., dict], rules: dict) -> Call:
-    """An edition a year before the demo's spring one, taken to final results."""
+    """An edition two years back, taken to final results (its funded projects go into execution)."""
     admin = cast.admin
     opens, closes = now - timedelta(days=800), now - timedelta(days=770)
     past = create_call(session, admin, slug="demo-2024", title="2024年社区公益创投大赛（演示，已结束）",
@@ -106,6 +109,19 @@ def _past_edition(session: Session, cast: Any, now, project_fields: Callable[...
     final = compute_call(session, admin, past, note="演示：公示期满")
     publication.publish_results(session, admin, final, "final", working_days=5, now=closes + timedelta(days=45))
     return past
+
+
+def _final_evaluation(session: Session, admin: Any, submission: Submission, at) -> None:
+    """The demo's evaluator passes the project's final evaluation; confirmed after its publicity."""
+    rec = session.scalar(select(ExecutionRecord).where(ExecutionRecord.submission_id == submission.id))
+    evaluator = accounts.find_user(session, EVALUATOR[0])
+    evaluations.assign_evaluator(session, admin, rec, evaluator)
+    criteria, _ = evaluations.rubric_of(session, submission.call)
+    evaluation = evaluations.save_evaluation(
+        session, evaluator, rec, "final", scores={c["code"]: str(int(c["max"]) * 9 // 10) for c in criteria},
+        comment="目标全部达成，资金使用规范，可推广复制。", submit=True, now=at)
+    evaluations.publish_evaluation(session, admin, evaluation, working_days=5, now=at)
+    evaluations.confirm_evaluation(session, admin, evaluation, now=at + timedelta(days=10))
 
 
 def _pledges(session: Session, cast: Any, by_title: dict[str, Submission], password: str) -> None:

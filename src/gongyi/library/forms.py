@@ -82,13 +82,6 @@ class ReplicateForm(Form):
     call = SelectField(_l("申报到哪一届征集"), choices=[], validate_choice=False)
 
 
-class EvaluationForm(Form):
-    fallback_field = "outcome"
-
-    outcome = SelectField(_l("结项评估结果"), choices=[], validate_choice=False)
-    note = StringField(_l("说明"))
-
-
 class BarForm(Form):
     fallback_field = "reason"
 

@@ -1,6 +1,5 @@
 """The library domain's tables: each edition's library settings and entry rules, library entries,
-co-funders and their pledges, brand projects, replications, recorded evaluations and barred
-organisations.
+co-funders and their pledges, brand projects, replications and barred organisations.
 
 New tables only: a column added to "submission" would, on SQLite, copy that table and trip the
 review triggers that name it (see revision 0030).
@@ -14,7 +13,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.db import Base, created_now, fen, intpk
-from gongyi.library.vocab import ENTRY_STATUSES, EVALUATION_OUTCOMES, FUNDER_KINDS, PLEDGE_STATUSES
+from gongyi.library.vocab import ENTRY_STATUSES, FUNDER_KINDS, PLEDGE_STATUSES
 
 if TYPE_CHECKING:
     from gongyi.calls.models import Call
@@ -37,7 +36,7 @@ class EditionSettings(Base):
     expires_after: Mapped[int] = mapped_column(default=DEFAULT_EXPIRES_AFTER)
     # Refuse organisations whose funded project failed its final evaluation in the last N editions (0: off).
     failed_evaluation_editions: Mapped[int] = mapped_column(default=0)
-    no_second_funding: Mapped[bool] = mapped_column(default=False)  # a rule a call turns on
+    no_second_funding: Mapped[bool] = mapped_column(default=False)
     barred_list: Mapped[bool] = mapped_column(default=True)
     # Show reviewers that a project is a replication of a brand project.
     mark_replications: Mapped[bool] = mapped_column(default=False)

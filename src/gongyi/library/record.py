@@ -1,5 +1,5 @@
 """What is known of a project after its award: the outcome of its final results, the years its
-project has run, and its final evaluation.
+project has run, its execution status and its final evaluation.
 
 This is the one place brand criteria, the entry rules and the organisation's record read a
 project's after-the-award record. The evaluation is that of the execution records
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongyi.audit.service import record
 from gongyi.calls.models import Call
-from gongyi.errors import N_, UserError
+from gongyi.execution.models import Evaluation, ExecutionRecord
 from gongyi.library.eligibility import same_project
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import Submission
@@ -27,7 +26,8 @@ class KnownRecord:
     matching_fen: int
     library_fen: int
     years_running: int  # editions in which the organisation's project of this title was funded
-    evaluation: str | None  # "passed", "failed" or None
+    evaluation: str | None  # of the confirmed final evaluation: "passed", "failed" or None
+    execution: str | None  # the execution record's status ("active", "stopped", "completed") or None
 
     @property
     def funded(self) -> bool:
@@ -66,6 +66,7 @@ def known_record(session: Session, submission: Submission) -> KnownRecord:
     own = next((row for s, row, _ in rows if s.id == submission.id), None)
     years = {call.id for s, row, call in rows if (row.matching_fen or row.library_grant_fen)
              and same_project(s.title, submission.title)}
+    execution = session.scalar(select(ExecutionRecord.status).where(ExecutionRecord.submission_id == submission.id))
     return KnownRecord(own.outcome if own else None, own.matching_fen if own else 0,
                        own.library_grant_fen if own else 0, len(years),
                        evaluations(session, [submission.id]).get(submission.id), execution)
