@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
+from gongyi.library.models import Brand, Pledge
 from gongyi.communities.models import Community
 from gongyi.review.models import Conflict, Review
 from gongyi.submissions.models import Attachment, FundingLine, Submission
@@ -44,6 +45,8 @@ def world(app, runner, db):
         "line_id": db.scalar(select(FundingLine.id).where(FundingLine.submission_id == submission.id)) or 1,
         "user_id": assigned.id, "conflict_id": conflict.id if conflict else 1, "objection_id": 999_999,
         "ref": submission.ref, "token": "not-a-token", "kind": "eligibility", "fmt": "csv",
+        "brand_id": db.scalar(select(Brand.id).order_by(Brand.id)), "pledge_id": db.scalar(select(Pledge.id)),
+        "bar_id": 999_999, "decision": "confirm",
     }
     emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
               "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn"}
