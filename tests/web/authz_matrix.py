@@ -148,6 +148,20 @@ for _endpoint in (
 ):
     MATRIX[_endpoint] = ADMIN
 
+# the project library, brands and co-funders (the co-funder's own pages refuse everyone else)
+MATRIX.update({
+    "library.index": PUBLIC, "library.brand_index": PUBLIC, "library.brand_page": PUBLIC,
+    "library.brand_photo": access("deny"),  # the world's attachment is no photo of the brand's profile
+    "library_brands.replicate": MEMBER,
+    "cofunders.mine": NOBODY, "cofunders.pledge": NOBODY,
+})
+for _endpoint in (
+    "library_admin.call_library", "library_admin.carry", "library_admin.move_up", "library_admin.new_edition",
+    "library_admin.settings", "library_brands.add_bar", "library_brands.designate", "library_brands.funding_index",
+    "library_brands.lift_bar", "cofunders.admin_cofunders", "cofunders.admin_pledges", "cofunders.decide_pledge",
+):
+    MATRIX[_endpoint] = ADMIN
+
 SKIPPED = {"static": "files of static/, the same for everyone"}
 
 # URL values an endpoint needs other than the world's defaults (test_authorization.world)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
+from gongyi.library.models import Brand, Pledge
 from gongyi.communities.models import Community
 from gongyi.orgs.models import OrganisationDocument
 from gongyi.review.models import Conflict, Review
@@ -49,10 +50,12 @@ def world(app, runner, db):
         "user_id": assigned.id, "conflict_id": conflict.id if conflict else 1, "objection_id": 999_999,
         "ref": submission.ref, "token": "not-a-token", "kind": "eligibility", "fmt": "csv",
         # ids of objects the world may not hold: their pages must refuse or 404, never a 500
-        "record_id": 1, "report_id": 1, "file_id": 1, "notice_id": 1, "brand_id": 1, "pledge_id": 1,
-        "evaluation_id": 1, "milestone_id": 1, "photo_id": 1, "tranche_id": 1, "bar_id": 1,
-        "code": "review", "decision": "accept", "step": "publish", "action": "publish",
+        "record_id": 1, "report_id": 1, "file_id": 1, "notice_id": 1,
+        "evaluation_id": 1, "milestone_id": 1, "photo_id": 1, "tranche_id": 1,
+        "code": "review", "step": "publish", "action": "publish",
         "message_id": 999_999, "document_id": certificate.id,
+        "brand_id": db.scalar(select(Brand.id).order_by(Brand.id)), "pledge_id": db.scalar(select(Pledge.id)),
+        "bar_id": 999_999, "decision": "confirm",
     }
     emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
               "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn",

@@ -115,6 +115,13 @@ def start_refusal(session: Session, call: Call, organisation_id: int, now: datet
     return entry_refusal(session, call, organisation_id)  # the call's entry rules (library/entry_check.py)
 
 
+def entry_problems(session: Session, submission: Submission) -> list[SubmissionError]:
+    """The call's entry rule that refuses submitting this project (library/entry_check.py), as a problem list."""
+    refused = entry_refusal(session, submission.call, submission.organisation_id, title=submission.title,
+                            submission_id=submission.id)
+    return [refused] if refused is not None else []
+
+
 def withdraw_refusal(submission: Submission) -> SubmissionError | None:
     """Why the organisation cannot withdraw this submission (None when it can)."""
     if submission.status == "withdrawn":

@@ -26,7 +26,6 @@ from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.db import lock
 from gongyi.errors import N_
-from gongyi.library.entry_check import entry_refusal
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
@@ -39,7 +38,7 @@ from gongyi.submissions.project import (  # REQUIRED_FIELDS: what submit checks,
 )
 from gongyi.submissions.refusals import (
     ENTRY_STATUSES, actor_organisation, attachment_removal_refusal, check_editable, check_member, entry_count,
-    max_per_org, over_limit, window_refusal, withdraw_refusal,
+    entry_problems, entry_refusal, max_per_org, over_limit, window_refusal, withdraw_refusal,
 )
 from gongyi.submissions.uploads import new_attachment
 
@@ -243,11 +242,7 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
         raise already(SubmissionError, N_("该项目已由 %(name)s 于 %(at)s 提交"), N_("该项目已提交"),
                       session, submission, "submission.submit")
     check_editable(session, actor, submission, now)
-    problems = submit_problems(session, submission)
-    refused = entry_refusal(session, submission.call, submission.organisation_id, title=submission.title,
-                            submission_id=submission.id)
-    if refused is not None:
-        problems = [*problems, refused]
+    problems = submit_problems(session, submission) + entry_problems(session, submission)
     if problems:
         raise SubmissionInvalid(problems)
     if entry_count(session, submission.call, submission.organisation_id, ("submitted",)) >= max_per_org(submission.call):
