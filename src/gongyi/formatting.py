@@ -83,6 +83,11 @@ def exact2(value: Fraction | Decimal | int | None) -> str:
     return "" if value is None else str(exact2_decimal(value))
 
 
+def saved_exact2(text: str | None) -> str:
+    """An exact number as a saved run keeps it ("num/den" text), rounded half-up to 2 decimals."""
+    return "" if not text else exact2(Fraction(text))
+
+
 def district(code: str | None) -> str:
     return district_name(code, str(get_locale()))
 
@@ -96,5 +101,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "yuan_text": yuan_text,
     "score_points": score_points,
     "exact2": exact2,
+    "saved_exact2": saved_exact2,
     "district": district,
 }

@@ -159,3 +159,17 @@ def test_two_administrators_closing_at_once_close_the_round_once(app, db, world)
     assert sorted(outcomes) == ["closed", "refused"]
     db.rollback()
     assert len(db.scalars(select(CallRound).where(CallRound.call_id == call.id)).all()) == 1
+
+
+def test_a_closed_rounds_reviews_are_neither_removed_nor_swapped(db, world):
+    admin, call, subs, experts, public = world
+    score_online(db, call, subs, experts[0], [90, 80, 70, 60])
+    draft = service.add_reviewer(db, admin, subs[0], experts[1])  # never submitted
+    service.close_round(db, admin, call, "online")
+    service.open_next_round(db, admin, call)
+    for change in (lambda: service.remove_review(db, admin, draft),
+                   lambda: service.swap_reviewer(db, admin, draft, experts[2])):
+        with pytest.raises(service.ReviewError) as refused:
+            change()
+        assert refused.value.message == "这一轮评审已结束，评分已锁定"
+    assert db.get(Review, draft.id) is not None

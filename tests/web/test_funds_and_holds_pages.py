@@ -141,3 +141,19 @@ def test_public_results_show_each_projects_round_the_panels_weights_and_a_hold_w
     assert "规则版本：2" in card and "第 1 轮：网评" in card and "第 2 轮：路演" in card
     assert "权重 0.7，至少 3 份完整评审" in card and "权重 0.3，至少 2 份完整评审" in card
     assert "¥50,000.00" in card  # the donor cap
+
+
+
+def test_the_ledger_page_shows_the_projects_place_in_every_round(client, auth, make_user, runner):
+    assert runner.invoke(args=["calls", "import", str(SAMPLE_V2)]).exit_code == 0
+    make_user("admin-v2@example.org", roles=("admin",))
+    auth.login("admin-v2@example.org")
+    client.post("/admin/calls/sz-2027/transition", data={"transition": "finish_review"})
+    places = client.get("/results/sz-2027/projects/B?run=1").get_data(as_text=True)
+    places = places[places.index('id="round-places"'):places.index("</ol>", places.index('id="round-places"'))]
+    # B (worked in tests/db/test_call_package_v2.py): online 80, rank 2, advanced; final 85.75, rank 1
+    assert "网评</strong>：\n    第 2 名" in places and "得分 80.00" in places and "晋级" in places
+    assert "路演</strong>：\n    第 1 名" in places and "得分 85.75" in places
+    assert "评审组 expert 92.50，评审组 public 70.00" in places
+    out = client.get("/results/sz-2027/projects/G?run=1").get_data(as_text=True)
+    assert "未晋级" in out[out.index('id="round-places"'):]

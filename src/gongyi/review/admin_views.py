@@ -215,6 +215,7 @@ def _submission_page(submission: Submission, add_form=None, conflict_form=None, 
     affiliated = [u for u, _s in service.affiliation_conflicts(db, call, submission.id)]
     return render_template(
         "review/submission.html", submission=submission, call=call, reviews=reviews,
+        current_round=service.scoring_round(call),
         totals={r.id: service.review_total(r) for r in reviews}, add_form=add_form, swap_forms=swap_forms,
         conflict_form=conflict_form, declared=declared, affiliated=affiliated,
         assigning=allows(call, "assign"), per_submission=service.reviewers_per_submission(call),

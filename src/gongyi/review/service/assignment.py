@@ -346,8 +346,14 @@ def add_extra_reviewer(session: Session, actor: Any, submission: Submission) -> 
     return _insert_review(session, actor, submission, plan.added[0][1], "extra")
 
 
+def _check_current_round(review: Review) -> None:
+    if review.round != scoring_round(review.submission.call):
+        raise ReviewError(N_("这一轮评审已结束，评分已锁定"), "reviewer_id")
+
+
 def remove_review(session: Session, actor: Any, review: Review) -> None:
     _check_assigning(review.submission.call)
+    _check_current_round(review)
     if review.status == "submitted":
         raise ReviewError(N_("已提交的评审不能移除；如存在利益冲突，请声明回避"), "reviewer_id")
     discard_review(session, actor, review, why="manual")
@@ -357,6 +363,7 @@ def swap_reviewer(session: Session, actor: Any, review: Review, reviewer: User |
     """Replace a reviewer who has not submitted by another, with every check of a new assignment."""
     submission = review.submission
     _check_assigning(submission.call)
+    _check_current_round(review)
     if review.status == "submitted":
         raise ReviewError(N_("已提交的评审不能更换评审专家"), "reviewer_id")
     _check_new_pair(session, submission, reviewer)
