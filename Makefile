@@ -45,7 +45,7 @@ test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev translations
-	$(BIN)/python bench/compute.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/gongyi.sqlite3*

@@ -79,7 +79,7 @@ def postgres_engine():
 @pytest.fixture(params=BACKENDS)
 def app(request, tmp_path):
     backend = request.param
-    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"}
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "CACHE_DIR": str(tmp_path / "cache")}
     if backend == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)

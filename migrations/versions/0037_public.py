@@ -15,8 +15,30 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('published_at', gongyi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', gongyi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', gongyi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_notice_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice'))
+    )
+    op.create_index(op.f('ix_notice_published_at'), 'notice', ['published_at'], unique=False)
+    op.create_table('site_page',
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', gongyi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_site_page_updated_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_site_page'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('site_page')
+    op.drop_index(op.f('ix_notice_published_at'), table_name='notice')
+    op.drop_table('notice')

@@ -12,19 +12,26 @@ A view loads what it needs and checks permissions, then applies one change insid
 On leaving the block the request's session is committed and the success messages are
 flashed. A `UserError` raised inside rolls the session back and puts each of its problems
 beside the form field it names (or flashes it when there is no such field); nothing else
-is stored. Any other exception propagates and the session is rolled back when the request
+is stored. A unique constraint refusing a concurrent duplicate is reported the same way.
+Any other exception propagates and the session is rolled back when the request
 ends, as in Indico's request handler. Views therefore hold no commit, rollback or except.
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from flask import flash
 
+from sqlalchemy.exc import IntegrityError
+
 from gongyi.db import get_session
-from gongyi.errors import UserError
+from gongyi.errors import N_, UserError
+
+log = logging.getLogger(__name__)
+CONFLICT = N_("另一项同时进行的操作刚刚改变了这里的数据，本次操作未保存；请刷新页面后查看")
 
 
 @dataclass
@@ -62,12 +69,16 @@ def attempt(form: Any = None, *, quiet: bool = False) -> Iterator[Outcome]:
     session = get_session()
     try:
         yield outcome
-    except UserError as exc:
+        session.commit()
+    except (UserError, IntegrityError) as exc:
         session.rollback()
+        if isinstance(exc, IntegrityError):
+            # A constraint refused a second, concurrent decision the row locks did not catch.
+            log.warning("concurrent change refused by a constraint: %s", exc.orig)
+            exc = UserError(CONFLICT)
         outcome.ok, outcome.error, outcome.messages = False, exc, []
         if not quiet:
             report(form, exc)
         return
-    session.commit()
     for message, category in outcome.messages:
         flash(message, category)

@@ -5,15 +5,18 @@ Nothing here reads configuration at import time.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Iterable, Iterator, Sequence, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from gongyi.clock import utcnow
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -86,6 +89,20 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
+def lock(session: Session, obj: T) -> T:
+    """Lock `obj`'s row until the transaction ends (SELECT ... FOR UPDATE) and reread it.
+
+    A decision that must happen once (publishing, submitting, verifying) locks its row first and
+    checks the state afterwards: a concurrent request waits for the first one's commit, then sees
+    its outcome and is refused with a message instead of deciding twice. SQLite ignores the
+    clause; it serializes writers itself.
+    """
+    mapper = type(obj)
+    stmt = (select(mapper).where(mapper.id == obj.id).with_for_update()
+            .execution_options(populate_existing=True))
+    return session.scalars(stmt).one()
+
+
 def get_engine() -> Engine:
     return current_app.extensions["gongyi.engine"]
 
@@ -101,3 +118,57 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def _copy_processor(column_type, dialect):
+    """How a value of the column goes to the driver: JSON as its text (COPY takes text), anything
+    else through the type's own bind processing (UTC times, booleans on SQLite)."""
+    if isinstance(column_type, JSON):
+        serialize = dialect._json_serializer or json.dumps
+        return lambda value: None if value is None else serialize(value)
+    return column_type.bind_processor(dialect)
+
+
+def bulk_insert(session: Session, model: type, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert many rows of plain values (in `columns` order) in the session's transaction, as fast
+    as the database takes them: COPY on PostgreSQL, one executemany of the driver on SQLite (the
+    columns' own bind processing applied, e.g. UTC times). `rows` may be a generator: it is
+    consumed as it goes, so a large import never holds every row at once. Python-side defaults are
+    not applied: give every column that needs a value. Returns the number of rows."""
+    table = model.__table__
+    session.flush()
+    connection = session.connection()
+    dialect = connection.dialect
+    names = ", ".join(f'"{c}"' for c in columns)
+    count = 0
+    processors = [(i, _copy_processor(table.c[c].type, dialect)) for i, c in enumerate(columns)]
+    processors = [(i, p) for i, p in processors if p is not None]
+
+    def prepared() -> Iterator[Sequence]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            if processors:
+                row = list(row)
+                for i, process in processors:
+                    row[i] = process(row[i])
+            yield row
+
+    driver = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in prepared():
+                copy.write_row(row)
+    else:
+        cursor = driver.cursor()
+        cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})', prepared())
+        cursor.close()
+    return count
+
+
+def analyze(session: Session, models: Iterable[type]) -> None:
+    """Refresh the planner's statistics of these tables after a bulk load (PostgreSQL; SQLite
+    plans without them). Runs in the session's transaction, which sees its own new rows."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{m.__table__.name}"' for m in models))

@@ -1,9 +1,13 @@
 """The demo edition, built through the same services the UI uses.
 
-Three calls: last year's edition, whose final results are published and whose funded projects
-are in execution (execution/demo_edition.py); last spring's edition, closed and under review
-(projects screened, funds verified, reviewers assigned and most reviews in, results computed);
-and this year's edition, open for submissions (one draft, one submitted project).
+Five calls: last year's edition, whose final results are published and whose funded projects
+are in execution (execution/demo_edition.py); a micro-venture edition of the same year whose
+provisional results were published and whose publicity window has ended (one objection,
+answered), so the final results can be published; last spring's edition, closed and under
+review (projects screened, funds verified, reviewers assigned and most reviews in, results
+computed); an edition judged in two rounds with weighted panels, a donor cap and a held project
+(demo_rounds.py); and this year's edition, open for submissions (one draft, one submitted
+project).
 """
 from __future__ import annotations
 
@@ -23,12 +27,16 @@ from gongyi.clock import utcnow
 from gongyi.communities import needs as community_needs
 from gongyi.communities import service as communities
 from gongyi.communities.models import Community
+from gongyi.library.demo import load_library_demo
 from gongyi.communities.years import edition_year, editable_years
+from gongyi.notices import service as notices
 from gongyi.execution.demo_edition import load_execution_demo
+from gongyi.demo_rounds import rounds_edition
 from gongyi.orgs import service as orgs
 from gongyi.orgs.creditcode import check_character
 from gongyi.orgs.models import Organisation
-from gongyi.results.publication import publish_results
+from gongyi.results import publication
+from gongyi.results.models import RunRow
 from gongyi.results.service import compute_call
 from gongyi.review import service as review
 from gongyi.review.models import Review
@@ -134,7 +142,13 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     _earlier_edition(session, cast, now, random.Random(2025))
     spring = _spring_edition(session, cast, now, random.Random(2026))
     autumn = _autumn_edition(session, cast, now)
+    rounds_edition(session, cast.admin, cast.members, cast.organisations, cast.communities, cast.reviewers[3:],
+                   _project_fields, now, random.Random(2025))
+    _publicity_ended_edition(session, cast, now, random.Random(2025))
+    _public_face(session, cast.admin)
     _needs_lists(session, cast, {edition_year(spring.opens_at), edition_year(autumn.opens_at)}, now)
+    load_library_demo(session, cast, now, project_fields=_project_fields, password=DEMO_PASSWORD,
+                      review_rules=DEMO_RULES["review"])
     session.flush()
     return cast.accounts
 
@@ -206,12 +220,57 @@ def _earlier_edition(session: Session, cast: Cast, now, rng: random.Random) -> C
     review.assign_reviewers(session, admin, call)
     _score(session, call, submitted, rng)
     provisional = apply_transition(session, admin, call, "finish_review")
-    publish_results(session, admin, provisional, "provisional", working_days=5, now=closes + timedelta(days=15))
+    publication.publish_results(session, admin, provisional, "provisional", working_days=5,
+                                now=closes + timedelta(days=15))
     final_at = closes + timedelta(days=25)
-    publish_results(session, admin, compute_call(session, admin, call), "final", working_days=5, now=final_at)
+    publication.publish_results(session, admin, compute_call(session, admin, call), "final", working_days=5,
+                                now=final_at)
     cast.accounts += load_execution_demo(session, admin, cast.members, cast.members[3], call.id, final_at,
                                          DEMO_PASSWORD)
     return call
+
+
+def _publicity_ended_edition(session: Session, cast: Cast, now, rng: random.Random) -> Call:
+    """The year before's edition: provisional results published 20 days ago, the window over, the
+    one objection answered; what is left is recomputing and publishing the final results."""
+    admin, published = cast.admin, now - timedelta(days=20)
+    call = create_call(session, admin, slug="demo-2025-publicity",
+                       title="2025年社区公益微创投（演示，公示期已结束）",
+                       description="上一届微创投：公示期已经结束，管理员可以重新计算并发布最终结果。",
+                       opens_at=now - timedelta(days=400), closes_at=now - timedelta(days=370),
+                       review_deadline=now - timedelta(days=30), rules=DEMO_RULES)
+    transition_call(session, admin, call, "open")
+    submitted = _spring_entries(session, cast, call, now - timedelta(days=375))
+    transition_call(session, admin, call, "close")
+    _screen(session, admin, submitted)
+    transition_call(session, admin, call, "start_review")
+    review.assign_reviewers(session, admin, call)
+    _score(session, call, submitted, rng, all_finished=True)
+    transition_call(session, admin, call, "finish_review")
+    run = compute_call(session, admin, call, note="演示：首次计算")
+    publication.publish_results(session, admin, run, "provisional", working_days=5, now=published)
+    contested = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.outcome == "library")
+                               .order_by(RunRow.position).limit(1))
+    objector = next(m for m, o in zip(cast.members, cast.organisations)
+                    if o.id == session.get(Submission, contested.submission_id).organisation_id)
+    objection = publication.file_objection(
+        session, objector, contested, real_name=objector.name, contact="0755-88880000",
+        reason="本项目募集的资金已全部到账，请复核核实结果。", max_bytes=1, now=published + timedelta(days=1))
+    publication.answer_objection(session, admin, objection, "dismissed",
+                                 "经复核，未核实的资金缺少到账凭证，维持公示结果。", now=published + timedelta(days=3))
+    return call
+
+
+def _public_face(session: Session, admin: User) -> None:
+    """A published notice on the home page and the application guide."""
+    notice = notices.create_notice(session, admin, "2027年社区公益创投大赛开始征集",
+                                   "2027年社区公益创投大赛现已开放申报。\n\n已认证的社会组织登录后点单申报；"
+                                   "申报截止前可以修改或撤回。详见申报指南。")
+    notices.publish_notice(session, admin, notice)
+    notices.save_page(session, admin, "guide", "申报指南", "一、谁可以申报\n在本平台登记并通过认证的社会组织。\n\n"
+                      "二、怎样申报\n从服务目录点单，写明每项服务回应的社区需求，填写预算，登记募集的社会资金并上传凭证。\n\n"
+                      "三、评审与配套\n形式审查合格的项目由评审专家打分；名次在配套名额内的项目按已核实的募集资金获得配套资金，"
+                      "其余入围项目进入福彩公益金资助项目库。")
 
 
 def _spring_entries(session: Session, cast: Cast, call: Call, while_open) -> list[Submission]:
@@ -241,7 +300,8 @@ def _screen(session: Session, admin: User, submitted: list[Submission]) -> None:
                 screening.verify_funding_line(session, admin, line)
 
 
-def _score(session: Session, call: Call, submitted: list[Submission], rng: random.Random) -> None:
+def _score(session: Session, call: Call, submitted: list[Submission], rng: random.Random,
+           all_finished: bool = False) -> None:
     criteria = [c["code"] for c in rubric(call.rules)]
     for project in submitted:
         rows = session.scalars(select(Review).where(Review.submission_id == project.id).order_by(Review.reviewer_id))
@@ -250,7 +310,7 @@ def _score(session: Session, call: Call, submitted: list[Submission], rng: rando
             quality = rng.randint(11, 19)
             halves = {c: min(40, max(0, 2 * (quality + rng.randint(-2, 2)) + rng.randint(0, 1))) for c in criteria}
             scores = {c: f"{h // 2}.{5 * (h % 2)}" for c, h in halves.items()}
-            finished = not (project.title == "邻里守望互助队" and index == 2)  # one review still in draft
+            finished = all_finished or not (project.title == "邻里守望互助队" and index == 2)  # one still in draft
             review.save_review(session, reviewer, row, scores=scores, comments={c: "" for c in criteria},
                                overall_comment="项目设计完整，需求调研扎实。" if finished else "", submit=finished)
 

@@ -5,6 +5,7 @@ Kept apart from the wiring so that any module may use them without importing the
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,3 +16,6 @@ csrf = CSRFProtect()
 babel = Babel()
 # Only routes that say so are limited (sign-in); storage: RATELIMIT_STORAGE_URI (memory or Redis).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Rendered pages of published results (results/page_cache.py): files under instance/cache, or
+# Redis when GONGYI_REDIS_URL is set (CACHE_TYPE and the rest are set in factory._derived_settings).
+cache = Cache()

@@ -30,6 +30,13 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PUBLICITY_WORKING_DAYS": 5,
+        # The host (主办单位) shown on the home page, the guide, the footer and the publicity notice;
+        # the address and phone are the offline contact for objections.
+        "HOST_NAME": None,
+        "HOST_ADDRESS": None,
+        "HOST_PHONE": None,
+        "HOST_EMAIL": None,
+        "HOST_HOURS": None,
         # The largest request body read at all (uploads included); larger ones are refused at once (413).
         "MAX_REQUEST_BYTES": None,
         # Served over HTTPS (behind TLS): secure cookies and HSTS.
@@ -53,6 +60,13 @@ def _derived_settings(config) -> None:
     if config["HTTPS"]:
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    config.setdefault("CACHE_KEY_PREFIX", "gongyi:")
+    config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)  # entries are never stale (see results/page_cache.py)
+    if config["REDIS_URL"]:
+        config.setdefault("CACHE_TYPE", "RedisCache")
+        config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
+    else:
+        config.setdefault("CACHE_TYPE", "FileSystemCache")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -71,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     _derived_settings(app.config)
+    app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
     os.makedirs(app.instance_path, exist_ok=True)
 
     if not app.config.get("SECRET_KEY"):

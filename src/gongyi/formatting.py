@@ -6,6 +6,7 @@ Flask-Babel and pure modules only, so any service may use it without importing t
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
@@ -19,11 +20,22 @@ from gongyi.results.rank import round_half_up_2
 from gongyi.review.scoring import points
 
 
+_HUNDREDTH = Decimal("0.01")
+
+
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A stored UTC time shown in Beijing time (BABEL_DEFAULT_TIMEZONE)."""
     if value is None:
         return ""
     return format_datetime(value, fmt)
+
+
+def fingerprint(digest: str | None) -> str:
+    """A run's input digest (64 hex digits) as a short label to compare by eye: "3F9A-C21B"."""
+    if not digest:
+        return ""
+    head = digest[:8].upper()
+    return f"{head[:4]}-{head[4:]}"
 
 
 def countdown(deadline: datetime) -> str:
@@ -54,9 +66,21 @@ def score_points(centi: int | None) -> str:
     return "" if centi is None else str(points(centi))
 
 
-def exact2(value: Fraction | None) -> str:
-    """An exact number rounded half-up to 2 decimals, as the rules show aggregates."""
-    return "" if value is None else str(round_half_up_2(value))
+def exact2_decimal(value: Fraction | Decimal | int | None) -> Decimal | None:
+    """An exact number rounded half-up to 2 decimals, as the rules show aggregates. A Decimal
+    (a z-score, a standard deviation) is rounded by Decimal itself, the same rounding without
+    a Fraction."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and value.is_finite():
+        rounded = value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+        return rounded if rounded else abs(rounded)  # no "-0.00"
+    return round_half_up_2(value)
+
+
+def exact2(value: Fraction | Decimal | int | None) -> str:
+    """exact2_decimal as text, for pages."""
+    return "" if value is None else str(exact2_decimal(value))
 
 
 def district(code: str | None) -> str:
@@ -66,6 +90,7 @@ def district(code: str | None) -> str:
 FILTERS: dict[str, Callable[..., Any]] = {
     "localtime": local_time,
     "countdown": countdown,
+    "fingerprint": fingerprint,
     "label": label,
     "yuan": format_fen,
     "yuan_text": yuan_text,

@@ -1,8 +1,44 @@
 """What every form shares: where a service's problem is shown, and the bare action button."""
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, IntegerField
+
+from gongyi.errors import N_
+from gongyi.numbers import MAX_ID, has_control_characters, whole_number
+
+CONTROL_MESSAGE = N_("不能包含控制字符（例如 NUL）")
+NUMBER_MESSAGE = N_("请填写整数")
+
+
+def _texts(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _texts(key)
+            yield from _texts(value)
+    elif isinstance(data, (list, tuple)):
+        for value in data:
+            yield from _texts(value)
+
+
+def _refuse_control_characters(fields: Any) -> bool:
+    """Mark every field (nested lists and sub-forms included) holding a control character."""
+    from flask_babel import gettext
+
+    ok = True
+    for field in fields:
+        if field.type == "FormField":
+            ok = _refuse_control_characters(field.form) and ok
+        elif field.type == "FieldList":
+            ok = _refuse_control_characters(field.entries) and ok
+        elif any(has_control_characters(t) for t in _texts(field.data)):
+            field.errors = [*field.errors, gettext(CONTROL_MESSAGE)]
+            ok = False
+    return ok
 
 
 class Form(FlaskForm):
@@ -13,6 +49,15 @@ class Form(FlaskForm):
     """
 
     fallback_field: str | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' checks, and no control character (NUL, escape, ...) in any field: each such
+        field gets its message beside it (line breaks are text in a text area only)."""
+        ok = super().validate(extra_validators)
+        return self.refuse_control_characters() and ok
+
+    def refuse_control_characters(self) -> bool:
+        return _refuse_control_characters(self)
 
     def field_for(self, key: str | None) -> Field | None:
         """The field a problem about `key` is shown beside, or None for a page-level message."""
@@ -31,3 +76,22 @@ class Form(FlaskForm):
 
 class ActionForm(Form):
     """A button that changes state: only the CSRF token is posted with it (CSRFProtect checks it)."""
+
+
+class WholeNumberField(IntegerField):
+    """A whole number read by numbers.whole_number (ASCII or full-width digits, within a database
+    integer): "²³" or a 400-digit number is a message beside the field, never a 500."""
+
+    def __init__(self, *args, maximum: int = MAX_ID, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.maximum = maximum
+
+    def process_formdata(self, valuelist):
+        from flask_babel import gettext
+
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        self.data = whole_number(valuelist[0], maximum=self.maximum)
+        if self.data is None:
+            raise ValueError(gettext(NUMBER_MESSAGE))

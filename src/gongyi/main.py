@@ -1,4 +1,4 @@
-"""The home page and the language switch."""
+"""The home page (notices, the open calls with their deadlines, the guide, the host) and the language switch."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,6 +13,7 @@ from gongyi.auth.service import set_locale
 from gongyi.calls.models import Call
 from gongyi.catalogue.models import Category, Item
 from gongyi.db import get_session
+from gongyi.notices.service import published_notices
 from gongyi.webutil import safe_next
 
 bp = Blueprint("main", __name__)
@@ -22,11 +23,13 @@ bp = Blueprint("main", __name__)
 def index():
     db = get_session()
     calls = db.scalars(select(Call).where(Call.status != "draft").order_by(Call.opens_at.desc()).limit(5)).all()
+    open_calls = db.scalars(select(Call).where(Call.status == "open").order_by(Call.closes_at)).all()
     counts = {
         "categories": db.scalar(select(func.count()).select_from(Category)),
         "items": db.scalar(select(func.count()).select_from(Item)),
     }
-    return render_template("index.html", calls=calls, counts=counts)
+    return render_template("index.html", calls=[c for c in calls if c.status != "open"], open_calls=open_calls,
+                           counts=counts, notices=published_notices(db, limit=5))
 
 
 @bp.post("/language")
@@ -38,8 +41,23 @@ def set_language():
         if current_user.is_authenticated:
             with attempt():
                 set_locale(get_session(), current_user, locale)
-    target = safe_next(request.form.get("next"), url_for("main.index"))
-    return redirect(target if _shown_by_get(target) else url_for("main.index"))
+    return redirect(_return_path(request.form.get("next"), request.form.get("back")))
+
+
+def _return_path(next_path: str | None, back: str | None) -> str:
+    """Where the language switch returns: the page itself when GET can show it again; for a page that
+    answered a POST (a rejected form), the page the form was posted from (`back`, its referrer), else
+    the nearest enclosing page (/submissions/5/funds -> /submissions/5); else the home page."""
+    candidates = [safe_next(next_path, "")]
+    if back:
+        parts = urlsplit(back)
+        if parts.netloc == request.host:
+            candidates.append(safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), ""))
+    path = urlsplit(candidates[0]).path
+    while path.count("/") > 1:
+        path = path.rsplit("/", 1)[0]
+        candidates.append(path)
+    return next((c for c in candidates if c and _shown_by_get(c)), url_for("main.index"))
 
 
 def _shown_by_get(path: str) -> bool:

@@ -35,6 +35,11 @@ def is_evaluator(user: Any) -> bool:
     return "evaluator" in _roles(user)
 
 
+def can_manage_notices(user: Any) -> bool:
+    """Write, publish and withdraw notices (通知公告) and edit the application guide."""
+    return is_admin(user)
+
+
 def can_register_organisation(user: Any) -> bool:
     """Anyone signed in without an organisation, except administrators, reviewers and evaluators,
     whose impartiality membership of an applicant would compromise."""
@@ -42,9 +47,24 @@ def can_register_organisation(user: Any) -> bool:
             and not (is_admin(user) or is_reviewer(user) or is_evaluator(user)))
 
 
+def can_manage_organisation(user: Any, org: Any) -> bool:
+    """Editing the details, inviting colleagues and the papers: the organisation's own members."""
+    return is_member(user) and user.organisation_id == org.id
+
+
+def can_view_organisation_documents(user: Any, org: Any) -> bool:
+    """The registration certificate and annual inspection papers: its members and administrators."""
+    return is_admin(user) or can_manage_organisation(user, org)
+
+
 def can_verify_organisation(user: Any, org: Any) -> bool:
     """Pending or rejected organisations can be decided (again); a verified one stays verified."""
     return is_admin(user) and org.status in ("pending", "rejected")
+
+
+def can_view_audit_trail(user: Any) -> bool:
+    """The whole audit trail (every object, every actor) is for administrators."""
+    return is_admin(user)
 
 
 def can_manage_calls(user: Any) -> bool:
@@ -107,6 +127,11 @@ def can_view_submission(user: Any, submission: Any) -> bool:
     (no organisation, no attachments); the applicant's pages would reveal both.
     """
     return can_manage_submission(user, submission) or is_admin(user)
+
+
+def can_print_application(user: Any, submission: Any) -> bool:
+    """The printable application (申报书) of a submitted project: its organisation and administrators."""
+    return submission.status == "submitted" and can_view_submission(user, submission)
 
 
 def can_publish_results(user: Any) -> bool:
@@ -175,3 +200,22 @@ def can_report_progress(user: Any, record: Any) -> bool:
 def can_object_to_evaluation(user: Any, evaluation: Any) -> bool:
     """During an evaluation's publicity, a member of a verified organisation may object to it."""
     return objecting_organisation(user) is not None and evaluation_publicity_open(evaluation)
+
+
+def is_co_funder(user: Any) -> bool:
+    return "co_funder" in _roles(user)
+
+
+def can_manage_library(user: Any) -> bool:
+    """Each edition's library, carrying, new editions, co-funders and pledges, brands, entry rules."""
+    return is_admin(user)
+
+
+def can_pledge(user: Any) -> bool:
+    """Co-funders pledge to projects in the library and to brand projects."""
+    return is_co_funder(user)
+
+
+def can_replicate(user: Any) -> bool:
+    """Members of a verified organisation adopt brand projects for their own communities."""
+    return can_start_submission(user)

@@ -1,6 +1,9 @@
 """Text files people prepare in a spreadsheet (the catalogue, call packages). Pure."""
 from __future__ import annotations
 
+import csv
+from typing import Any, Iterator
+
 
 class FileProblems(ValueError):
     """Every problem found in a file or a set of files, each as `file:line: reason`."""
@@ -16,3 +19,42 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("gb18030")
+
+
+def readable_rows(name: str, reader: Any, problems: list[str]) -> Iterator[Any]:
+    """A csv reader's rows until one it cannot read (a field over csv.field_size_limit(), a
+    broken quote), which is reported in `problems` as file:line: reason and ends the file."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"{name}:{reader.line_num}: {exc}")
+            return
+        yield row
+
+
+def text_encoding(data: bytes) -> str:
+    """The codec decode_text would read `data` with ("utf-8-sig" or "gb18030"); raises UnicodeDecodeError."""
+    try:
+        data.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        data.decode("gb18030")
+        return "gb18030"
+
+
+def text_lines(data: bytes, encoding: str) -> Iterator[str]:
+    """The lines of `data` (checked by text_encoding), decoded one at a time with their ends, so a
+    large file is never held as one string. Splitting at b"\n" is safe in UTF-8 and GB18030: a
+    newline byte never occurs inside another character there."""
+    start, length = 0, len(data)
+    first = encoding
+    rest = "utf-8" if encoding == "utf-8-sig" else encoding
+    while start < length:
+        end = data.find(b"\n", start)
+        end = length if end < 0 else end + 1
+        yield data[start:end].decode(first)
+        first = rest
+        start = end

@@ -10,6 +10,7 @@ from gongyi import policy
 from gongyi.calls.models import Call
 from gongyi.calls.service import find_call
 from gongyi.db import get_session
+from gongyi.numbers import MAX_ID, has_control_characters, whole_number  # noqa: F401  (MAX_ID for the views)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -21,7 +22,7 @@ def safe_next(target: str | None, default: str) -> str:
     """
     if not target or not target.startswith("/") or target.startswith("//"):
         return default
-    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+    if "\\" in target or has_control_characters(target, multiline=False):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -37,19 +38,13 @@ def call_or_404(slug: str, *, public: bool = False, user=None) -> Call:
     return call
 
 
-MAX_ID = 2**31 - 1  # ids and counts in URLs and forms fit a database integer
-
-
 def int_arg(name: str, default: int | None = None, *, source=None) -> int | None:
     """A whole number from the query string (or `source`, e.g. request.form), 0..MAX_ID; else `default`.
 
-    Only ASCII digits count: "²³" or "١٢" pass str.isdigit() but are no id.
+    Read by numbers.whole_number: "²³" or "١٢" pass str.isdigit() but are no id.
     """
-    value = (request.args if source is None else source).get(name, "")
-    if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10):
-        return default
-    number = int(value)
-    return number if number <= MAX_ID else default
+    number = whole_number((request.args if source is None else source).get(name, ""))
+    return default if number is None else number
 
 
 def page_number(name: str = "page") -> int:

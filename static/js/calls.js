@@ -1,4 +1,4 @@
-// Call pages: the rubric total kept live and countdowns that tick (rows and confirmations are
+// Call pages: the rubric total and each round's panel weights kept live, and countdowns that tick (rows and confirmations are
 // site.js's). Without this script every page still works: the server shows the totals.
 (function () {
   "use strict";
@@ -15,10 +15,49 @@
     out.textContent = String(total);
   }
 
-  document.addEventListener("rows-changed", updateTotal);  // rows are added and removed by site.js
+  // A round's panel weights summed exactly (decimals as whole multiples of a power of ten), so
+  // that 0.7 + 0.2 + 0.1 shows 1, as the server will count it.
+  function exactSum(values) {
+    var places = 0, parsed = [];
+    for (var i = 0; i < values.length; i++) {
+      var m = /^\s*(\d*)(?:\.(\d*))?\s*$/.exec(values[i]);
+      if (!m || (m[1] === "" && !m[2])) { if (values[i].trim()) { return null; } continue; }
+      parsed.push([m[1] || "0", m[2] || ""]);
+      places = Math.max(places, (m[2] || "").length);
+    }
+    var total = BigInt(0);
+    parsed.forEach(function (p) { total += BigInt(p[0] + p[1].padEnd(places, "0")); });
+    var digits = total.toString().padStart(places + 1, "0");
+    var whole = digits.slice(0, digits.length - places), frac = digits.slice(digits.length - places).replace(/0+$/, "");
+    return frac ? whole + "." + frac : whole;
+  }
+
+  function updateWeights(table) {
+    var out = table.querySelector("[data-weight-sum]"), note = table.querySelector("[data-weight-note]");
+    if (!out) { return; }
+    var values = [];
+    table.querySelectorAll("input[name$='-weight']").forEach(function (el) { values.push(el.value); });
+    var sum = exactSum(values);
+    out.value = sum === null ? "?" : sum;
+    out.textContent = out.value;
+    var ok = sum === "1";
+    out.classList.toggle("field-error", !ok);
+    if (note) { note.hidden = ok; }
+  }
+
+  function updateAll() {
+    updateTotal();
+    document.querySelectorAll("table[data-panels]").forEach(updateWeights);
+  }
+
+  document.addEventListener("rows-changed", updateAll);  // rows are added and removed by site.js
   document.addEventListener("input", function (event) {
-    if (event.target.closest && event.target.closest("#criteria-table")) { updateTotal(); }
+    if (!event.target.closest) { return; }
+    if (event.target.closest("#criteria-table")) { updateTotal(); }
+    var panels = event.target.closest("table[data-panels]");
+    if (panels) { updateWeights(panels); }
   });
+  updateAll();
 
   // Countdowns: the server renders the text; this keeps it current while the page stays open.
   function tick() {

@@ -6,8 +6,31 @@
 //   come from the table's <template data-row-template> (names hold "__i__" for the index) or
 //   copy its last row[data-row]; fields are named "<prefix>-<index>-<name>" and the copy gets the
 //   next free index. The table then receives a "rows-changed" event for page scripts.
+// - A rejected form opens at its problems: the first [data-error-summary] (else the first field
+//   marked aria-invalid, else an error message at the top) takes the focus and is scrolled to.
+// - A table box that scrolls sideways (.overflow-auto wider than its table) can be focused and
+//   scrolled with the keyboard.
 (function () {
   "use strict";
+
+  // A table box wider than the screen scrolls: it takes the keyboard focus, so it scrolls by keys too.
+  function focusableScrollers() {
+    document.querySelectorAll(".overflow-auto").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) { box.setAttribute("tabindex", "0"); } else { box.removeAttribute("tabindex"); }
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+
+  var problem = document.querySelector("[data-error-summary]") ||
+    document.querySelector("[aria-invalid=true]") || document.querySelector(".flash-error");
+  if (problem) {
+    if (!problem.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(problem.tagName)) {
+      problem.setAttribute("tabindex", "-1");
+    }
+    problem.focus();
+    if (problem.scrollIntoView) { problem.scrollIntoView({ block: "start" }); }
+  }
 
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

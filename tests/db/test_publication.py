@@ -91,7 +91,7 @@ def test_publish_provisional_opens_the_window_and_is_audited(db, call, admin):
     assert publication.last_publicity_day(published).isoformat() == "2026-06-05"
     assert publication.published_run(db, call) == published
     assert actions(db)[-2:] == ["call.publish_provisional", "run.publish"]
-    with pytest.raises(publication.PublicationError, match="已经发布过"):
+    with pytest.raises(publication.PublicationError, match="已由 .* 发布"):
         publication.publish_results(db, admin, run, "provisional", working_days=5)
 
 
@@ -151,7 +151,7 @@ def test_answers_need_a_reason_are_given_once_and_reach_the_objector(db, call, a
         publication.answer_objection(db, admin, objection, "maybe", "理由")
     publication.answer_objection(db, admin, objection, "upheld", "经核实，该笔捐赠未到账，已驳回")
     assert (objection.status, objection.answer, objection.answered_by_id) == ("upheld", "经核实，该笔捐赠未到账，已驳回", admin.id)
-    with pytest.raises(publication.PublicationError, match="已经答复过"):
+    with pytest.raises(publication.PublicationError, match="已由 .* 答复"):
         publication.answer_objection(db, admin, objection, "dismissed", "改主意")
     mail = db.scalar(select(OutboxMessage))
     assert mail.to == "m@example.org" and "异议成立" in mail.body and "已驳回" in mail.body
@@ -164,7 +164,7 @@ def test_final_results_wait_for_the_window_and_every_answer(db, call, admin):
     objection = publication.file_objection(db, member, row(db, provisional, "B"), real_name="李四", contact="138",
                                            reason="未到账", max_bytes=LIMIT, now=MONDAY)
     after = datetime(2026, 6, 8, 9, 0, tzinfo=CST)
-    with pytest.raises(publication.PublicationError, match="已经发布过"):
+    with pytest.raises(publication.PublicationError, match="已由 .* 发布"):
         publication.publish_results(db, admin, provisional, "final", working_days=5, now=after)
     rerun = compute_call(db, admin, call)
     with pytest.raises(publication.PublicationError, match="公示期至 2026-06-05 结束"):
@@ -207,7 +207,7 @@ def test_the_whole_correction_path_shows_what_changed(db, call, admin):
     trail = actions(db)
     assert trail[trail.index("objection.file"):] == [
         "objection.file", "objection.answer", "mail.queue", "funding_line.reject", "run.compute",
-        "call.finalise", "run.publish"] + ["execution.open"] * 5  # the five funded projects go into execution
+        "call.finalise", "run.publish"] + ["execution.open"] * 5 + ["library.final_results"]  # B, G and D enter the library
 
 
 def test_a_withdrawal_after_final_results_is_published_as_revised_final_results(db, call, admin):
@@ -221,7 +221,7 @@ def test_a_withdrawal_after_final_results_is_published_as_revised_final_results(
         publication.publish_results(db, admin, skipped, "final", working_days=5, now=after)
     a = db.scalar(select(Submission).where(Submission.ref == "A"))
     revised = withdraw_after_results(db, admin, a, "机构无法执行")
-    with pytest.raises(publication.PublicationError, match="已经发布过"):
+    with pytest.raises(publication.PublicationError, match="已由 .* 发布"):
         publication.publish_results(db, admin, final, "final", working_days=5, now=after)
     publication.publish_results(db, admin, revised, "final", working_days=5, now=after + timedelta(days=3))
     assert (revised.published, call.status) == ("final", "final")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gongyi.review.scoring import ScoredReview, ScoreError, calibrate, parse_score, points, stats
+from gongyi.review.scoring import ScoredReview, ScoreError, calibrate, centi_stats, parse_score, points, stats
 
 
 @pytest.mark.parametrize("typed, centi", [
@@ -70,3 +70,29 @@ def test_one_reading_of_a_score_for_the_form_and_the_package(typed, kind) -> Non
 @pytest.mark.parametrize("typed, centi", [("16.250", 1625), ("016", 1600), ("16.", 1600), ("0.00", 0), ("２０", 2000)])
 def test_trailing_zeros_leading_zeros_and_full_width_digits_are_read_exactly(typed, centi) -> None:
     assert parse_score(typed, 20) == centi
+
+
+@given(st.lists(st.integers(0, 10_000), max_size=40))
+def test_stats_in_hundredths_are_the_stats_of_the_points(centis) -> None:
+    fast, plain = centi_stats(centis), stats(Fraction(c, 100) for c in centis)
+    assert (fast.n, fast.mean, fast.sd) == (plain.n, plain.mean, plain.sd)
+
+
+@given(st.decimals(min_value=-1000, max_value=1000, allow_nan=False, places=6))
+def test_a_decimal_rounds_to_two_places_as_its_exact_fraction_does(value) -> None:
+    from gongyi.formatting import exact2
+    from gongyi.results.rank import round_half_up_2
+
+    assert exact2(value) == str(round_half_up_2(Fraction(value)))
+
+
+@given(st.from_regex(r"\A[0-9]{1,4}(\.[0-9]{0,4})?\Z"))
+def test_typed_digits_read_as_their_exact_decimal_value(text) -> None:
+    exact = Fraction(Decimal(text)) * 100
+    try:
+        centi = parse_score(text, 100)
+    except ScoreError as exc:
+        assert exc.kind == ("decimals" if exact.denominator != 1 else "above_maximum")
+        assert exact.denominator != 1 or exact > 10_000
+    else:
+        assert exact.denominator == 1 and centi == exact <= 10_000

@@ -10,6 +10,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from gongyi import create_app
+from tests.audit_watch import AuditWatch
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -61,3 +62,23 @@ def live_session(live_server):
     session = live_server.app.extensions["gongyi.sessionmaker"]()
     yield session
     session.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item (`rep_call`), so a fixture can keep a failing test's screenshot."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def every_change_audited(request):
+    """Fail a web test whose requests committed a state change without an audit entry."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with AuditWatch(app.extensions["gongyi.sessionmaker"]) as watch:
+        yield
+    assert not watch.violations, "\n".join(dict.fromkeys(watch.violations))

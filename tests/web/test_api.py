@@ -137,6 +137,7 @@ def test_published_results_validate_and_match_the_export(client, auth, make_user
         for key in ("outcome", "matching", "library_grant"):
             assert api_row[key] == csv_row[key], (api_row["ref"], key)
         assert api_row["verified_raised"] == csv_row["counted_raised"]  # the column's name in results.csv since rules version 2
+        assert (api_row["round"], api_row["donors"]) == (csv_row["round"], int(csv_row["donors"]))
     pools = body["pools"]
     to_fen = lambda text: int(text.replace(".", ""))  # noqa: E731
     assert to_fen(pools["matching"]["allocated"]) == sum(to_fen(r["matching"]) for r in csv_rows)
@@ -146,7 +147,10 @@ def test_published_results_validate_and_match_the_export(client, auth, make_user
                          "library": {"pool": "30000.00", "allocated": "30000.00"}}
         assert body["rows"][0] == {"ref": "A", "title": "长者助餐", "organisation": "深圳市阳光社工服务中心",
                                    "complete_reviews": 5, "aggregate": "85.00", "rank": 1, "outcome": "matched",
-                                   "verified_raised": "60000.00", "matching": "50000.00", "library_grant": "0.00"}
+                                   "verified_raised": "60000.00", "matching": "50000.00", "library_grant": "0.00",
+                                   "round": "review", "donors": 1, "held": False}
+        assert body["rules"]["version"] == 2
+        assert [[p["code"], p["weight"]] for p in body["rules"]["rounds"][0]["panels"]] == [["expert", "1"]]
     else:
         assert any(r["aggregate"] is None for r in body["rows"])  # the nullable fields are exercised
 
@@ -154,8 +158,11 @@ def test_published_results_validate_and_match_the_export(client, auth, make_user
 def test_the_checker_catches_what_breaks_the_schema(doc):
     """The validator above is not a rubber stamp."""
     good = {"ref": "A", "title": "t", "organisation": "o", "complete_reviews": 3, "aggregate": None, "rank": None,
-            "outcome": "unranked", "verified_raised": "0.00", "matching": "0.00", "library_grant": "0.00"}
+            "outcome": "unranked", "verified_raised": "0.00", "matching": "0.00", "library_grant": "0.00",
+            "round": "online", "donors": 0, "held": False}
     row = {"$ref": "#/components/schemas/Row"}
+    assert problems({**good, "held": "no"}, row, doc) == ["$.held: 'no' is not boolean"]
+    assert problems({**good, "donors": -1}, row, doc) == ["$.donors: -1 < 0"]
     assert problems(good, row, doc) == []
     assert problems({**good, "matching": 0.5}, row, doc) == ["$.matching: 0.5 is not string"]
     assert problems({**good, "matching": "0.5"}, row, doc)[0].startswith("$.matching: '0.5' does not match")

@@ -136,7 +136,41 @@ def test_forgotten_password_reset_once_by_mail(client, auth, db, make_user):
     assert auth.login("m@example.org", "brand-new-secret").status_code == 302
 
 
-def test_sign_in_is_limited_per_account_whether_it_exists_or_not(client, auth, make_user):
+def _redis_url() -> str:
+    import os
+
+    url = os.environ.get("GONGYI_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("GONGYI_TEST_REDIS_URL is not set (.ci/run starts Redis and sets it)")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited(request, app, client, auth):
+    """The app, a client and sign-in for it, with the limits counted in the process or in Redis."""
+    if request.param == "memory":
+        yield app, auth
+        return
+    instance = create_app({key: app.config[key] for key in ("TESTING", "WTF_CSRF_ENABLED", "SERVER_NAME", "DATABASE_URL")}
+                          | {"REDIS_URL": _redis_url()})
+    assert instance.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    yield instance, AuthOf(instance.test_client())
+    instance.extensions["gongyi.engine"].dispose()
+
+
+class AuthOf:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = "password123"):
+        return self.client.post("/auth/login", data={"email": email, "password": password})
+
+
+def test_sign_in_is_limited_per_account_whether_it_exists_or_not(limited, make_user):
+    _app, auth = limited
     make_user("m@example.org")
     for email in ("m@example.org", "ghost@example.org"):
         for _ in range(5):
@@ -146,7 +180,8 @@ def test_sign_in_is_limited_per_account_whether_it_exists_or_not(client, auth, m
     assert auth.login("other@example.org", "wrong-pass").status_code == 200  # another account is not locked
 
 
-def test_sign_in_is_limited_per_address(app, client, auth):
+def test_sign_in_is_limited_per_address(limited):
+    app, auth = limited
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
     for i in range(3):
         assert auth.login(f"u{i}@example.org", "wrong-pass").status_code == 200
@@ -158,12 +193,7 @@ def test_the_limit_is_shared_through_redis_by_several_instances(tmp_path, sqlite
     import os
     import shutil
 
-    url = os.environ.get("GONGYI_TEST_REDIS_URL")
-    if not url:
-        pytest.skip("GONGYI_TEST_REDIS_URL is not set (.ci/run starts Redis and sets it)")
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
+    url = _redis_url()
     path = tmp_path / "shared.sqlite3"
     shutil.copy(sqlite_template, path)
     config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": url}

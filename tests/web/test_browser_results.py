@@ -57,10 +57,12 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     login(admin, base, "boss@example.org")
     admin.get_by_role("link", name="征集管理").click()
     admin.get_by_role("link", name=CALL_TITLE).click()
+    # Above the button: A, ranked first, still has 10,000 waiting for verification.
+    expect(admin.locator("#checks-finish-review")).to_contain_text("¥10,000.00 待核实")
     admin.get_by_role("button", name="结束评审").click()
     expect(admin.locator("body")).to_contain_text("征集状态已改为：结果已计算")
     expect(admin.locator("body")).to_contain_text("已计算第 1 次结果。")
-    assert admin.confirmations == ["确定要“结束评审”吗？征集将变为“结果已计算”。"]
+    assert admin.confirmations == ["确定要“结束评审”吗？征集将变为“结果已计算”。 上方列出的 1 项仍可能改变结果。"]
     admin.get_by_role("link", name="排名与配套").first.click()
     expect(admin.locator("body")).to_contain_text("第 1 次计算")
     ranking = admin.locator("table.striped")
@@ -92,7 +94,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     admin.get_by_role("link", name="公示与异议").click()
     admin.get_by_role("button", name="发布公示结果").click()
     expect(admin.locator("body")).to_contain_text("已发布公示结果（第 1 次计算），公示期至")
-    assert admin.confirmations[-1] == "确定发布第 1 次计算为公示结果吗？发布后规则不能再修改。"
+    assert admin.confirmations[-1] == "确定发布第 1 次计算为公示结果吗？发布后规则不能再修改。 上方列出的 1 项仍可能改变结果。"
     logout(admin, "管理员")
     admin.get_by_role("link", name="征集", exact=True).click()
     admin.get_by_role("link", name=CALL_TITLE).click()
@@ -151,6 +153,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     expect(admin.locator("body")).to_contain_text("已计算第 2 次结果。")
     expect(admin.locator("body")).to_contain_text("公示期尚未结束。")
     assert admin.get_by_role("button", name="发布最终结果").is_disabled()
+    expect(admin.locator("#publish-final-when")).to_contain_text("24:00（北京时间）结束后即可发布。")
 
     # Final results may only be published once the publicity window (5 working days) has ended:
     # publication.publish_results compares now with the provisional run's publicity_until, so we
@@ -163,7 +166,7 @@ def test_compute_what_if_publicity_objection_and_final_results(live_server, live
     expect(admin.locator("body")).not_to_contain_text("公示期尚未结束。")
     admin.get_by_role("button", name="发布最终结果").click()
     expect(admin.locator("body")).to_contain_text("已发布最终结果（第 2 次计算）。")
-    assert admin.confirmations[-1] == "确定发布第 2 次计算为最终结果吗？"
+    assert admin.confirmations[-1] == "确定发布第 2 次计算为最终结果吗？ 上方列出的 1 项仍可能改变结果。"  # A's pending line
 
     # Anyone sees the final results and what changed against the provisional ones.
     logout(admin, "管理员")

@@ -1,5 +1,7 @@
-"""Every dashboard, map and export runs the same SQL statements at 10 submissions as at 10,000:
-the figures are aggregated in the database (GROUP BY), never loaded row by row."""
+"""Every list page, dashboard, map and export runs the same SQL statements at 10 submissions as at
+10,000, and no page is over 300 KiB at 10,000: the figures are aggregated in the database (GROUP
+BY), never loaded row by row, and lists show one page of rows (the ranking, the public results,
+screening, the review board, calibration's flagged disagreements)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -23,8 +25,8 @@ DISTRICTS = ["440304", "440305", "440307"]
 
 
 def _grow(session, call, run, orgs, places, reviewers, start: int, count: int) -> None:
-    """`count` more submitted projects, each with two items, a funding line, a submitted review
-    with two scores and a row in the published run, written in bulk."""
+    """`count` more submitted projects, each with two items, a funding line, two submitted reviews
+    with two scores each and a row in the published run, written in bulk."""
     now = datetime.now(timezone.utc)
     refs = [f"B{n:06d}" for n in range(start, start + count)]
     session.execute(insert(Submission), [
@@ -41,8 +43,8 @@ def _grow(session, call, run, orgs, places, reviewers, start: int, count: int) -
     session.execute(insert(FundingLine), [{"submission_id": sid, "source": ("enterprise", "individual", "government")[n % 3],
                                            "donor": f"捐赠方{n}", "amount_fen": 1_000 + n, "status": "verified"}
                                           for n, sid in rows])
-    session.execute(insert(Review), [{"submission_id": sid, "reviewer_id": reviewers[n % len(reviewers)].id,
-                                      "round": "review", "status": "submitted"} for n, sid in rows])
+    session.execute(insert(Review), [{"submission_id": sid, "reviewer_id": reviewers[(n + k) % len(reviewers)].id,
+                                      "round": "review", "status": "submitted"} for n, sid in rows for k in (0, 1)])
     review_ids = session.execute(select(Review.id, Review.submission_id).where(
         Review.submission_id.in_([sid for _n, sid in rows]))).all()
     session.execute(insert(Score), [{"review_id": rid, "criterion": c, "points_centi": (rid * 37 + i * 11) % 5001}
@@ -73,27 +75,39 @@ def competition(db):
     return call, run, [org for _m, org in orgs], places, reviewers
 
 
-def _count(app, client, url: str) -> int:
+PAGE_BYTES = 300 * 1024
+
+
+def _count(app, client, url: str) -> tuple[int, int]:
+    """The statements rendering `url` runs and the bytes it answers (pages, not exports, are bounded)."""
     assert client.get(url).status_code == 200, url  # warm up the login and caches
     with StatementRecorder(app.extensions["gongyi.engine"]) as recorder:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(recorder)
+    return len(recorder), len(response.get_data()) if response.mimetype == "text/html" else 0
 
 
-def test_dashboards_and_maps_run_the_same_statements_at_10_and_at_10000_submissions(app, client, auth, db, competition):
+def test_list_pages_and_dashboards_run_the_same_statements_at_10_and_at_10000_submissions(app, client, auth, db, competition):
     call, run, orgs, places, reviewers = competition
     urls = [f"/admin/coverage?call={call.slug}", "/admin/coverage?district=440305", "/admin/coverage?show=unanswered",
             f"/admin/coverage.xlsx?call={call.slug}", f"/admin/calls/{call.slug}/dashboard",
             f"/admin/calls/{call.slug}/dashboard.xlsx", "/admin/dashboard", "/admin/dashboard.xlsx",
             f"/communities/{places[0].id}", f"/calls/{call.slug}", "/communities/", "/admin/communities/?status=all",
             f"/admin/calls/{call.slug}/results/export/results.csv?outcome=matched",
-            f"/admin/calls/{call.slug}/results/export/ranking.csv?q=B00"]
+            f"/admin/calls/{call.slug}/results/export/ranking.csv?q=B00",
+            f"/admin/calls/{call.slug}/results", f"/admin/calls/{call.slug}/results?page=3&sort=matching&dir=desc",
+            f"/results/{call.slug}", f"/results/{call.slug}?outcome=library", f"/admin/submissions/?call={call.id}",
+            f"/admin/review/{call.slug}", f"/admin/review/{call.slug}/calibration"]
     _grow(db, call, run, orgs, places, reviewers, 0, 10)
     auth.login(ADMIN)
-    small = {url: _count(app, client, url) for url in urls}
+    small = {url: _count(app, client, url)[0] for url in urls}
     _grow(db, call, run, orgs, places, reviewers, 10, 9_990)
     large = {url: _count(app, client, url) for url in urls}
-    assert large == small
+    assert {url: n for url, (n, _size) in large.items()} == small
+    assert {url: size for url, (_n, size) in large.items() if size > PAGE_BYTES} == {}
     page = client.get(f"/admin/calls/{call.slug}/dashboard").get_data(as_text=True)
-    assert "10,000" in page  # the figures did grow: 10,000 reviews assigned
+    assert "20,000" in page  # the figures did grow: 20,000 reviews assigned
+    board = client.get(f"/admin/review/{call.slug}").get_data(as_text=True)
+    assert "共 10000 个项目" in board and "第 1 / 200 页" in board
+    calibration = client.get(f"/admin/review/{call.slug}/calibration").get_data(as_text=True)
+    assert calibration.count(">分歧</mark>") == 50 and "第 1 / " in calibration  # 50 flagged a page

@@ -74,7 +74,7 @@ def test_admin_publishes_provisional_results_from_the_publicity_page(client, aut
     assert db.scalar(select(Call.status)) == "publicity"
     assert db.scalar(select(Run.published)) == "provisional"
     # A second attempt is refused with a message, not an error page.
-    assert "第 1 次计算已经发布过" in publish(client, follow=True).get_data(as_text=True)
+    assert "第 1 次计算已由" in publish(client, follow=True).get_data(as_text=True)
     auth.logout()
     assert client.get("/admin/calls/sz-2026/publication").status_code == 302  # to the login page
 

@@ -143,6 +143,9 @@ def test_one_click_assignment_then_board_and_calibration(client, auth, db, admin
     db.commit()
     page = client.get(f"/admin/review/{call.slug}/calibration").get_data(as_text=True)
     assert "54.50" in page and "分歧" in page and "增派一位评审" in page  # spread 85 - 30.5 = 54.5 > 15
+    sheet = client.get(f"/admin/review/{call.slug}/calibration.csv").get_data(as_text=True).splitlines()
+    assert len(sheet) == 3 and sorted(line.split(",")[1:] for line in sheet[1:]) == [
+        ["P01", "30.50", "", "1"], ["P01", "85.00", "", "1"]]  # one review each: too few for a z-score
     r = client.post(f"/admin/review/submissions/{submissions[1].id}/extra",
                     data={"next": f"/admin/review/{call.slug}/calibration"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/calibration")

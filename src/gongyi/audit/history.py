@@ -21,6 +21,7 @@ from gongyi.calls.service import CALL_FIELD_LABELS
 from gongyi.calls.workflow import CALL_STATES
 from gongyi.formatting import label, local_time
 from gongyi.money import format_fen
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_FIELD_LABELS
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class HistoryLine:
     actor: str
     action: str
     details: list[str]
+    object: tuple[str, str] | None = None  # (object_type, object_id), for a link to the audit trail
 
 
 def _when(iso: str | None) -> str:
@@ -62,8 +64,23 @@ def describe(detail: dict[str, Any]) -> list[str]:
         lines.append(f"{d['donor']} ¥{format_fen(d['amount_fen'])}")
     if d.get("until"):
         lines.append(_("允许补交至 %(t)s", t=_when(d["until"])))
+    lines += _organisation_lines(d)
     if d.get("reason"):
         lines.append(_("理由：%(r)s", r=d["reason"]))
+    return lines
+
+
+def _organisation_lines(d: dict[str, Any]) -> list[str]:
+    """An organisation's edits, papers and invitations."""
+    lines = [f"{label(name, ORG_FIELD_LABELS)}：{old} → {new}" for name, (old, new) in (d.get("edits") or {}).items()]
+    if d.get("reverify"):
+        lines.append(_("需要重新认证"))
+    if d.get("kind") in DOCUMENT_KINDS:
+        lines.append(label(d["kind"], DOCUMENT_KINDS) + (f" {d['year']}" if d.get("year") else ""))
+    if d.get("filename"):
+        lines.append(_("文件：%(name)s", name=d["filename"]))
+    if d.get("email"):
+        lines.append(_("邮箱：%(email)s", email=d["email"]))
     return lines
 
 
@@ -75,5 +92,6 @@ def object_history(session: Session, *objects: Any, newest_first: bool = False) 
     stmt = (select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
             .where(or_(*((AuditEntry.object_type == kind) & (AuditEntry.object_id == oid) for kind, oid in targets)))
             .order_by(AuditEntry.id.desc() if newest_first else AuditEntry.id))
-    return [HistoryLine(entry.at, name or _("系统"), action_label(entry.action), describe(entry.detail))
+    return [HistoryLine(entry.at, name or _("系统"), action_label(entry.action), describe(entry.detail),
+                        (entry.object_type, entry.object_id))
             for entry, name in session.execute(stmt)]

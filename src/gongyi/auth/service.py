@@ -14,7 +14,7 @@ from gongyi.audit.service import record
 from gongyi.auth.models import User, UserRole
 from gongyi.auth.vocab import ROLES
 from gongyi.auth.passwords import password_refusal
-from gongyi.auth.tokens import CONFIRM_EMAIL, RESET_PASSWORD
+from gongyi.auth.tokens import CHANGE_EMAIL, CONFIRM_EMAIL, RESET_PASSWORD
 from gongyi.clock import utcnow
 from gongyi.errors import N_, UserError
 from gongyi.mail.service import queue_message
@@ -94,7 +94,7 @@ def register(session: Session, *, email: str, name: str, password: str, link: Ca
                            "\n如果是您本人，请直接登录；忘记密码可以在这里重设：\n%(url)s\n\n如果不是您，请忽略这封邮件。",
                            name=existing.name, url=link(RESET_PASSWORD, existing))
             queue_message(session, None, to=existing.email, subject=gettext("您已有账号"), body=body,
-                          kind="account_exists")
+                          kind="account_exists", user=existing)
         return
     user = create_user(session, None, email=email, name=name, password=password, confirmed=False)
     send_confirmation(session, user, link)
@@ -105,7 +105,7 @@ def send_confirmation(session: Session, user: User, link: Callable[[str, User], 
         body = gettext("%(name)s 您好：\n\n请打开下面的链接确认您的邮箱地址，确认后即可登录（链接 7 天内有效）：\n%(url)s",
                        name=user.name, url=link(CONFIRM_EMAIL, user))
         queue_message(session, None, to=user.email, subject=gettext("请确认您的邮箱地址"), body=body,
-                      kind="confirm_email")
+                      kind="confirm_email", user=user)
 
 
 def confirm_email(session: Session, user: User) -> None:
@@ -142,7 +142,8 @@ def request_password_reset(session: Session, email: str, link: Callable[[str, Us
     with force_locale(user.locale or "zh_CN"):
         body = gettext("%(name)s 您好：\n\n请打开下面的链接设置新密码（链接 1 小时内有效，只能使用一次）：\n%(url)s"
                        "\n\n如果您没有申请重设密码，请忽略这封邮件，您的密码不会改变。", name=user.name, url=link(RESET_PASSWORD, user))
-        queue_message(session, None, to=user.email, subject=gettext("重设密码"), body=body, kind="password_reset")
+        queue_message(session, None, to=user.email, subject=gettext("重设密码"), body=body, kind="password_reset",
+                      user=user)
 
 
 def reset_password(session: Session, user: User, new: str) -> None:
@@ -177,3 +178,41 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     user.end_sessions()
     session.flush()
     record(session, user, "user.change_password", user)
+
+
+def request_email_change(session: Session, user: User, current: str, new_email: str,
+                         link: Callable[[str, User, str], str]) -> str:
+    """Mail a confirmation link to the new address; the address changes only when it is opened.
+
+    Whether the new address already has an account is told only to whoever opens that mailbox
+    (at confirmation), never on this page. Returns the normalised new address.
+    """
+    if not user.check_password(current):
+        raise AccountError(N_("当前密码不正确"), "current")
+    new = normalise_email(new_email)
+    if new == user.email:
+        raise AccountError(N_("新邮箱与当前邮箱相同"), "email")
+    with force_locale(user.locale or "zh_CN"):
+        body = gettext("%(name)s 您好：\n\n请打开下面的链接，把您在公益创投大赛管理系统的登录邮箱改为 %(email)s"
+                       "（链接 24 小时内有效，只能使用一次）：\n%(url)s\n\n如果您没有申请修改，请忽略这封邮件。",
+                       name=user.name, email=new, url=link(CHANGE_EMAIL, user, new))
+        queue_message(session, user, to=new, subject=gettext("确认新的登录邮箱"), body=body, kind="change_email")
+    record(session, user, "user.request_email_change", user, to=new)
+    return new
+
+
+def change_email(session: Session, user: User, new_email: str) -> None:
+    """The link mailed to the new address was opened: it becomes the sign-in address (confirmed).
+    The old address is told, in case someone else changed it."""
+    new = normalise_email(new_email)
+    if find_user(session, new) is not None:
+        raise AccountError(N_("该邮箱已被其他账号使用"), "email")
+    old = user.email
+    user.email, user.email_confirmed_at = new, utcnow()
+    session.flush()
+    record(session, user, "user.change_email", user, old=old, new=new)
+    with force_locale(user.locale or "zh_CN"):
+        body = gettext("%(name)s 您好：\n\n您的登录邮箱已由 %(old)s 改为 %(new)s。如果这不是您本人的操作，请尽快联系管理员。",
+                       name=user.name, old=old, new=new)
+        queue_message(session, user, to=old, subject=gettext("登录邮箱已修改"), body=body, kind="email_changed",
+                      user=user)

@@ -2,15 +2,17 @@
 reset a forgotten password. No page tells whether an address has an account."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from gongyi.actions import attempt
 from gongyi.auth import service
-from gongyi.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from gongyi.auth.forms import (
+    ChangeEmailForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm,
+)
 from gongyi.auth.models import User
-from gongyi.auth.tokens import CONFIRM_EMAIL, RESET_PASSWORD, make_token, read_token
+from gongyi.auth.tokens import CHANGE_EMAIL, CONFIRM_EMAIL, RESET_PASSWORD, make_token, read_token, read_token_with
 from gongyi.db import get_session
 from gongyi.extensions import limiter
 from gongyi.webutil import safe_next
@@ -18,9 +20,12 @@ from gongyi.webutil import safe_next
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _link(purpose: str, user: User) -> str:
-    endpoint = "auth.confirm" if purpose == CONFIRM_EMAIL else "auth.reset"
-    return url_for(endpoint, token=make_token(current_app.config["SECRET_KEY"], purpose, user), _external=True)
+ENDPOINTS = {CONFIRM_EMAIL: "auth.confirm", RESET_PASSWORD: "auth.reset", CHANGE_EMAIL: "auth.confirm_new_email"}
+
+
+def _link(purpose: str, user: User, *extra: str) -> str:
+    token = make_token(current_app.config["SECRET_KEY"], purpose, user, *extra)
+    return url_for(ENDPOINTS[purpose], token=token, _external=True)
 
 
 def _failed_sign_in(response) -> bool:
@@ -51,11 +56,13 @@ def confirm(token: str):
     if user is None:
         flash(_("确认链接无效或已过期。请登录，系统会重新发送确认邮件。"), "error")
         return redirect(url_for("auth.login"))
+    # back to where registering started (an invitation to join an organisation), else register one
+    back = session.pop("next_after_confirm", None)
     with attempt() as done:
         service.confirm_email(get_session(), user)
-        done.flash(_("邮箱已确认。下一步：登记您的社会组织。"))
+        done.flash(_("邮箱已确认。") if back else _("邮箱已确认。下一步：登记您的社会组织。"))
     login_user(user)
-    return redirect(url_for("orgs.register"))
+    return redirect(safe_next(back, url_for("orgs.register")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,7 +84,7 @@ def login():
             with attempt():
                 service.start_session(db, user)
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+            return redirect(safe_next(request.args.get("next"), url_for("workspace.home")))
     return render_template("auth/login.html", form=form)
 
 
@@ -133,3 +140,45 @@ def reset(token: str):
             logout_user()
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """One's account: name, address and roles; change the password or the sign-in address."""
+    password_form, email_form = ChangePasswordForm(prefix="pw"), ChangeEmailForm(prefix="em")
+    status = 200
+    if request.method == "POST" and "em-email" in request.form:
+        if email_form.validate_on_submit():
+            with attempt(email_form) as done:
+                new = service.request_email_change(get_session(), current_user, email_form.current.data,
+                                                   email_form.email.data, _link)
+                done.flash(_("确认邮件已发到 %(email)s，打开其中的链接后登录邮箱才会修改。", email=new))
+            if done.ok:
+                return redirect(url_for("auth.profile"))
+        status = 422
+    elif request.method == "POST":
+        if password_form.validate_on_submit():
+            with attempt(password_form) as done:
+                service.change_password(get_session(), current_user, password_form.current.data,
+                                        password_form.password.data)
+                done.flash(_("密码已修改，其他设备上的登录已退出。"))
+            if done.ok:
+                login_user(current_user._get_current_object())  # this session carries the new token
+                return redirect(url_for("auth.profile"))
+        status = 422
+    return render_template("auth/profile.html", password_form=password_form, email_form=email_form), status
+
+
+@bp.get("/email/<token>")
+def confirm_new_email(token: str):
+    db = get_session()
+    found = read_token_with(db, current_app.config["SECRET_KEY"], CHANGE_EMAIL, token)
+    if found is None or len(found[1]) != 1:
+        flash(_("修改邮箱的链接无效、已过期或已使用过。请在个人资料页重新申请。"), "error")
+        return redirect(url_for("auth.profile"))
+    user, (new,) = found
+    with attempt() as done:
+        service.change_email(db, user, new)
+        done.flash(_("登录邮箱已改为 %(email)s。", email=new))
+    return redirect(url_for("auth.profile") if current_user.is_authenticated else url_for("auth.login"))

@@ -9,4 +9,5 @@ ROLES = Vocabulary({
     "reviewer": N_("评审专家"),
     "admin": N_("管理员"),
     "evaluator": N_("第三方评估机构"),
+    "co_funder": N_("共同资助方"),
 })

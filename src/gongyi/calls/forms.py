@@ -6,6 +6,7 @@ one place; its dotted keys ("review.criteria[2].max") are mapped back to the fie
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import get_locale
@@ -17,7 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from gongyi.clock import CHINA
 from gongyi.forms import Form as BaseForm
-from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules, rubric
+from gongyi.calls.round_forms import FundsForm, RoundForm, funds_data, funds_input, rounds_data, rounds_input
+from gongyi.calls.rules import AGGREGATES, LABELS, POLICIES, SETTING_LABELS, TIE_BREAKERS, default_rules
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BLANK_CRITERIA, BLANK_TIERS = 2, 2  # spare rows, so the form works without JavaScript
@@ -130,6 +132,8 @@ class CallForm(BaseForm):
     review_deadline = cst_field(_l("评审截止时间"), required=False, description=_l("北京时间；可选"))
     entry = FormField(EntryForm)
     review = FormField(ReviewForm)
+    funds = FormField(FundsForm)
+    rounds = FieldList(FormField(RoundForm))
     matching = FormField(MatchingForm)
     library = FormField(LibraryForm)
     reason = TextAreaField(_l("修订理由"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
@@ -165,6 +169,11 @@ class CallForm(BaseForm):
         criteria_rows = [e.form for e in review.criteria if not _blank(e.form)]
         tier_rows = [e.form for e in matching.tiers if not _blank(e.form)]
         self._rows = {"review.criteria": criteria_rows, "matching.tiers": tier_rows}
+        extra = {}  # a post that leaves the funds or the rounds out keeps the call's (edited_rules)
+        if self.funds.form.min_donors.raw_data:
+            extra["funds"] = funds_input(self.funds.form)
+        if self.rounds.entries:
+            extra["rounds"] = rounds_input(self.rounds, self._rows)
         criteria = []
         for row in criteria_rows:
             criterion = {"code": _text(row.code), "name": _text(row.name), "max": _number(row.max)}
@@ -193,6 +202,7 @@ class CallForm(BaseForm):
                 "cap": _text(matching.cap), "policy": matching.policy.data,
             },
             "library": {"pool": _text(library.pool), "cap": _text(library.cap), "policy": library.policy.data},
+            **extra,
         }
 
     def add_error(self, key: str | None, message: str) -> bool:
@@ -202,9 +212,11 @@ class CallForm(BaseForm):
         A field that already shows the form's own error (an unreadable date) keeps just that one.
         Call after rules_input(), which records which rows were not blank.
         """
-        match = re.match(r"^(entry|review|matching|library)\.(\w+)(?:\[(\d+)\](?:\.(\w+))?)?$", key or "")
+        match = re.match(r"^(entry|review|funds|matching|library)\.(\w+)(?:\[(\d+)\](?:\.(\w+))?)?$", key or "")
         field: Field | None = None
-        if match is None:
+        if (key or "").startswith("rounds"):
+            field, table = self._round_field(key or "")
+        elif match is None:
             field = self._fields.get(key or "")
             table = "form"
         else:
@@ -216,11 +228,43 @@ class CallForm(BaseForm):
                 field = row._fields.get(sub) or next(iter(row))
             elif index is None:
                 field = getattr(self, section).form._fields.get(name)
-        if field is None or isinstance(field, FieldList):
+        if field is None or isinstance(field, (FieldList, FormField)):
             self.extra_errors.setdefault(table, []).append(message)
         elif not field.errors:
             _append_error(field, message)
         return True
+
+
+    def _round_field(self, key: str) -> tuple[Field | None, str]:
+        """The field of a rounds key ("rounds[2].name", "rounds[1].panels[2].weight") and the table
+        whose list takes the message when no field does ("rounds[1].panels": the weights' sum)."""
+        match = re.match(r"^rounds(?:\[(\d+)\](?:\.(\w+)(?:\[(\d+)\](?:\.(\w+))?)?)?)?$", key)
+        if match is None or match.group(1) is None:
+            return None, "rounds"
+        index, name, row, sub = match.groups()
+        entries = self.rounds.entries
+        if not 0 < int(index) <= len(entries):
+            return None, "rounds"
+        rnd = entries[int(index) - 1].form
+        where = f"rounds[{index}]"
+        if name is None:
+            return None, where
+        if name in ("criteria", "panels"):
+            rows = self._rows.get(f"{where}.{name}", [])
+            if row is not None and 0 < int(row) <= len(rows):
+                return rows[int(row) - 1]._fields.get(sub) or next(iter(rows[int(row) - 1])), f"{where}.{name}"
+            return None, f"{where}.{name}"
+        return rnd._fields.get(name), where
+
+    def typed_weight_sum(self, index: int) -> str:
+        """The sum of a round's panel weights as typed (the script keeps it live)."""
+        total = Decimal(0)
+        for entry in self.rounds.entries[index].form.panels:
+            try:
+                total += Decimal(_text(entry.form.weight) or "0")
+            except InvalidOperation:
+                continue
+        return str(total.normalize()) if total else "0"
 
 
 def call_form_data(call: Any | None = None) -> dict[str, Any]:
@@ -235,7 +279,7 @@ def call_form_data(call: Any | None = None) -> dict[str, Any]:
             **{k: (v if k in text else str(v)) for k, v in review.items() if k not in ("criteria", "tie_breakers")},
             "tie_breakers": breakers,
             "criteria": [{"code": c["code"], "name": c["name"], "max": str(c["max"]), "guide": c.get("guide", "")}
-                         for c in rubric(rules)] + [{}] * BLANK_CRITERIA,
+                         for c in review.get("criteria", ())] + [{}] * BLANK_CRITERIA,
         },
         "matching": {
             **{k: ("" if v is None else str(v)) for k, v in matching.items() if k not in ("tiers", "policy")},
@@ -243,6 +287,8 @@ def call_form_data(call: Any | None = None) -> dict[str, Any]:
             "tiers": [{k: str(v) for k, v in t.items()} for t in matching["tiers"]] + [{}] * BLANK_TIERS,
         },
         "library": {k: ("" if v is None else v) for k, v in rules["library"].items()},
+        "funds": funds_data(rules),
+        "rounds": rounds_data(rules),
     }
     if call is not None:
         data.update({name: getattr(call, name) for name in (

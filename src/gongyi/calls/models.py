@@ -8,7 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.calls.workflow import CALL_STATES
 from gongyi.db import Base, created_now, intpk
+from gongyi.errors import N_
+from gongyi.vocab import Vocabulary
 
+# A round of judging is open for scoring, or closed: its scores locked and who advanced settled.
+ROUND_STATES = Vocabulary({"open": N_("评分中"), "closed": N_("已结束")})
 
 
 class Call(Base):
@@ -32,6 +36,10 @@ class Call(Base):
 
     rules_versions: Mapped[list[RulesVersion]] = relationship(
         back_populates="call", order_by="RulesVersion.version", cascade="all, delete-orphan"
+    )
+
+    round_states: Mapped[list[CallRound]] = relationship(
+        back_populates="call", order_by="CallRound.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -72,3 +80,28 @@ class LateEntry(Base):
     reason: Mapped[str] = mapped_column(Text)
     until: Mapped[datetime | None]
     created_at: Mapped[created_now]
+
+
+class CallRound(Base):
+    """A round of the call's judging as it is run: opened for scoring, then closed by an
+    administrator, who sees who advances. The first round is open from the start of review
+    without a row; every later round opens only when an administrator confirms it."""
+
+    __tablename__ = "call_round"
+    __table_args__ = (
+        UniqueConstraint("call_id", "code"),
+        CheckConstraint(ROUND_STATES.check("status"), name="status"),
+    )
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    opened_at: Mapped[created_now]
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # When closed: the refs that advanced to the next round, as computed at closing.
+    advanced: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    call: Mapped[Call] = relationship(back_populates="round_states")

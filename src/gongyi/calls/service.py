@@ -14,6 +14,7 @@ from gongyi.calls.rules import SLUG, RulesError, edited_rules, rubrics, rules_di
 from gongyi.calls.workflow import allows, find_transition
 from gongyi.catalogue.models import Category
 from gongyi.clock import utcnow
+from gongyi.db import lock
 from gongyi.errors import N_, UserError, UserErrors
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run
@@ -265,6 +266,7 @@ def transition_call(session: Session, actor: Any, call: Call, name: str, via: st
     A transition the table marks `via` (publishing results) is taken only by that action,
     which passes the same `via`.
     """
+    call = lock(session, call)  # two administrators' clicks: the second sees the state the first left
     transition = find_transition(call.status, name)
     if transition is None:
         raise CallError(N_("当前状态下不能执行操作“%(name)s”；只能执行页面上列出的操作"), None, name=name)

@@ -13,8 +13,9 @@ from gongyi.actions import attempt
 from gongyi.audit.history import describe, object_history
 from gongyi.calls import service
 from gongyi.calls.forms import CallForm, LateEntryForm, call_form_data, organisation_choices
+from gongyi.calls.round_forms import change_rounds
 from gongyi.calls.models import Call
-from gongyi.calls.rules import SETTING_LABELS, rubric_total
+from gongyi.calls.rules import SETTING_LABELS, resolved_rounds, rubric_total
 from gongyi.calls.workflow import CALL_STATES, transitions_from
 from gongyi.catalogue.models import Category
 from gongyi.catalogue.service import browse
@@ -23,6 +24,7 @@ from gongyi.db import get_session
 from gongyi.formatting import label
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
+from gongyi.results.checks import step_checks
 from gongyi.submissions.project import category_open
 from gongyi.webutil import call_or_404
 
@@ -42,6 +44,19 @@ def _card_context(call: Call) -> dict:
     return {"rules": call.rules, "rules_version": call.rules_version, "rubric_total": rubric_total(call.rules),
             "rules_history": service.rules_history(call),
             "category_names": {c.code: c for c in _categories()}, "setting_labels": SETTING_LABELS}
+
+
+@bp.app_template_global("rules_rounds")
+def rules_rounds(rules: dict) -> list[dict]:
+    """The rules card's rounds: every value resolved, each with its rubric's total."""
+    if "rounds" not in rules:  # rules saved before version 2 (an old run's)
+        review = rules["review"]
+        rounds = [{"code": "review", "name": "", "criteria": review["criteria"], "aggregate": review["aggregate"],
+                   "trim_from": review["trim_from"], "advance": None, "advance_min_score": None,
+                   "panels": [{"code": "expert", "weight": "1", "min_reviews": review["min_reviews"]}]}]
+    else:
+        rounds = resolved_rounds(rules)
+    return [{**r, "total": sum(int(c["max"]) for c in r["criteria"])} for r in rounds]
 
 
 @bp.get("/calls/")
@@ -96,11 +111,27 @@ def _save_call(form: CallForm, call: Call | None) -> Call | None:
     return call if done.ok and not form.errors else None
 
 
+def _rounds_changed(form: CallForm, frozen_slug: bool) -> CallForm | None:
+    """The form again with a round added, removed or moved, when that button was pressed
+    (nothing is saved); None for a plain save."""
+    action = request.form.get("round_action", "")
+    if not action:
+        return None
+    data = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    rounds = change_rounds(data["rounds"], action)
+    if rounds is None:
+        abort(400)
+    data["rounds"] = rounds
+    return CallForm(formdata=None, data=data, categories=_categories(), frozen_slug=frozen_slug)
+
+
 @bp.route("/admin/calls/new", methods=["GET", "POST"])
 @login_required
 def new():
     _require_admin()
     form = CallForm(data=call_form_data(), categories=_categories())
+    if form.is_submitted() and (changed := _rounds_changed(form, False)) is not None:
+        return render_template("calls/form.html", form=changed, call=None)
     if form.is_submitted() and (call := _save_call(form, None)) is not None:
         return redirect(url_for("calls.admin_detail", slug=call.slug))
     return render_template("calls/form.html", form=form, call=None)
@@ -115,6 +146,8 @@ def edit(slug: str):
         flash(_("征集已进入公示或之后的阶段，不能再修改"), "error")
         return redirect(url_for("calls.admin_detail", slug=call.slug))
     form = CallForm(data=call_form_data(call), categories=_categories(), frozen_slug=call.status != "draft")
+    if form.is_submitted() and (changed := _rounds_changed(form, call.status != "draft")) is not None:
+        return render_template("calls/form.html", form=changed, call=call)
     if form.is_submitted() and _save_call(form, call) is not None:
         return redirect(url_for("calls.admin_detail", slug=call.slug))
     return render_template("calls/form.html", form=form, call=call)
@@ -130,9 +163,11 @@ def _late_form(**kwargs) -> LateEntryForm:
 
 def _admin_page(call: Call, late_form: LateEntryForm | None = None):
     db = get_session()
+    transitions = transitions_from(call.status, current_user.roles)
+    checks = step_checks(db, call) if any(t.name == "finish_review" for t in transitions) else None
     return render_template(
         "calls/admin_detail.html", call=call, history=object_history(db, call, newest_first=True), late_form=late_form or _late_form(formdata=None),
-        late=service.late_entries(db, call), transitions=transitions_from(call.status, current_user.roles),
+        late=service.late_entries(db, call), transitions=transitions, checks=checks,
         now=utcnow(), **_card_context(call),
     )
 

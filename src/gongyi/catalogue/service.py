@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from gongyi.audit.service import record
 from gongyi.catalogue.models import Category, Item
-from gongyi.textfiles import FileProblems
+from gongyi.numbers import has_control_characters
+from gongyi.textfiles import FileProblems, readable_rows
 
 COLUMNS = ["category_code", "category_name_zh", "category_name_en", "item_code", "item_name_zh", "item_name_en", "description_zh"]
 _CATEGORY = re.compile(r"^\d{2}$")
@@ -40,17 +41,24 @@ def parse_catalogue(text: str, filename: str = "catalogue.csv") -> list[dict[str
     """Check every row; raise CatalogueFileError listing every bad line."""
     reader = csv.DictReader(io.StringIO(text))
     problems: list[str] = []
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != COLUMNS:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise CatalogueFileError([f"{filename}:1: {exc}"]) from None
+    if fieldnames is None or [f.strip() for f in fieldnames] != COLUMNS:
         raise CatalogueFileError([f"{filename}:1: header must be {','.join(COLUMNS)}"])
     rows: list[dict[str, str]] = []
     seen: dict[str, int] = {}
     category_names: dict[str, tuple[str, str]] = {}
-    for row in reader:
+    for row in readable_rows(filename, reader, problems):
         line = reader.line_num
         if None in row or any(v is None for v in row.values()):
             problems.append(f"{filename}:{line}: wrong number of columns")
             continue
         row = {k: v.strip() for k, v in row.items()}
+        if any(has_control_characters(v) for v in row.values()):
+            problems.append(f"{filename}:{line}: control characters (such as NUL) are not allowed")
+            continue
         cat, item = row["category_code"], row["item_code"]
         m = _ITEM.match(item)
         if not _CATEGORY.match(cat):

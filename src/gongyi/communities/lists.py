@@ -27,8 +27,8 @@ def _filtered(stmt, district: str | None, query: str):
     if district:
         stmt = stmt.where(Community.district_code == district)
     if query.strip():
-        like = f"%{query.strip()}%"
-        stmt = stmt.where(Community.name.ilike(like) | Community.street.ilike(like))
+        typed = query.strip()  # "%" and "_" match themselves
+        stmt = stmt.where(Community.name.icontains(typed, autoescape=True) | Community.street.icontains(typed, autoescape=True))
     return stmt
 
 

@@ -60,7 +60,8 @@ def _milestone_reminders(session: Session, actor: Any, today: date, before: time
         for user in _members(session, organisation_id):
             subject, body = _text(kind, user, title, milestone.what, milestone.due_on)
             key = f"{kind}:{milestone.id}:{milestone.due_on.isoformat()}:{user.id}"
-            if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key):
+            if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key,
+                             user=user):
                 queued += 1
     return queued
 
@@ -80,6 +81,7 @@ def _returned_reminders(session: Session, actor: Any) -> int:
         for user in _members(session, organisation_id):
             subject, body = _text(kind, user, title, what, day)
             key = f"{kind}:{report.id}:{report.version}:{user.id}"
-            if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key):
+            if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key,
+                             user=user):
                 queued += 1
     return queued

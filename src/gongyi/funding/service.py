@@ -17,7 +17,8 @@ from gongyi.funding.models import Disbursement
 from gongyi.funding.vocab import POOLS
 from gongyi.money import MoneyError, format_fen, parse_yuan
 from gongyi.results.models import Run, RunRow
-from gongyi.submissions.models import Submission
+from gongyi.funding.sources import FUND_SOURCES
+from gongyi.submissions.models import FundingLine, Submission
 
 
 class FundingError(UserError):
@@ -124,3 +125,18 @@ def disbursements(session: Session, call: Call) -> list[tuple[Disbursement, str 
     return list(session.execute(
         select(Disbursement, Submission.ref).outerjoin(Submission, Submission.id == Disbursement.submission_id)
         .where(Disbursement.call_id == call.id).order_by(Disbursement.paid_on, Disbursement.id)).all())
+
+
+def record_pledged_funds(session: Session, actor: Any, submission: Submission, *, source: str, donor: str,
+                         amount_fen: int, received_on: date, pledge_id: int) -> Any:
+    """A confirmed pledge as a verified funding line of the project (audited); the pledge's checks
+    (library.cofunders.confirm_pledge) come first."""
+    if source not in FUND_SOURCES or amount_fen <= 0:
+        raise ValueError("a pledged line needs a fund source and a positive amount")
+    line = FundingLine(submission_id=submission.id, source=source, donor=donor[:200], amount_fen=amount_fen,
+                       received_on=received_on, status="verified")
+    session.add(line)
+    session.flush()
+    record(session, actor, "funding_line.pledged", line, ref=submission.ref, source=source, donor=line.donor,
+           amount_fen=amount_fen, pledge=pledge_id)
+    return line

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Mapping
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
@@ -24,11 +24,16 @@ log = logging.getLogger("gongyi.mail")
 
 
 def queue_message(session: Session, actor: Any, *, to: str, subject: str, body: str, kind: str,
-                  dedupe_key: str | None = None) -> OutboxMessage | None:
-    """Queue a message; returns None when one with the same dedupe key was queued before."""
+                  dedupe_key: str | None = None, user: Any = None) -> OutboxMessage | None:
+    """Queue a message; returns None when one with the same dedupe key was queued before.
+
+    `user`: the account the message is for; it is then also in that user's inbox. A message to
+    an address nobody has proved yet (a new address being confirmed) names no user.
+    """
     if dedupe_key is not None and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
-    message = OutboxMessage(to=to, subject=subject[:200], body=body, kind=kind, dedupe_key=dedupe_key)
+    message = OutboxMessage(to=to, subject=subject[:200], body=body, kind=kind, dedupe_key=dedupe_key,
+                            user_id=user.id if user is not None else None)
     session.add(message)
     session.flush()
     record(session, actor, "mail.queue", message, kind=kind, to=to)
@@ -99,3 +104,29 @@ def _mark_sent(session: Session, message: OutboxMessage, via: str) -> None:
     message.sent_at, message.via, message.error = utcnow(), via, None
     session.flush()
     record(session, None, "mail.send", message, via=via)
+
+
+def inbox(user: Any) -> Select:
+    """The user's in-app messages, newest first."""
+    return (select(OutboxMessage).where(OutboxMessage.user_id == user.id)
+            .order_by(OutboxMessage.id.desc()))
+
+
+def find_message(session: Session, user: Any, message_id: int) -> OutboxMessage | None:
+    """One of the user's own messages, or None (another user's message does not exist for them)."""
+    message = session.get(OutboxMessage, message_id)
+    return message if message is not None and message.user_id == user.id else None
+
+
+def mark_read(session: Session, user: Any, message: OutboxMessage) -> None:
+    """The user opened the message (a reading mark, like a language choice: not audited)."""
+    if message.user_id == user.id and message.read_at is None:
+        message.read_at = utcnow()
+        session.flush()
+
+
+def mark_all_read(session: Session, user: Any) -> int:
+    result = session.execute(update(OutboxMessage).where(OutboxMessage.user_id == user.id,
+                                                         OutboxMessage.read_at.is_(None)).values(read_at=utcnow()))
+    session.flush()
+    return result.rowcount or 0

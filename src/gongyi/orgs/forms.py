@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from gongyi.forms import Form
 from gongyi.orgs.districts import DISTRICTS
-from gongyi.orgs.vocab import ORG_TYPES
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_TYPES
 
 
 
@@ -40,3 +41,24 @@ class ReviewDecisionForm(Form):
     fallback_field = "reason"
 
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])
+
+
+class InviteForm(Form):
+    """Posted with the prefix "invite"."""
+
+    fallback_field = "email"
+
+    email = EmailField(_l("同事的电子邮箱"), validators=[DataRequired(), Email(message=_l("请输入有效的电子邮箱")),
+                                                      Length(max=254)])
+
+
+class DocumentForm(Form):
+    """Posted with the prefix "document"."""
+
+    fallback_field = "file"
+
+    kind = SelectField(_l("材料类型"), choices=[SelectChoice(k, _l(v)) for k, v in DOCUMENT_KINDS.items()],
+                       validators=[DataRequired()])
+    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=1980, max=2100, message=_l("请输入四位年份"))],
+                        description=_l("年检材料须填写年度"))
+    file = FileField(_l("选择文件"), description=_l("PDF 或 PNG/JPEG 图片"), render_kw={"accept": ".pdf,.png,.jpg,.jpeg"})

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from gongyi.db import Base, created_now, intpk
-from gongyi.orgs.vocab import ORG_STATUSES, ORG_TYPES
+from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
 
 if TYPE_CHECKING:
     from gongyi.auth.models import User
@@ -36,8 +36,47 @@ class Organisation(Base):
     created_at: Mapped[created_now]
     verified_at: Mapped[datetime | None]
 
-    members: Mapped[list[User]] = relationship(back_populates="organisation")
+    members: Mapped[list[User]] = relationship(back_populates="organisation", order_by="User.id")
+    documents: Mapped[list[OrganisationDocument]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationDocument.id")
 
     @property
     def is_verified(self) -> bool:
         return self.status == "verified"
+
+
+class OrganisationDocument(Base):
+    """A paper the administrator verifies the organisation against: its registration certificate
+    (登记证书) or annual inspection (年检). Stored and served like a submission's attachments."""
+
+    __tablename__ = "organisation_document"
+    __table_args__ = (CheckConstraint(DOCUMENT_KINDS.check("kind"), name="kind"),)
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    year: Mapped[int | None]
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[created_now]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="documents")
+
+
+class Invitation(Base):
+    """A member invited a colleague by e-mail; the link mailed works once (`accepted_at`)."""
+
+    __tablename__ = "organisation_invitation"
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_now]
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()

@@ -24,6 +24,19 @@ def find_by_credit_code(session: Session, code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.credit_code == code))
 
 
+def _checked_code(session: Session, credit_code: str, org_type: str, district_code: str,
+                  org: Organisation | None = None) -> str:
+    code = creditcode.validate(credit_code)
+    holder = find_by_credit_code(session, code)
+    if holder is not None and holder is not org:
+        raise OrganisationError(N_("该统一社会信用代码已登记"), "credit_code")
+    if org_type not in ORG_TYPES:
+        raise OrganisationError(N_("请选择组织类型"), "org_type")
+    if district_code not in DISTRICTS:
+        raise OrganisationError(N_("请选择所在区"), "district_code")
+    return code
+
+
 def register_organisation(session: Session, actor: Any, *, name: str, credit_code: str, org_type: str,
                           district_code: str, contact_person: str, phone: str, address: str) -> Organisation:
     """Create a pending organisation and make `actor` its member."""
@@ -31,13 +44,7 @@ def register_organisation(session: Session, actor: Any, *, name: str, credit_cod
         raise OrganisationError(N_("您已属于一个社会组织"), "name")
     if actor.has_role("admin") or actor.has_role("reviewer"):
         raise OrganisationError(N_("管理员和评审专家不能登记社会组织"), "name")
-    code = creditcode.validate(credit_code)
-    if find_by_credit_code(session, code) is not None:
-        raise OrganisationError(N_("该统一社会信用代码已登记"), "credit_code")
-    if org_type not in ORG_TYPES:
-        raise OrganisationError(N_("请选择组织类型"), "org_type")
-    if district_code not in DISTRICTS:
-        raise OrganisationError(N_("请选择所在区"), "district_code")
+    code = _checked_code(session, credit_code, org_type, district_code)
     org = Organisation(
         name=name.strip(), credit_code=code, org_type=org_type, district_code=district_code,
         contact_person=contact_person.strip(), phone=phone.strip(), address=address.strip(),
@@ -48,6 +55,30 @@ def register_organisation(session: Session, actor: Any, *, name: str, credit_cod
     grant_role(session, actor, actor, "member")
     record(session, actor, "organisation.register", org, credit_code=code)
     return org
+
+
+EDITABLE = ("name", "credit_code", "org_type", "district_code", "contact_person", "phone", "address")
+IDENTITY = ("name", "credit_code")  # what the administrator verified against the certificate
+
+
+def update_organisation(session: Session, actor: Any, org: Organisation, **fields: str) -> bool:
+    """A member corrects the organisation's details. A new name or credit code sends a verified
+    organisation back to verification (the certificate must be checked again), and any change
+    to a rejected one resubmits it. Returns whether it now waits for verification again."""
+    fields = {k: (fields.get(k) or "").strip() for k in EDITABLE}
+    fields["credit_code"] = _checked_code(session, fields["credit_code"], fields["org_type"], fields["district_code"],
+                                          org)
+    changes = {k: [getattr(org, k), v] for k, v in fields.items() if getattr(org, k) != v}
+    if not changes:
+        raise OrganisationError(N_("没有需要保存的修改"), "name")
+    reverify = org.status == "rejected" or (org.status == "verified" and any(k in changes for k in IDENTITY))
+    for key, (_old, new) in changes.items():
+        setattr(org, key, new)
+    if reverify:
+        org.status, org.verified_at = "pending", None
+    session.flush()
+    record(session, actor, "organisation.update", org, edits=changes, reverify=reverify)
+    return reverify
 
 
 def verify_organisation(session: Session, actor: Any, org: Organisation) -> None:

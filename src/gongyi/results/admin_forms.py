@@ -51,3 +51,11 @@ class DisbursementForm(Form):
 
 class PackageForm(Form):
     package = FileField(_l("数据包"), render_kw={"accept": ".zip"})
+
+
+class HoldForm(Form):
+    """Hold or release one project's funding (暂缓拨付); results.holds checks both fields."""
+
+    ref = StringField(_l("项目编号"))
+    reason = TextAreaField(_l("理由"), render_kw={"rows": 2},
+                           description=_l("组织可以看到理由；公示结果只显示“暂缓拨付”"))

@@ -1,17 +1,20 @@
 """The administrator's results pages: ranking, runs, comparison, what-if, pools, import."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.calls.workflow import allows
 from gongyi.db import get_session
 from gongyi.funding import service as funding
 from gongyi.results import service, web_exports, whatif
-from gongyi.results.admin_forms import DisbursementForm, PackageForm, WhatIfForm
+from gongyi.results import holds
+from gongyi.results.admin_forms import DisbursementForm, HoldForm, PackageForm, WhatIfForm
+from gongyi.results.checks import step_checks
 from gongyi.results.models import Run
 from gongyi.results.package_upload import import_uploaded_package
 from gongyi.results.publication import published_run
@@ -61,6 +64,18 @@ def export(slug: str, kind: str, fmt: str):
     if kind not in web_exports.KINDS or fmt not in web_exports.FORMATS:
         abort(404)
     return web_exports.send_export(db, call, run, kind, fmt, _filters())
+
+
+@bp.get("/calls/<slug>/results/compute")
+def confirm_compute(slug: str):
+    """Before computing: what would still change the results (pending funds near the places,
+    reviews not submitted, objections not answered), above the button."""
+    db = get_session()
+    call = call_or_404(slug)
+    if not allows(call, "compute"):
+        return redirect(url_for("results_admin.ranking", slug=slug))
+    return render_template("results/admin_compute.html", call=call, checks=step_checks(db, call),
+                           latest=service.find_run(db, call))
 
 
 @bp.post("/calls/<slug>/results/compute")
@@ -148,6 +163,39 @@ def withdraw(slug: str):
     if not done.ok or run.number == 1:
         return redirect(url_for("results_admin.ranking", slug=slug))
     return redirect(url_for("results_admin.compare", slug=slug, a=run.number - 1, b=run.number))
+
+
+@bp.route("/calls/<slug>/results/holds", methods=["GET", "POST"])
+def holds_page(slug: str):
+    """Hold a project's funding (暂缓拨付) or release it, each with a reason; after results each
+    saves a new run, so the page then shows what changed."""
+    db = get_session()
+    call = call_or_404(slug)
+    action = request.form.get("action")
+    hold_form = HoldForm(formdata=request.form if action == "hold" else None)
+    release_form = HoldForm(formdata=request.form if action == "release" else None, prefix="release")
+    if request.method == "POST":
+        if action not in ("hold", "release"):
+            abort(400)
+        form = hold_form if action == "hold" else release_form
+        before = service.find_run(db, call)
+        with attempt(form) as done:
+            submission = holds.find_submission(db, call, form.ref.data or "")
+            if action == "hold":
+                holds.hold_submission(db, current_user, submission, form.reason.data or "")
+                done.flash(_("%(ref)s 的资金已暂缓拨付。", ref=submission.ref))
+            else:
+                holds.release_hold(db, current_user, submission, form.reason.data or "")
+                done.flash(_("%(ref)s 已解除暂缓拨付。", ref=submission.ref))
+        if done.ok:
+            after = service.find_run(db, call)
+            if before is not None and after is not None and after.number > before.number:
+                flash(_("已重新计算（第 %(n)s 次）。", n=after.number))
+                return redirect(url_for("results_admin.compare", slug=slug, a=before.number, b=after.number))
+            return redirect(url_for("results_admin.holds_page", slug=slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("results/admin_holds.html", call=call, hold_form=hold_form, release_form=release_form,
+                           holds=holds.call_holds(db, call)), status
 
 
 @bp.route("/calls/import", methods=["GET", "POST"])

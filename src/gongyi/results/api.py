@@ -14,11 +14,13 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.calls.models import RulesVersion
+from gongyi.calls.rules import resolved_rounds, rules_version
+from gongyi.funding.sources import FUND_SOURCES
 from gongyi.calls.service import find_call
 from gongyi.db import get_session
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
-from gongyi.results import publication
+from gongyi.results import page_cache, publication
 from gongyi.results.models import Run, RunRow
 from gongyi.results.vocab import OUTCOMES, PUBLICATIONS
 from gongyi.submissions.models import Submission
@@ -64,17 +66,35 @@ def _rows(run: Run) -> list[dict[str, Any]]:
     """Every row of the run with its project and organisation, in results order, in one query."""
     rows = get_session().execute(
         select(RunRow.ref, Submission.title, Organisation.name, RunRow.complete_reviews, RunRow.aggregate_display,
-               RunRow.rank, RunRow.outcome, RunRow.verified_raised_fen, RunRow.matching_fen, RunRow.library_grant_fen)
+               RunRow.rank, RunRow.outcome, RunRow.verified_raised_fen, RunRow.matching_fen, RunRow.library_grant_fen,
+               RunRow.round, RunRow.donors, RunRow.held)
         .join(Submission, Submission.id == RunRow.submission_id)
         .join(Organisation, Organisation.id == Submission.organisation_id)
         .where(RunRow.run_id == run.id).order_by(RunRow.position)
     ).all()
     return [
-        {"ref": ref, "title": title, "organisation": org, "complete_reviews": n, "aggregate": aggregate, "rank": rank,
-         "outcome": outcome, "verified_raised": fen_to_str(raised), "matching": fen_to_str(matching),
-         "library_grant": fen_to_str(library)}
-        for ref, title, org, n, aggregate, rank, outcome, raised, matching, library in rows
+        {"ref": ref, "title": title, "organisation": org, "round": code, "complete_reviews": n, "aggregate": aggregate,
+         "rank": rank, "outcome": outcome, "verified_raised": fen_to_str(raised), "donors": donors, "held": held,
+         "matching": fen_to_str(matching), "library_grant": fen_to_str(library)}
+        for ref, title, org, n, aggregate, rank, outcome, raised, matching, library, code, donors, held in rows
     ]
+
+
+def _rules(rules: dict[str, Any]) -> dict[str, Any]:
+    """The rules card's version, rounds with their panels' weights, and counted funds."""
+    rounds = resolved_rounds(rules) if "rounds" in rules else [
+        {"code": "review", "name": "", "advance": None, "advance_min_score": None,
+         "panels": [{"code": "expert", "weight": "1", "min_reviews": rules["review"]["min_reviews"]}]}]
+    funds = rules.get("funds") or {"counted_sources": list(FUND_SOURCES), "donor_cap": None, "min_donors": 0}
+    return {
+        "version": rules_version(rules),
+        "rounds": [{"code": r["code"], "name": r["name"], "advance": r["advance"],
+                    "advance_min_score": r["advance_min_score"],
+                    "panels": [{"code": p["code"], "weight": str(p["weight"]), "min_reviews": int(p["min_reviews"])}
+                               for p in r["panels"]]} for r in rounds],
+        "funds": {"counted_sources": list(funds["counted_sources"]), "donor_cap": funds["donor_cap"],
+                  "min_donors": funds["min_donors"]},
+    }
 
 
 @bp.get("/calls/<slug>/results")
@@ -86,6 +106,12 @@ def call_results(slug: str):
     run = publication.published_run(db, call)
     if run is None:
         return _error(404, "not_published", _("该征集尚未公布结果"))
+    return page_cache.cached_json(call, run, lambda: _results_json(call, run))
+
+
+def _results_json(call, run: Run) -> bytes:
+    """The results document, as jsonify would write it."""
+    db = get_session()
     return jsonify({
         "call": {"slug": call.slug, "title": call.title, "status": call.status},
         "publication": {
@@ -96,8 +122,9 @@ def call_results(slug: str):
             "matching": {"pool": fen_to_str(run.matching_pool_fen), "allocated": fen_to_str(run.matching_allocated_fen)},
             "library": {"pool": fen_to_str(run.library_pool_fen), "allocated": fen_to_str(run.library_allocated_fen)},
         },
+        "rules": _rules(run.rules),
         "rows": _rows(run),
-    })
+    }).get_data()
 
 
 MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "Yuan with exactly two decimals, e.g. \"1234.50\".",
@@ -142,8 +169,34 @@ OPENAPI: dict[str, Any] = {
                 "call": {"$ref": "#/components/schemas/Call"},
                 "publication": {"$ref": "#/components/schemas/Publication"},
                 "pools": {"$ref": "#/components/schemas/Pools"},
+                "rules": {"$ref": "#/components/schemas/Rules"},
                 "rows": {"type": "array", "items": {"$ref": "#/components/schemas/Row"}},
             }, "A call's published results."),
+            "Rules": _object({
+                "version": {"type": "integer", "minimum": 1, "description": "The competition rules version (2 adds rounds, panels, counted funds and holds)."},
+                "rounds": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Round"}},
+                "funds": {"$ref": "#/components/schemas/Funds"},
+            }, "The rules card: how the results were judged and which raised funds counted."),
+            "Round": _object({
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+                "advance": {"type": ["integer", "null"], "minimum": 0,
+                            "description": "Places advancing to the next round (0: no limit; ties at the line advance together); null on the last round."},
+                "advance_min_score": {"type": ["string", "null"], "description": "The lowest score that advances; null on the last round."},
+                "panels": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Panel"}},
+            }, "A round of judging, in order."),
+            "Panel": _object({
+                "code": {"type": "string"},
+                "weight": {"type": "string", "pattern": r"^\d+(\.\d+)?$",
+                           "description": "The panel's exact weight in the round's score; a round's weights sum to exactly 1."},
+                "min_reviews": {"type": "integer", "minimum": 1, "description": "Complete reviews the panel needs for a rank."},
+            }, "A panel of a round (e.g. experts 0.7, public 0.3)."),
+            "Funds": _object({
+                "counted_sources": {"type": "array", "items": {"type": "string", "enum": list(FUND_SOURCES)}},
+                "donor_cap": {"type": ["string", "null"], "pattern": MONEY["pattern"],
+                              "description": "What one donor counts for at most, in yuan; null: no cap."},
+                "min_donors": {"type": "integer", "minimum": 0, "description": "Donors a project needs for matching."},
+            }, "Which raised funds count (government money is not social funds raised)."),
             "Call": _object({
                 "slug": {"type": "string"},
                 "title": {"type": "string"},
@@ -168,12 +221,15 @@ OPENAPI: dict[str, Any] = {
                 "ref": {"type": "string", "description": "The submission's reference."},
                 "title": {"type": "string", "description": "The project's title."},
                 "organisation": {"type": "string", "description": "The submitting organisation's name."},
+                "round": {"type": "string", "description": "The code of the submission's round: the last round it took part in; its reviews, score and rank are that round's."},
                 "complete_reviews": {"type": "integer", "minimum": 0},
                 "aggregate": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$",
                               "description": "The aggregate score rounded half-up to two decimals; null without a complete review."},
                 "rank": {"type": ["integer", "null"], "minimum": 1, "description": "null when unranked."},
                 "outcome": {"type": "string", "enum": list(OUTCOMES)},
-                "verified_raised": MONEY,
+                "verified_raised": {**MONEY, "description": "The counted raised amount R: verified lines of counted sources, each donor up to the donor cap."},
+                "donors": {"type": "integer", "minimum": 0, "description": "Donors whose counted amount is above 0."},
+                "held": {"type": "boolean", "description": "The project's funding is held (暂缓拨付) while a complaint is investigated."},
                 "matching": MONEY,
                 "library_grant": MONEY,
             }, "One submission's result."),

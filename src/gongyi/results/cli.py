@@ -5,12 +5,14 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from gongyi.calls.service import find_call
 from gongyi.db import get_session
 from gongyi.money import format_fen
 from gongyi.results import export
 from gongyi.results.importer import import_call_package
+from gongyi.results.models import RunRow
 from gongyi.results.package import PackageError
 from gongyi.results.service import compute_call, find_run
 
@@ -54,15 +56,18 @@ def compute_command(slug: str, note: str) -> None:
     call = _call_or_exit(session, slug)
     run = compute_call(session, None, call, note=note)
     session.commit()
+    # Counted in the database: loading 10,000 rows with their ledgers would cost more than the computation.
+    groups = session.execute(select(RunRow.outcome, RunRow.round, func.count()).where(RunRow.run_id == run.id)
+                             .group_by(RunRow.outcome, RunRow.round)).all()
     counts: dict[str, int] = {}
-    for row in run.rows:
-        counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    for outcome, _code, n in groups:
+        counts[outcome] = counts.get(outcome, 0) + n
     click.echo(f"run {run.number} of {slug} (rules version {call.rules_version.version}, inputs {run.input_digest[:12]})")
     click.echo("outcomes: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "library", "not_shortlisted", "unranked", "held")))
     rounds = [r["code"] for r in call.rules["rounds"]]
     if len(rounds) > 1:
         # A submission whose round is the i-th took part in rounds 1..i.
-        last = {code: sum(1 for row in run.rows if row.round == code) for code in rounds}
+        last = {code: sum(n for _outcome, c, n in groups if c == code) for code in rounds}
         taking_part = [sum(last[c] for c in rounds[i:]) for i in range(len(rounds))]
         click.echo("rounds: " + "; ".join(f"{code} {n} taking part" for code, n in zip(rounds, taking_part)))
     click.echo(f"matching pool ¥{format_fen(run.matching_pool_fen)}: allocated ¥{format_fen(run.matching_allocated_fen)}")

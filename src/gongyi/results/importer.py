@@ -12,11 +12,15 @@ from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call, RulesVersion
 from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
+from gongyi.db import analyze, bulk_insert
 from gongyi.orgs.models import Organisation
 from gongyi.funding.models import Hold
 from gongyi.results.package import Package, parse_package, read_package
 from gongyi.review.models import Review, ReviewerPanel, ReviewerProfile, Score
 from gongyi.submissions.models import FundingLine, Submission, SubmissionItem
+
+
+IMPORTED_TABLES = (Organisation, User, Submission, SubmissionItem, FundingLine, Review, Score, Hold)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def _create(session: Session, actor: Any, pkg: Package) -> ImportReport:
         holds=held,
     )
     record(session, actor, "call.import", call, **report.__dict__, held=[h.ref for h in pkg.holds] or None)
+    session.flush()
+    analyze(session, IMPORTED_TABLES)  # so that PostgreSQL's planner knows the tables' new sizes
     return report
 
 
@@ -142,33 +148,27 @@ def _submissions(session: Session, pkg: Package, call: Call, org_ids: dict[str, 
     if sub_rows:
         session.execute(insert(Submission), sub_rows)
     sub_ids = dict(session.execute(select(Submission.ref, Submission.id).where(Submission.call_id == call.id)).all())
-    item_rows = [{"submission_id": sub_ids[s.ref], "item_code": code, "need": ""} for s in pkg.submissions for code in s.items]
-    if item_rows:
-        session.execute(insert(SubmissionItem), item_rows)
-    fund_rows = [{"submission_id": sub_ids[f.ref], "source": f.source, "donor": f.donor, "amount_fen": f.amount_fen,
-                  "status": f.status} for f in pkg.funds]
-    if fund_rows:
-        session.execute(insert(FundingLine), fund_rows)
+    bulk_insert(session, SubmissionItem, ("submission_id", "item_code", "need"),
+                ((sub_ids[s.ref], code, "") for s in pkg.submissions for code in s.items))
+    bulk_insert(session, FundingLine, ("submission_id", "source", "donor", "amount_fen", "status"),
+                ((sub_ids[f.ref], f.source, f.donor, f.amount_fen, f.status) for f in pkg.funds))
     return sub_ids
 
 
 def _reviews(session: Session, pkg: Package, call: Call, sub_ids: dict[str, int], users: dict[str, int],
              now) -> tuple[int, int]:
     """Every review of the package, submitted (a package's reviews are final), in its round."""
-    review_rows = [{"submission_id": sub_ids[ref], "reviewer_id": users[email], "round": code, "status": "submitted",
-                    "overall_comment": "", "version": 1, "assigned_at": now, "submitted_at": now}
-                   for (ref, email, code) in pkg.scores]
-    if review_rows:
-        session.execute(insert(Review), review_rows)
+    reviews = bulk_insert(
+        session, Review, ("submission_id", "reviewer_id", "round", "status", "overall_comment", "version", "assigned_at",
+                          "submitted_at"),
+        ((sub_ids[ref], users[email], code, "submitted", "", 1, now, now) for (ref, email, code) in pkg.scores))
     review_ids = {(sid, rid, code): id_ for id_, sid, rid, code in session.execute(
         select(Review.id, Review.submission_id, Review.reviewer_id, Review.round)
         .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id))}
-    score_rows = [{"review_id": review_ids[(sub_ids[ref], users[email], code)], "criterion": criterion,
-                   "points_centi": centi, "comment": ""}
-                  for (ref, email, code), scores in pkg.scores.items() for criterion, centi in scores.items()]
-    if score_rows:
-        session.execute(insert(Score), score_rows)
-    return len(review_rows), len(score_rows)
+    scores = bulk_insert(session, Score, ("review_id", "criterion", "points_centi", "comment"), (
+        (review_ids[(sub_ids[ref], users[email], code)], criterion, centi, "")
+        for (ref, email, code), by_criterion in pkg.scores.items() for criterion, centi in by_criterion.items()))
+    return reviews, scores
 
 
 def _holds(session: Session, actor: Any, pkg: Package, sub_ids: dict[str, int], now) -> int:

@@ -21,6 +21,7 @@ from gongyi.calls.models import Call
 from gongyi.calls.rules import DEFAULT_PANEL_CODE, engine_rules, rubric
 from gongyi.funding.counted import CountedFunds, FundLine, FundsRules, count_funds
 from gongyi.funding.models import Hold
+from gongyi.library.models import Pledge
 from gongyi.results.engine import Results, compute_results
 from gongyi.results.rank import Entry, ReviewTotal
 from gongyi.review.models import Review, ReviewerPanel, Score
@@ -59,20 +60,28 @@ def complete_totals(session: Session, call: Call, rules: dict[str, Any]) -> dict
                                                     value=Review.round, else_=-1))
     ).all()
     totals: dict[int, list[ReviewTotal]] = {}
+    points: dict[int, Fraction] = {}  # a call's totals repeat: one Fraction per distinct total
     for submission_id, code, reviewer_id, centi in rows:
-        total = ReviewTotal(code, panels.get(reviewer_id, DEFAULT_PANEL_CODE), Fraction(int(centi), 100))
-        totals.setdefault(submission_id, []).append(total)
+        value = points.get(centi)
+        if value is None:
+            value = points[centi] = Fraction(int(centi), 100)
+        totals.setdefault(submission_id, []).append(ReviewTotal(code, panels.get(reviewer_id, DEFAULT_PANEL_CODE), value))
     return totals
 
 
 def funding_lines(session: Session, call: Call) -> dict[int, list[tuple[int, FundLine]]]:
-    """Submission id -> its funding lines (id, line) in the order they were entered."""
+    """Submission id -> its funding lines (id, line) in the order they were entered.
+
+    Lines recording a co-funder's confirmed pledge (library/cofunders.py) are left out: they are
+    money drawn after the results, not the social funds the organisation raised for matching.
+    """
+    pledged = select(Pledge.funding_line_id).where(Pledge.funding_line_id.is_not(None))
     lines: dict[int, list[tuple[int, FundLine]]] = {}
     for line_id, submission_id, source, donor, amount, status in session.execute(
         select(FundingLine.id, FundingLine.submission_id, FundingLine.source, FundingLine.donor,
                FundingLine.amount_fen, FundingLine.status)
         .join(Submission, Submission.id == FundingLine.submission_id)
-        .where(competing_submissions(call)).order_by(FundingLine.id)
+        .where(competing_submissions(call), FundingLine.id.not_in(pledged)).order_by(FundingLine.id)
     ):
         lines.setdefault(submission_id, []).append((line_id, FundLine(source, donor, int(amount), status)))
     return lines

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, false, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, false, text, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from gongyi.calls.rules import DEFAULT_ROUND_CODE
@@ -18,6 +18,9 @@ class Run(Base):
     __table_args__ = (
         UniqueConstraint("call_id", "number"),
         CheckConstraint(PUBLICATIONS.check("published") + " OR published IS NULL", name="published"),
+        # At most one provisional publication per call (final results may be revised, each a new run).
+        Index("uq_run_provisional", "call_id", unique=True, sqlite_where=text("published = 'provisional'"),
+              postgresql_where=text("published = 'provisional'")),
     )
 
     id: Mapped[intpk]

@@ -11,10 +11,10 @@ each CSV file are in results/package_rows.py.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tomllib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 from gongyi.calls.rules import SLUG, RulesError, validate_rules
 from gongyi.clock import as_china
-from gongyi.textfiles import FileProblems, decode_text
+from gongyi.numbers import has_control_characters
+from gongyi.textfiles import FileProblems, decode_text, readable_rows, text_encoding, text_lines
 
 
 
@@ -109,17 +110,29 @@ def read_package(path: str) -> dict[str, bytes]:
         return files
     if not zipfile.is_zipfile(path):
         raise PackageError([f"{os.path.basename(path)}: not a folder or a .zip file"])
-    with zipfile.ZipFile(path) as archive:
-        infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
-        if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-            raise PackageError([f"{os.path.basename(path)}: too large: at most {MAX_FILES} files and "
-                                f"{MAX_UNPACKED_BYTES // 2**20} MB unpacked"])
-        names = [i.filename for i in infos]
-        tops = {n.rsplit("/", 1)[0] if "/" in n else "" for n in names if n.rsplit("/", 1)[-1] == "call.toml"}
-        prefix = (tops.pop() + "/") if len(tops) == 1 and "" not in tops else ""
-        for n in names:
-            if n.startswith(prefix) and "/" not in n[len(prefix):]:
-                files[n[len(prefix):]] = archive.read(n)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _read_archive(archive, os.path.basename(path))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError, ValueError) as exc:  # truncated, corrupted, encrypted or of an unknown method
+        raise PackageError([f"{os.path.basename(path)}: not a readable .zip file ({exc})"]) from None
+
+
+def _read_archive(archive: zipfile.ZipFile, label: str) -> dict[str, bytes]:
+    """The archive's files, after checking from its directory, before anything is unpacked, that
+    it holds at most MAX_FILES files and MAX_UNPACKED_BYTES unpacked (zipfile never unpacks a
+    member beyond the size its directory declares)."""
+    files: dict[str, bytes] = {}
+    infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
+    if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+        raise PackageError([f"{label}: too large: at most {MAX_FILES} files and "
+                            f"{MAX_UNPACKED_BYTES // 2**20} MB unpacked"])
+    names = [i.filename for i in infos]
+    tops = {n.rsplit("/", 1)[0] if "/" in n else "" for n in names if n.rsplit("/", 1)[-1] == "call.toml"}
+    prefix = (tops.pop() + "/") if len(tops) == 1 and "" not in tops else ""
+    for n in names:
+        if n.startswith(prefix) and "/" not in n[len(prefix):]:
+            files[n[len(prefix):]] = archive.read(n)
     return files
 
 
@@ -134,16 +147,19 @@ def parse_time(value: Any) -> datetime:
     return as_china(moment)
 
 
-def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line, row dict) for the data rows of a package's CSV file, after checking its header;
-    an optional column the header leaves out reads as ""."""
+def csv_rows(name: str, text: tuple[bytes, str], problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, row dict) for the data rows of a package's CSV file (its bytes and encoding),
+    after checking its header; an optional column the header leaves out reads as "". The lines
+    are decoded as they are read (csv.reader asks for more inside a quoted field itself)."""
     spec = CSV_FILES[name]
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        problems.append(f"{name}:1: the file is empty; expected the header {','.join(spec.columns)}")
+    reader = csv.reader(text_lines(*text))
+    rows, known = readable_rows(name, reader, problems), len(problems)
+    first = next(rows, None)
+    if first is None:
+        if len(problems) == known:
+            problems.append(f"{name}:1: the file is empty; expected the header {','.join(spec.columns)}")
         return
+    header = [h.strip() for h in first]
     bad = [f"{name}:1: unknown column {c!r}" for c in header if c not in spec.columns + spec.optional]
     bad += [f"{name}:1: missing column {c!r}" for c in spec.columns if c not in header]
     if len(set(header)) != len(header):
@@ -151,14 +167,24 @@ def csv_rows(name: str, text: str, problems: list[str]) -> Iterator[tuple[int, d
     if bad:
         problems.extend(bad)
         return
-    absent = {c: "" for c in spec.optional if c not in header}
-    for cells in reader:
-        if not any(c.strip() for c in cells):
+    absent = [c for c in spec.optional if c not in header]
+    width = len(header)
+    for cells in rows:
+        cells = [c.strip() for c in cells]
+        if not any(cells):
             continue
-        if len(cells) != len(header):
-            problems.append(f"{name}:{reader.line_num}: expected {len(header)} values, found {len(cells)}")
+        if len(cells) != width:
+            problems.append(f"{name}:{reader.line_num}: expected {width} values, found {len(cells)}")
             continue
-        yield reader.line_num, {**absent, **{h: c.strip() for h, c in zip(header, cells)}}
+        controlled = [h for h, c in zip(header, cells) if has_control_characters(c)]
+        if controlled:
+            problems.append(f"{name}:{reader.line_num}: {controlled[0]}: control characters (such as NUL) are not allowed")
+            continue
+        row = dict(zip(header, cells))
+        for column in absent:
+            row[column] = ""
+        yield reader.line_num, row
+
 
 
 def parse_package(
@@ -191,7 +217,7 @@ def parse_package(
     for name in CSV_FILES:
         if name in files:
             try:
-                texts[name] = decode_text(files[name])
+                texts[name] = (files[name], text_encoding(files[name]))
             except UnicodeDecodeError:
                 problems.append(f"{name}:1: not UTF-8 or GB18030 text")
     state = rows.State(Package(call=call, rules=rules or {}), problems, texts, rules is not None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from sys import intern
 from typing import Any
 
 from gongyi.calls.rules import DEFAULT_PANEL_CODE, engine_rules, rubric
@@ -30,12 +31,13 @@ class State:
 
     pkg: Package
     problems: list[str]
-    texts: dict[str, str]
+    texts: dict[str, tuple[bytes, str]]  # each file: its bytes and their encoding
     rules_ok: bool  # call.toml's rules are valid (else rubric checks are skipped: they would only repeat)
     refs: dict[str, str] = field(default_factory=dict)  # every ref of submissions.csv -> credit code
     affiliations: dict[str, str | None] = field(default_factory=dict)  # reviewer e-mail -> credit code
     panels: dict[str, str] = field(default_factory=dict)  # reviewer e-mail -> panel
-    review_lines: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)  # (ref, e-mail, round) -> lines
+    # (ref, e-mail, round) -> criterion -> the line that first scored it (rows with problems included)
+    review_lines: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
 
     def rows(self, name: str):
         return csv_rows(name, self.texts[name], self.problems) if name in self.texts else ()
@@ -175,8 +177,10 @@ def parse_reviewers(state: State, known_reviewers: dict[str, str | None]) -> Non
         state.pkg.reviewers.append(PkgReviewer(email, row["name"], code, panel))
 
 
-def _review_round(state: State, where: str, given: str) -> dict[str, Any] | None:
+def _review_round(state: State, where: str, given: str, by_code: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """The round a reviews.csv row belongs to; an empty `round` is the only round."""
+    if given in by_code:
+        return by_code[given]
     rounds = state.pkg.rules["rounds"]
     codes = ", ".join(r["code"] for r in rounds)
     if not given:
@@ -184,15 +188,14 @@ def _review_round(state: State, where: str, given: str) -> dict[str, Any] | None
             return rounds[0]
         state.problems.append(f"{where}: round is empty; the call has the rounds {codes}")
         return None
-    match = next((r for r in rounds if r["code"] == given), None)
-    if match is None:
-        state.problems.append(f"{where}: unknown round {given!r} (the call has the rounds {codes})")
-    return match
+    state.problems.append(f"{where}: unknown round {given!r} (the call has the rounds {codes})")
+    return None
 
 
-def _score_problem(state: State, where: str, row: dict[str, str], rnd: dict[str, Any]) -> tuple[str | None, int | None]:
-    """(problem, score in hundredths) of a reviews.csv row's criterion and score in its round."""
-    criteria = {c["code"]: int(c["max"]) for c in rubric(state.pkg.rules, rnd["code"])}
+def _score_problem(state: State, where: str, row: dict[str, str], rnd: dict[str, Any],
+                   criteria: dict[str, int]) -> tuple[str | None, int | None]:
+    """(problem, score in hundredths) of a reviews.csv row's criterion and score in its round
+    (`criteria`: the round's criterion codes and maximums)."""
     criterion, text = row["criterion"], row["score"]
     if criterion not in criteria:
         which = f"the rubric of round {rnd['code']}" if len(state.pkg.rules["rounds"]) > 1 else "the rubric"
@@ -223,26 +226,31 @@ def _reviewer_problem(state: State, where: str, ref: str, email: str, shown: str
 
 def parse_reviews(state: State) -> None:
     name = "reviews.csv"
-    seen: dict[tuple[str, str, str, str], int] = {}
+    points: dict[int, int] = {}  # one int object per distinct score (hundreds of thousands of rows)
+    rounds = state.pkg.rules["rounds"] if state.rules_ok else []
+    by_code = {r["code"]: r for r in rounds}
+    criteria = {r["code"]: {c["code"]: int(c["max"]) for c in rubric(state.pkg.rules, r["code"])} for r in rounds}
     for line, row in state.rows(name):
-        where, ref, email = f"{name}:{line}", row["ref"], row["reviewer"].lower()
+        # interned: a call's hundreds of thousands of rows name a few thousand refs, reviewers and criteria
+        ref, email, criterion = intern(row["ref"]), intern(row["reviewer"].lower()), intern(row["criterion"])
+        where = f"{name}:{line}"
         found = [] if ref in state.refs else [f"{where}: unknown submission ref {ref!r}"]
-        rnd = _review_round(state, where, row["round"]) if state.rules_ok else None
+        rnd = _review_round(state, where, row["round"], by_code) if state.rules_ok else None
         reviewer = _reviewer_problem(state, where, ref, email, row["reviewer"], rnd)
         found += [reviewer] if reviewer else []
         centi = None
         if rnd is not None:
-            problem, centi = _score_problem(state, where, row, rnd)
+            problem, centi = _score_problem(state, where, row, rnd, criteria[rnd["code"]])
             found += [problem] if problem else []
-            key = (ref, email, rnd["code"], row["criterion"])
-            if key in seen:
-                found.append(f"{where}: {email} already scored {row['criterion']} of {ref} on line {seen[key]}")
+            seen = state.review_lines.setdefault((ref, email, rnd["code"]), {})
+            if criterion in seen:
+                found.append(f"{where}: {email} already scored {criterion} of {ref} on line {seen[criterion]}")
             else:
-                seen[key] = line
+                seen[criterion] = line
         state.problems.extend(found)
         if not found and rnd is not None and state.rules_ok:
-            state.pkg.scores.setdefault((ref, email, rnd["code"]), {})[row["criterion"]] = centi  # type: ignore[assignment]
-            state.review_lines.setdefault((ref, email, rnd["code"]), []).append(line)
+            centi = points.setdefault(centi, centi)  # type: ignore[arg-type]
+            state.pkg.scores.setdefault((ref, email, rnd["code"]), {})[criterion] = centi
 
 
 def check_rounds_taken_part_in(state: State) -> None:
@@ -266,7 +274,8 @@ def check_rounds_taken_part_in(state: State) -> None:
         entries.append(Entry(s.ref, (), counted.raised_fen, s.submitted_at, s.requested_fen,
                              reviews=tuple(totals.get(s.ref, ())), donors=counted.donors))
     took_part = {r.ref: {p.round for p in r.rounds} for r in rank_submissions(entries, review_rules)}
-    for (ref, email, code), found_on in sorted(state.review_lines.items(), key=lambda item: item[1][0]):
+    valid_lines = {key: [state.review_lines[key][c] for c in scores] for key, scores in state.pkg.scores.items()}
+    for (ref, email, code), found_on in sorted(valid_lines.items(), key=lambda item: item[1][0]):
         if ref in took_part and code not in took_part[ref]:
             state.problems.extend(f"reviews.csv:{line}: {ref} did not take part in round {code} "
                                   f"(it did not advance from an earlier round)" for line in found_on)

@@ -12,8 +12,9 @@ from gongyi.calls.models import RulesVersion
 from gongyi.calls.rules import rubric_total
 from gongyi.db import get_session
 from gongyi.orgs.models import Organisation
-from gongyi.results import publication, service, web_exports
-from gongyi.results.explain import explain_row
+from gongyi.results import page_cache, publication, service, web_exports
+from gongyi.results.explain import explain_funds, explain_row
+from gongyi.results.holds import active_hold
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.publication_forms import ObjectionForm
 from gongyi.submissions.attachments import Upload
@@ -32,6 +33,13 @@ def ledger_explanation(row: RunRow, rules: dict):
     return explain_row(row, rules)
 
 
+@bp.app_template_global("funds_explanation")
+def funds_explanation(row: RunRow):
+    """How R came about, line by line, from the row's ledger (runs saved before version 2 have none)."""
+    funds = (row.ledger or {}).get("funds")
+    return explain_funds(funds) if funds else ()
+
+
 def _rules_context(run: Run) -> dict:
     """The rules card of the rules the run was computed under."""
     return {"rules": run.rules, "rubric_total": rubric_total(run.rules),
@@ -40,12 +48,20 @@ def _rules_context(run: Run) -> dict:
 
 @bp.get("/results/<slug>")
 def results(slug: str):
-    """The latest published results of a call, 250 rows a page, in a fixed handful of statements."""
+    """The latest published results of a call, 250 rows a page, in a fixed handful of statements;
+    for visitors who are not signed in, from the page cache with validators (page_cache)."""
     db = get_session()
     call = call_or_404(slug, public=True, user=current_user)
     run = publication.published_run(db, call)
     if run is None:
         return render_template("results/public_results.html", call=call, run=None), 404
+    if page_cache.page_is_cacheable():
+        return page_cache.cached_page(call, run, lambda **extra: _results_page(call, run, **extra))
+    return _results_page(call, run)
+
+
+def _results_page(call, run: Run, **extra) -> str:
+    db = get_session()
     outcome = request.args.get("outcome") or None
     query = request.args.get("q", "")
     page = service.ranking_page(db, run, outcome=outcome, query=query, page=page_number(), per_page=PER_PAGE)
@@ -57,7 +73,8 @@ def results(slug: str):
         "results/public_results.html", call=call, run=run, page=page, outcome=outcome, q=query,
         changes=changes, changed_ids=changes.changed_ids if changes else set(), own_ids=own_ids,
         last_day=publication.last_publicity_day(run), objections_open=publication.publicity_open(run),
-        export_kinds=PUBLIC_EXPORTS, **_rules_context(run),
+        export_kinds=PUBLIC_EXPORTS, **_rules_context(run), **extra,
+        objections=publication.call_objections(db, call) if run.published == "final" else [],
     )
 
 
@@ -104,7 +121,7 @@ def project(slug: str, ref: str):
     if not policy.can_view_ledger(current_user, submission):
         abort(403)
     return render_template("results/public_project.html", call=call, run=run, row=row, submission=submission,
-                           org_name=org_name, can_object=policy.can_file_objection(current_user, run),
+                           org_name=org_name, hold=active_hold(db, submission), can_object=policy.can_file_objection(current_user, run),
                            **_rules_context(run))
 
 

@@ -23,14 +23,16 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from gongyi.audit.service import record
+from gongyi.audit.service import already, record
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
 from gongyi.calls.service import transition_call
 from gongyi.calls.workflow import allows
 from gongyi.clock import CHINA, utcnow
+from gongyi.db import lock
 from gongyi.errors import N_, UserError
 from gongyi.execution.records import open_execution_records
+from gongyi.library.entries import record_final_results
 from gongyi.mail.service import queue_message
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
@@ -109,12 +111,17 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
     in its lifecycle, and final results open the funded projects' execution records.
     """
     now = now or utcnow()
-    call = session.get(Call, run.call_id)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
+    call = lock(session, session.get(Call, run.call_id))  # one publication of a call at a time
+    run = lock(session, run)
     if run.published is not None:
-        raise PublicationError(N_("第 %(n)s 次计算已经发布过"), "run", n=run.number)
+        raise already(PublicationError, N_("第 %(n)s 次计算已由 %(name)s 于 %(at)s 发布"), N_("第 %(n)s 次计算已经发布过"),
+                      session, run, "run.publish", field="run", n=run.number)
     previous = published_run(session, call)
+    if kind == "provisional" and previous is not None and previous.published == "provisional":
+        raise already(PublicationError, N_("公示结果已由 %(name)s 于 %(at)s 发布（第 %(n)s 次计算）"),
+                      N_("公示结果已经发布（第 %(n)s 次计算）"), session, previous, "run.publish", field="run", n=previous.number)
     if kind == "provisional":
         if not allows(call, "publish_provisional"):
             raise PublicationError(N_("只有处于“结果已计算”阶段的征集才能发布公示结果"), "run")
@@ -144,8 +151,9 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
            changed=len(changed_rows(session, previous, run)[0]) if previous else None)
-    if kind == "final":  # the funded projects go into execution (专业运行)
+    if kind == "final":  # the funded projects go into execution (专业运行); the library follows the results
         open_execution_records(session, actor, run)
+        record_final_results(session, actor, run)
     return run
 
 
@@ -276,8 +284,10 @@ def answer_objection(session: Session, actor: Any, objection: Objection, decisio
     """Uphold or dismiss a pending objection, with a reason the objector sees; they are told by e-mail."""
     if decision not in ANSWERS:
         raise PublicationError(N_("请选择异议是否成立"), "answer")
+    objection = lock(session, objection)
     if objection.status != "pending":
-        raise PublicationError(N_("该异议已经答复过"), "answer")
+        raise already(PublicationError, N_("该异议已由 %(name)s 于 %(at)s 答复"), N_("该异议已经答复过"),
+                      session, objection, "objection.answer", field="answer")
     if not (answer or "").strip():
         raise PublicationError(N_("请填写答复理由，异议人会看到它"), "answer")
     objection.status, objection.answer = decision, answer.strip()
@@ -301,7 +311,7 @@ def _tell_objector(session: Session, actor: Any, objection: Objection) -> None:
                        name=objection.real_name, call=call.title, ref=ref, project=title,
                        decision=gettext(OBJECTION_STATUSES[objection.status]), answer=objection.answer)
     queue_message(session, actor, to=user.email, subject=subject, body=body, kind="objection_answer",
-                  dedupe_key=f"objection_answer:{objection.id}")
+                  dedupe_key=f"objection_answer:{objection.id}", user=user)
 
 
 @dataclass(frozen=True)

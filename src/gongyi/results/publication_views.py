@@ -15,6 +15,7 @@ from gongyi.db import get_session
 from gongyi.formatting import label
 from gongyi.orgs.models import Organisation
 from gongyi.results import publication, service
+from gongyi.results.checks import step_checks
 from gongyi.results.models import Objection, Run, RunRow
 from gongyi.results.publication_forms import AnswerForm
 from gongyi.results.vocab import OBJECTION_STATUSES
@@ -45,6 +46,7 @@ def publication_page(slug: str):
         last_day=publication.last_publicity_day(provisional) if provisional else None,
         window_open=provisional is not None and publication.publicity_open(provisional),
         working_days=current_app.config["PUBLICITY_WORKING_DAYS"], now=utcnow(),
+        checks=step_checks(db, call) if latest is not None and (allows(call, "recompute") or allows(call, "publish_revision")) else None,
     )
 
 

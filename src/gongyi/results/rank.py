@@ -206,6 +206,13 @@ def aggregate_score(totals: Sequence[Fraction], rule: str, trim_from: int) -> Fr
     mean of the two middle ones for an even count. Computed on whole multiples of 1/L (L the
     common denominator of the totals), which is exact and spares comparing fractions.
     """
+    parts = _aggregate_parts(totals, rule, trim_from)
+    return None if parts is None else Fraction(*parts)
+
+
+def _aggregate_parts(totals: Sequence[Fraction], rule: str, trim_from: int) -> tuple[int, int] | None:
+    """aggregate_score as (numerator, denominator), not yet reduced: a ranking builds one Fraction
+    per submission and round from these instead of one per step."""
     values = [t if type(t) is Fraction else exact(t, "review total") for t in totals]
     n = len(values)
     _check_aggregate(rule, trim_from if rule == "trimmed_mean" else 3)
@@ -216,10 +223,10 @@ def aggregate_score(totals: Sequence[Fraction], rule: str, trim_from: int) -> Fr
     if rule == "median":
         scaled.sort()
         middle = n // 2
-        return Fraction(scaled[middle], common) if n % 2 else Fraction(scaled[middle - 1] + scaled[middle], 2 * common)
+        return (scaled[middle], common) if n % 2 else (scaled[middle - 1] + scaled[middle], 2 * common)
     if rule == "trimmed_mean" and n >= trim_from:
-        return Fraction(sum(scaled) - min(scaled) - max(scaled), common * (n - 2))
-    return Fraction(sum(scaled), common * n)
+        return sum(scaled) - min(scaled) - max(scaled), common * (n - 2)
+    return sum(scaled), common * n
 
 
 def round_half_up_2(x: Fraction) -> Decimal:
@@ -264,15 +271,26 @@ def _grouped(entry: Entry, rounds: tuple[Round, ...]) -> dict[tuple[str, str], l
 
 
 def _score_round(totals: dict[tuple[str, str], list[Fraction]], rnd: Round) -> tuple[int, tuple[PanelScore, ...], Fraction | None, bool]:
-    """n, each panel's (n_p, A_p), A and whether the submission is ranked in the round."""
+    """n, each panel's (n_p, A_p), A and whether the submission is ranked in the round.
+    A = sum(weight_p * A_p) is summed as one unreduced fraction and reduced once."""
     panels = []
+    numerator, denominator, every_panel = 0, 1, True
     for panel in rnd.panels:
         values = totals.get((rnd.code, panel.code), ())
-        panels.append(PanelScore(panel.code, len(values), aggregate_score(values, rnd.aggregate, rnd.trim_from)))
+        parts = _aggregate_parts(values, rnd.aggregate, rnd.trim_from)
+        if parts is None:
+            every_panel = False
+            panels.append(PanelScore(panel.code, len(values), None))
+            continue
+        score = Fraction(*parts)
+        panels.append(PanelScore(panel.code, len(values), score))
+        weight = panel.weight if type(panel.weight) is Fraction else exact(panel.weight, "weight")
+        numerator = numerator * weight.denominator * score.denominator + weight.numerator * score.numerator * denominator
+        denominator *= weight.denominator * score.denominator
     n = sum(p.complete_reviews for p in panels)
     aggregate = None
-    if all(p.aggregate is not None for p in panels):
-        aggregate = sum((panel.weight * score.aggregate for panel, score in zip(rnd.panels, panels)), Fraction(0))
+    if every_panel:
+        aggregate = panels[0].aggregate if len(panels) == 1 and rnd.panels[0].weight == 1 else Fraction(numerator, denominator)
     ranked = all(score.complete_reviews >= panel.min_reviews for panel, score in zip(rnd.panels, panels))
     return n, tuple(panels), aggregate, ranked
 

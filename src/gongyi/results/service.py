@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
 from gongyi.calls.rules import validate_rules
 from gongyi.calls.workflow import allows
+from gongyi.db import bulk_insert
 from gongyi.errors import N_, UserError
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
@@ -66,14 +67,16 @@ def compute_call(session: Session, actor: Any, call: Call, note: str = "") -> Ru
     session.add(run)
     session.flush()
     by_ref = {e.ref: e for e in inputs.entries}
-    rows = [_run_row(run.id, position, row, by_ref[row.ref], inputs) for position, row in enumerate(results.rows, 1)]
-    if rows:
-        # render_nulls: every row with the same columns, so the rows go in one executemany whatever
-        # mix of NULL ranks and aggregates the results order gives.
-        session.execute(insert(RunRow).execution_options(render_nulls=True), rows)
+    rows = (_run_row(run.id, position, row, by_ref[row.ref], inputs) for position, row in enumerate(results.rows, 1))
+    bulk_insert(session, RunRow, RUN_ROW_COLUMNS, (tuple(values[c] for c in RUN_ROW_COLUMNS) for values in rows))
     record(session, actor, "run.compute", run, call=call.slug, number=number, digest=run.input_digest,
            matching_allocated_fen=run.matching_allocated_fen, library_allocated_fen=run.library_allocated_fen)
     return run
+
+
+RUN_ROW_COLUMNS = ("run_id", "submission_id", "position", "ref", "totals", "requested_fen", "submitted_at",
+                   "complete_reviews", "aggregate", "aggregate_display", "rank", "outcome", "verified_raised_fen",
+                   "round", "donors", "held", "matching_fen", "library_grant_fen", "ledger")
 
 
 def _run_row(run_id: int, position: int, row: ResultRow, entry: Entry, inputs: Inputs) -> dict[str, Any]:
@@ -187,8 +190,8 @@ def ranking_query(run: Run, *, sort: str = "rank", descending: bool = False, out
     if outcome in OUTCOMES:
         conditions.append(RunRow.outcome == outcome)
     if query.strip():
-        like = f"%{query.strip()}%"
-        conditions.append(RunRow.ref.ilike(like) | Submission.title.ilike(like) | Organisation.name.ilike(like))
+        typed = query.strip()  # "%" and "_" match themselves
+        conditions.append(or_(*(c.icontains(typed, autoescape=True) for c in (RunRow.ref, Submission.title, Organisation.name))))
     columns = SORTS.get(sort, SORTS["rank"])
     if sort == "aggregate":  # higher scores come first in rank order
         descending = not descending

@@ -4,8 +4,7 @@ with its versions and reopening. The outbox page is mail.views."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,12 +21,13 @@ from gongyi.catalogue.models import Category
 from gongyi.clock import utcnow
 from gongyi.db import get_session
 from gongyi.exports import send_table
-from gongyi.formatting import label, local_time
+from gongyi.formatting import exact2_decimal, label, local_time
 from gongyi.orgs.models import Organisation
-from gongyi.pagination import paginate
+from gongyi.pagination import Page, paginate
 from gongyi.review import service
 from gongyi.review.forms import ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm, ReviewerChoiceForm, ReviewerForm
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, REVIEW_STATUSES, Conflict, Review
+from gongyi.review.round_views import rounds_context
 from gongyi.review.scoring import points
 from gongyi.submissions.models import Submission
 from gongyi.webutil import call_or_404, int_arg, page_number, safe_next
@@ -125,16 +125,17 @@ def calls():
 
 
 def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 200):
-    db = get_session()
-    now = utcnow()
+    db, now = get_session(), utcnow()
     if deadline_form is None:
         deadline_form = DeadlineForm(formdata=None, data={"review_deadline": call.review_deadline})
     return render_template(
-        "review/board.html", call=call, submissions=service.submission_progress(db, call, now),
+        "review/board.html", call=call, page=service.submission_progress_page(db, call, page_number(), now),
+        counts=service.review_counts(db, call),
         reviewers=service.reviewer_progress(db, call, now), per_submission=service.reviewers_per_submission(call),
         blind=service.is_blind(call), assigning=allows(call, "assign"), deadline_form=deadline_form, now=now,
-        reminder_days=service.reminder_window(current_app.config).days,
+        reminder_days=service.reminder_window(current_app.config).days, **rounds_context(db, call),
     ), status
+
 
 
 @bp.get("/review/<slug>")
@@ -328,21 +329,46 @@ def review_detail(review_id: int):
 # --- calibration and exports -------------------------------------------------------------------
 
 
+CALIBRATION_PER_PAGE = 50
+
+
 @bp.get("/review/<slug>/calibration")
 def calibration(slug: str):
+    """Reviewers against the panel and one page of the flagged disagreements; every review's
+    z-score is the export below (a city's call has tens of thousands)."""
     call = _call_or_404(slug)
     db = get_session()
     result, reviews = service.calibration(db, call)
     users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(result.reviewers)))}
-    submissions = {s.id: s for s in db.scalars(select(Submission).where(
-        Submission.id.in_({r.submission_id for r in reviews})))}
-    by_submission: dict[int, list] = {}
+    flagged = sorted(result.disagreements, key=lambda sid: (-result.spreads[sid], sid))
+    pages = max(1, -(-len(flagged) // CALIBRATION_PER_PAGE))
+    number = min(page_number(), pages)
+    shown = flagged[(number - 1) * CALIBRATION_PER_PAGE:number * CALIBRATION_PER_PAGE]
+    submissions = {s.id: s for s in db.scalars(select(Submission).where(Submission.id.in_(shown)))}
+    by_submission: dict[int, list] = {sid: [] for sid in shown}
     for r in reviews:
-        by_submission.setdefault(r.submission_id, []).append(r)
+        if r.submission_id in by_submission:
+            by_submission[r.submission_id].append(r)
     return render_template(
-        "review/calibration.html", call=call, result=result, reviews=reviews, users=users, submissions=submissions,
-        by_submission=by_submission, threshold=service.disagreement_threshold(call), assigning=allows(call, "assign"),
+        "review/calibration.html", call=call, result=result, users=users, submissions=submissions,
+        page=Page(shown, len(flagged), number, CALIBRATION_PER_PAGE), by_submission=by_submission,
+        compared=len(result.spreads), threshold=service.disagreement_threshold(call), assigning=allows(call, "assign"),
     )
+
+
+@bp.get("/review/<slug>/calibration.<any(csv, xlsx):fmt>")
+def calibration_export(slug: str, fmt: str):
+    """Every complete review with its total and z-score (within its reviewer's reviews)."""
+    call = _call_or_404(slug)
+    db = get_session()
+    result, reviews = service.calibration(db, call)
+    users = dict(db.execute(select(User.id, User.name).where(User.id.in_(result.reviewers))).all())
+    refs = dict(db.execute(select(Submission.id, Submission.ref).where(Submission.call_id == call.id)).all())
+    table = [[users[r.reviewer_id], refs[r.submission_id], points(r.total_centi),
+              exact2_decimal(result.z_scores.get(r.review_id)), "1" if r.submission_id in result.disagreements else ""]
+             for r in sorted(reviews, key=lambda r: (r.reviewer_id, r.review_id))]
+    columns = [_("评审专家"), _("项目编号"), _("合计"), "z", _("分歧")]
+    return send_table(columns, table, fmt, f"{call.slug}-calibration", sheet_title=_("评分校准"))
 
 
 @bp.get("/review/<slug>/scores.<any(csv, xlsx):fmt>")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, ValidationError, widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from gongyi.calls.forms import cst_field
-from gongyi.forms import Form
+from gongyi.forms import Form, WholeNumberField
 from gongyi.review.models import DEFAULT_MAX_REVIEWS
 from gongyi.review.scoring import ScoreError, parse_score
 
@@ -31,7 +31,7 @@ class ReviewerForm(Form):
                                  description=_l("专家所在的社会组织；该组织申报的项目会自动回避"))
     expertise = MultiCheckboxField(_l("专业领域（服务类别）"), choices=[],
                                    description=_l("分配时优先把这些类别的项目分给该专家"))
-    max_reviews = IntegerField(_l("每次征集最多评审份数"), default=DEFAULT_MAX_REVIEWS,
+    max_reviews = WholeNumberField(_l("每次征集最多评审份数"), default=DEFAULT_MAX_REVIEWS,
                                validators=[InputRequired(message=_l("请填写评审上限")),
                                            NumberRange(min=0, max=100000, message=_l("评审上限须为不小于 0 的整数"))])
 

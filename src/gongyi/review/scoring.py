@@ -28,6 +28,7 @@ class ScoreError(UserError):
 
 # Plain digits with at most one decimal point, checked after NFKC (full-width digits become ASCII).
 _NUMBER = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
+_PLAIN = re.compile(r"^([0-9]+)(?:\.([0-9]{0,2}))?$")
 
 
 def parse_score(text: str | None, maximum: int) -> int | None:
@@ -38,7 +39,15 @@ def parse_score(text: str | None, maximum: int) -> int | None:
     plain digits and one decimal point (so "1e1", "NaN" and "16,5" are not numbers), a negative
     number (even "-0"), a third decimal that is not 0, and more than the criterion's maximum.
     """
-    s = unicodedata.normalize("NFKC", text or "").strip()
+    s = (text or "").strip()
+    plain = _PLAIN.match(s) if s.isascii() else None
+    if plain is not None:  # the common case, in integers: digits, and at most 2 decimals
+        whole, decimals = plain.groups()
+        centi = int(whole) * 100 + int((decimals or "").ljust(2, "0"))
+        if centi > maximum * 100:
+            raise ScoreError("above_maximum", N_("分数不能超过满分 %(max)s"), max=maximum)
+        return centi
+    s = unicodedata.normalize("NFKC", s).strip()
     if not s:
         return None
     if not _NUMBER.match(s):
@@ -76,16 +85,30 @@ class Stats:
             return Decimal(difference.numerator) / Decimal(difference.denominator) / self.sd
 
 
+def _sd(variance: Fraction) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
+
+
 def stats(totals: Iterable[Fraction]) -> Stats:
     values = list(totals)
     if not values:
         return Stats(0, None, None)
     mean = sum(values, Fraction(0)) / len(values)
     variance = sum(((v - mean) ** 2 for v in values), Fraction(0)) / len(values)
-    with localcontext() as ctx:
-        ctx.prec = 28
-        sd = (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
-    return Stats(len(values), mean, sd)
+    return Stats(len(values), mean, _sd(variance))
+
+
+def centi_stats(centis: list[int]) -> Stats:
+    """stats() of totals given in hundredths, in integer arithmetic: the same exact mean and
+    variance (n*sum(x^2) - sum(x)^2 over n^2), without a Fraction per value."""
+    n = len(centis)
+    if not n:
+        return Stats(0, None, None)
+    total = sum(centis)
+    squares = sum(c * c for c in centis)
+    return Stats(n, Fraction(total, 100 * n), _sd(Fraction(n * squares - total * total, 10_000 * n * n)))
 
 
 @dataclass(frozen=True)
@@ -114,26 +137,29 @@ class Calibration:
 def calibrate(reviews: Iterable[ScoredReview], threshold: Fraction, min_reviews_for_z: int = 5) -> Calibration:
     """Each reviewer's mean and spread next to the panel's, z-scores for reviewers with at least
     `min_reviews_for_z` reviews (fewer say little), and submissions whose totals spread more
-    than `threshold` points."""
+    than `threshold` points. Computed on the hundredths, in integers, until the square roots."""
     reviews = sorted(reviews, key=lambda r: r.review_id)
     by_reviewer: dict[int, list[ScoredReview]] = {}
-    by_submission: dict[int, list[Fraction]] = {}
+    by_submission: dict[int, list[int]] = {}
     for r in reviews:
         by_reviewer.setdefault(r.reviewer_id, []).append(r)
-        by_submission.setdefault(r.submission_id, []).append(r.total)
-    reviewer_stats = {rid: stats(r.total for r in rows) for rid, rows in by_reviewer.items()}
+        by_submission.setdefault(r.submission_id, []).append(r.total_centi)
+    reviewer_stats = {rid: centi_stats([r.total_centi for r in rows]) for rid, rows in by_reviewer.items()}
     z_scores = {}
     for rid, rows in by_reviewer.items():
-        if len(rows) >= min_reviews_for_z:
-            for r in rows:
-                z = reviewer_stats[rid].z(r.total)
-                if z is not None:
-                    z_scores[r.review_id] = z
-    spreads = {sid: max(totals) - min(totals) for sid, totals in by_submission.items() if len(totals) >= 2}
+        s = reviewer_stats[rid]
+        if len(rows) >= min_reviews_for_z and s.sd:
+            total, scale = sum(r.total_centi for r in rows), 100 * len(rows)
+            with localcontext() as ctx:
+                ctx.prec = 28
+                for r in rows:  # (total_centi/100 - mean) / sd, the difference exact over 100 n
+                    z_scores[r.review_id] = Decimal(r.total_centi * len(rows) - total) / scale / s.sd
+    limit = threshold * 100
+    spreads = {sid: Fraction(max(c) - min(c), 100) for sid, c in by_submission.items() if len(c) >= 2}
     return Calibration(
-        panel=stats(r.total for r in reviews),
+        panel=centi_stats([r.total_centi for r in reviews]),
         reviewers=reviewer_stats,
         z_scores=z_scores,
         spreads=spreads,
-        disagreements=frozenset(sid for sid, spread in spreads.items() if spread > threshold),
+        disagreements=frozenset(sid for sid, c in by_submission.items() if len(c) >= 2 and max(c) - min(c) > limit),
     )

@@ -42,7 +42,7 @@ def _my_review_or_404(review_id: int) -> Review:
 def _scoring_note(call: Call) -> str | None:
     """Why the reviewer cannot score in this call now, or None while scoring is open."""
     if allows(call, "score"):
-        return None
+        return None if service.round_is_open(call, service.scoring_round(call)) else _("本轮评审已结束，下一轮开始前不能打分")
     before = allows(call, "submit") or allows(call, "assign")  # projects still arriving, or reviewers being assigned
     return _("评审阶段开始后才能打分") if before else _("评审阶段已结束")
 
@@ -60,7 +60,9 @@ def queue():
         .order_by(Call.id.desc(), Submission.ref)
     ).all()
     calls: dict[int, tuple[Call, list[Review]]] = {}
-    for review in reviews:
+    for review in reviews:  # each call's current round only: a closed round's reviews are done with
+        if review.round != service.scoring_round(review.submission.call):
+            continue
         calls.setdefault(review.submission.call_id, (review.submission.call, []))[1].append(review)
     return render_template("review/queue.html", calls=list(calls.values()), notes={
         call.id: _scoring_note(call) for call, _reviews in calls.values()}, now=utcnow())
@@ -85,7 +87,7 @@ def _render_score(review: Review, form: ScoreFormBase, conflict_form: ReasonForm
     return render_template(
         "review/score.html", review=review, call=call, form=form, conflict_form=conflict_form,
         criteria=service.review_criteria(review), current=service.snapshot(review),
-        scoring_open=allows(call, "score"), total=service.review_total(review),
+        scoring_open=allows(call, "score") and service.round_is_open(call, review.round), total=service.review_total(review),
         reopen_reason=service.reopen_reason(db, review) if review.version > 1 else None,
         now=utcnow(), **_submission_context(review),
     ), status

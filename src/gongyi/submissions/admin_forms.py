@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from gongyi.errors import N_
+from gongyi.numbers import whole_number
 from gongyi.forms import Form
 from gongyi.orgs.forms import district_choices
 from gongyi.submissions.screening import FUND_SOURCE_LABELS, FUND_STATUS_LABELS
@@ -97,9 +98,10 @@ class BulkFundingForm(_BulkForm):
 def _row(text: str) -> tuple[int, str]:
     """A confirmed row "id:token", as the preview page wrote it."""
     row_id, _, token = str(text).partition(":")
-    if not token:
+    number = whole_number(row_id)
+    if not token or number is None:
         raise ValueError(text)
-    return int(row_id), token
+    return number, token
 
 
 class BulkConfirmForm(Form):

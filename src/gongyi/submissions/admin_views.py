@@ -29,6 +29,7 @@ from gongyi.submissions.admin_forms import (
     BulkConfirmForm, BulkEligibilityForm, BulkFundingForm, EligibilityForm, FundingDecisionForm, FundingFilterForm,
     SubmissionFilterForm,
 )
+from gongyi.funding.line_counts import line_counts
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, Submission
 from gongyi.submissions.vocabularies import ELIGIBILITY, SUBMISSION_STATUSES
@@ -145,6 +146,7 @@ def _render_detail(submission: Submission, eligibility_form: EligibilityForm | N
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},
         verifiable={line.id for line in submission.funding_lines if screening.verifiable(line)},
         history=object_history(db, submission, *submission.funding_lines), labels=FUND_LABELS,
+        next_submission=screening_lists.next_to_screen(db, submission),
     )
 
 
@@ -167,7 +169,7 @@ def decide_eligibility(submission_id: int):
                 done.flash(_("%(ref)s 已标记为%(state)s", ref=submission.ref,
                              state=label(submission.eligibility, ELIGIBILITY)))
             if done.ok:
-                return redirect(url_for(".detail", submission_id=submission.id))
+                return redirect(url_for(".detail", submission_id=submission.id, _anchor="eligibility"))
     return _render_detail(submission, eligibility_form=form)
 
 
@@ -220,7 +222,9 @@ def funds():
     form, filters = _funding_filters(db)
     page = paginate(db, screening_lists.filtered_funding_lines(db, filters), page_number(), screening_lists.PER_PAGE)
     bulk = BulkFundingForm(formdata=None, next=request.full_path)
-    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=FUND_LABELS)
+    counts = line_counts(db, {row.submission_id for row in page.rows})
+    return render_template("submissions/admin_funds.html", form=form, page=page, bulk=bulk, labels=FUND_LABELS,
+                           counts=counts)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,16 +13,14 @@ call and the catalogue comes in a `Known`. Each problem carries the form field i
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from gongyi.errors import N_, UserError, UserErrors
 from gongyi.money import MoneyError, format_fen, parse_yuan
+from gongyi.numbers import too_large, whole_number
 from gongyi.orgs.districts import DISTRICTS
 
-_DIGITS = re.compile(r"[0-9]+")
 
 # Free-text project fields and their longest allowed length.
 TEXT_LIMITS = {
@@ -78,14 +76,15 @@ def parse_count(value: Any) -> int | None:
     """A number of people: blank is None; full-width digits and thousands separators are accepted."""
     if value is None or isinstance(value, bool):
         return None
-    typed = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+    typed = str(value).strip()
     if not typed:
         return None
-    if not _DIGITS.fullmatch(typed) or not typed.strip("0"):
-        raise SubmissionError(N_("受益人数须为正整数"), "beneficiary_count")
-    if len(typed.lstrip("0")) > 9 or int(typed) > MAX_BENEFICIARIES:
+    count = whole_number(typed, grouped=True, maximum=MAX_BENEFICIARIES)
+    if count is None and too_large(typed, grouped=True, maximum=MAX_BENEFICIARIES):
         raise SubmissionError(N_("受益人数不能超过 %(n)s"), "beneficiary_count", n=MAX_BENEFICIARIES)
-    return int(typed)
+    if not count:
+        raise SubmissionError(N_("受益人数须为正整数"), "beneficiary_count")
+    return count
 
 
 def parse_amount(typed: str, field_name: str) -> int:
@@ -214,7 +213,8 @@ def _parse_budget(raw: Iterable[Mapping[str, Any]], known: Known, problems: list
     cannot store; a new row is stored once its amount can be; a blank row removes its line."""
     rows: list[BudgetRow] = []
     for index, row in enumerate(raw):
-        position = int(row.get("position", index))
+        position = whole_number(row.get("position", index))
+        position = index if position is None else position
         what, amount_text = text(row.get("what")), text(row.get("amount"))
         line = _stored_line(row, known)
         if not what and not amount_text:

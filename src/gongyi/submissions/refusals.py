@@ -18,6 +18,7 @@ from gongyi.calls.service import submissions_open_for
 from gongyi.calls.workflow import allows
 from gongyi.clock import CHINA, utcnow
 from gongyi.errors import N_
+from gongyi.library.entry_check import entry_refusal
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Attachment, FundingLine, Submission
 from gongyi.submissions.project import SubmissionError
@@ -111,7 +112,7 @@ def start_refusal(session: Session, call: Call, organisation_id: int, now: datet
     count = entry_count(session, call, organisation_id)
     if count >= max_per_org(call):
         return SubmissionError(N_("本组织在本征集中已申报 %(n)s 个项目，已达到上限（已撤回的不计）。"), n=count)
-    return None
+    return entry_refusal(session, call, organisation_id)  # the call's entry rules (library/entry_check.py)
 
 
 def withdraw_refusal(submission: Submission) -> SubmissionError | None:

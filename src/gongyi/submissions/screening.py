@@ -15,8 +15,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from gongyi.audit.service import record
+from gongyi.audit.service import already, record
 from gongyi.calls.workflow import allows
+from gongyi.db import lock
 from gongyi.errors import N_, UserError
 from gongyi.submissions.models import FundingLine, Submission
 from gongyi.funding.sources import FUND_SOURCE_LABELS, FUND_STATUS_LABELS  # noqa: F401  (re-exported for views)
@@ -89,6 +90,7 @@ def set_eligibility(session: Session, actor: Any, submission: Submission, eligib
     The reason is required for ineligible and optional for eligible.
     """
     reason = (reason or "").strip()
+    submission = lock(session, submission)
     _check_screenable(submission)
     _check_eligibility_reason(eligible, reason)
     if _eligibility_unchanged(submission, eligible, reason):
@@ -119,9 +121,11 @@ def verifiable(line: FundingLine) -> bool:
 
 def verify_funding_line(session: Session, actor: Any, line: FundingLine) -> None:
     """Count a declared line as raised funds (only verified lines count towards matching)."""
+    line = lock(session, line)
     _check_screenable(line.submission)
     if not verifiable(line):
-        raise ScreeningError(N_("这笔资金已核实"))
+        raise already(ScreeningError, N_("这笔资金已由 %(name)s 于 %(at)s 核实"), N_("这笔资金已核实"),
+                      session, line, "funding_line.verify")
     _apply_funding(session, actor, line, True, "")
     session.flush()
 
@@ -129,10 +133,12 @@ def verify_funding_line(session: Session, actor: Any, line: FundingLine) -> None
 def reject_funding_line(session: Session, actor: Any, line: FundingLine, reason: str) -> None:
     """Refuse a declared line, with the reason the organisation sees."""
     reason = (reason or "").strip()
+    line = lock(session, line)
     _check_screenable(line.submission)
     _check_funding_reason(False, reason)
     if _funding_unchanged(line, False, reason):
-        raise ScreeningError(N_("这笔资金已按此理由驳回"))
+        raise already(ScreeningError, N_("这笔资金已由 %(name)s 于 %(at)s 按此理由驳回"), N_("这笔资金已按此理由驳回"),
+                      session, line, "funding_line.reject")
     _apply_funding(session, actor, line, False, reason)
     session.flush()
 

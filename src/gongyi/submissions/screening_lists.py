@@ -164,3 +164,12 @@ def filtered_funding_lines(session: Session, filters: FundingFilters) -> Select:
         stmt = stmt.where(_organisation_matches(filters.organisation))
     return stmt.order_by(Submission.ref, FundingLine.id)
 
+
+
+def next_to_screen(session: Session, submission: Submission) -> Submission | None:
+    """The next submitted project of the same call still waiting for a screening decision, in
+    reference order after `submission` (wrapping round to the first); None when none is left."""
+    waiting = select(Submission).where(
+        Submission.call_id == submission.call_id, Submission.status == "submitted",
+        Submission.eligibility == "pending", Submission.id != submission.id).order_by(Submission.ref).limit(1)
+    return session.scalar(waiting.where(Submission.ref > submission.ref)) or session.scalar(waiting)

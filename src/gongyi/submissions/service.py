@@ -15,7 +15,8 @@ from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from gongyi.audit.service import latest, record
+from gongyi.audit.models import AuditEntry
+from gongyi.audit.service import already, covered_by, latest, record
 from gongyi.calls.models import Call, LateEntry
 from gongyi.calls.service import organisation_late_entries, submissions_open_for
 from gongyi.calls.workflow import ACTIVITIES
@@ -23,7 +24,10 @@ from gongyi.catalogue.models import Category, Item
 from gongyi.catalogue.service import browse
 from gongyi.clock import utcnow
 from gongyi.communities import picking
+from gongyi.db import lock
 from gongyi.errors import N_
+from gongyi.library.entry_check import entry_refusal
+from gongyi.orgs.models import Organisation
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).
@@ -83,17 +87,20 @@ def _apply_items(submission: Submission, items: dict[str, str]) -> bool:
 def _apply_budget(submission: Submission, rows: list[BudgetRow]) -> bool:
     before = [(line.position, line.what, line.amount_fen) for line in submission.budget_lines]
     kept = {id(r.line) for r in rows if r.line is not None}
+    replaced = False  # lines removed or added are a change even when the new ones read the same
     for line in list(submission.budget_lines):
         if id(line) not in kept:
             submission.budget_lines.remove(line)
+            replaced = True
     for row in rows:
         if row.line is None:
+            replaced = True
             submission.budget_lines.append(BudgetLine(position=row.position, what=row.what, amount_fen=row.amount_fen))
         else:
             row.line.position, row.line.what, row.line.amount_fen = row.position, row.what, row.amount_fen
     submission.budget_lines.sort(key=lambda line: line.position)
     submission.requested_fen = sum(line.amount_fen for line in submission.budget_lines)
-    return before != [(line.position, line.what, line.amount_fen) for line in submission.budget_lines]
+    return replaced or before != [(line.position, line.what, line.amount_fen) for line in submission.budget_lines]
 
 
 def _apply(session: Session, submission: Submission, changes: Changes) -> list[str]:
@@ -157,7 +164,7 @@ def create_submission(session: Session, actor: Any, call: Call, *, now: datetime
     given field cannot be stored; nothing is created then.
     """
     org = actor_organisation(session, actor)
-    refusal = window_refusal(session, call, org.id, now)
+    refusal = window_refusal(session, call, org.id, now) or entry_refusal(session, call, org.id)
     if refusal is not None:
         raise refusal
     changes, problems = _parse(session, call, None, fields, org.id)
@@ -211,26 +218,38 @@ def save_draft(session: Session, actor: Any, submission: Submission, data: Mappi
     if changed:
         if submission.status != "draft":
             record(session, actor, "submission.edit", submission, fields=changed, **_reopen_screening(submission))
-        elif not _draft_save_recorded_recently(session, actor, submission):
+        elif (recent := _draft_save_recorded_recently(session, actor, submission)) is not None:
+            covered_by(session, recent)
+        else:
             record(session, actor, "submission.save", submission, fields=changed)
     return problems
 
 
-def _draft_save_recorded_recently(session: Session, actor: Any, submission: Submission) -> bool:
-    """Whether the submission's latest audit entry is this actor's draft save of less than
+def _draft_save_recorded_recently(session: Session, actor: Any, submission: Submission) -> AuditEntry | None:
+    """The submission's latest audit entry when it is this actor's draft save of less than
     DRAFT_SAVE_AUDIT_INTERVAL ago (audit times are the real clock, so not save_draft's `now`)."""
     entry = latest(session, submission)
-    return (entry is not None and entry.action == "submission.save" and entry.actor_id == getattr(actor, "id", None)
-            and utcnow() - entry.at < DRAFT_SAVE_AUDIT_INTERVAL)
+    recent = (entry is not None and entry.action == "submission.save" and entry.actor_id == getattr(actor, "id", None)
+              and utcnow() - entry.at < DRAFT_SAVE_AUDIT_INTERVAL)
+    return entry if recent else None
 
 
 def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
     check_member(actor, submission)
+    # The organisation's submits one at a time (the limit holds), then this one's row: a double
+    # click or a colleague's simultaneous submit waits, sees "submitted" and is told so.
+    session.execute(select(Organisation.id).where(Organisation.id == submission.organisation_id).with_for_update())
+    submission = lock(session, submission)
     if submission.status == "submitted":
-        raise SubmissionError(N_("该项目已提交"))
+        raise already(SubmissionError, N_("该项目已由 %(name)s 于 %(at)s 提交"), N_("该项目已提交"),
+                      session, submission, "submission.submit")
     check_editable(session, actor, submission, now)
     problems = submit_problems(session, submission)
+    refused = entry_refusal(session, submission.call, submission.organisation_id, title=submission.title,
+                            submission_id=submission.id)
+    if refused is not None:
+        problems = [*problems, refused]
     if problems:
         raise SubmissionInvalid(problems)
     if entry_count(session, submission.call, submission.organisation_id, ("submitted",)) >= max_per_org(submission.call):
@@ -249,6 +268,7 @@ def withdraw_submission(session: Session, actor: Any, submission: Submission, re
     ranked, and cannot be changed again.
     """
     check_member(actor, submission)
+    submission = lock(session, submission)
     refusal = withdraw_refusal(submission)
     if refusal is not None:
         raise refusal

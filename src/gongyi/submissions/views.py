@@ -32,6 +32,8 @@ from gongyi.orgs.models import Organisation
 from gongyi.submissions import fund_lines, refusals, service
 from gongyi.submissions.attachments import Upload, human_size
 from gongyi.submissions.forms import AttachmentForm, FundingLineForm, ProjectForm, WithdrawForm, row_index
+from gongyi.funding.line_counts import submission_counts
+from gongyi.results.holds import active_hold, active_holds
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, FundingLine, Submission
 from gongyi.submissions.project import SubmissionInvalid
@@ -39,6 +41,7 @@ from gongyi.submissions.screening import FUND_SOURCE_LABELS, FUND_STATUS_LABELS
 from gongyi.webutil import call_or_404, send_stored_file
 
 bp = Blueprint("submissions", __name__)
+bp.add_app_template_global(submission_counts, "fund_line_counts")  # how each line counts (funds tables)
 
 FUND_LABELS = {"source": FUND_SOURCE_LABELS, "fund_status": FUND_STATUS_LABELS}
 
@@ -93,8 +96,10 @@ def mine():
     org = db.get(Organisation, current_user.organisation_id)
     submissions = service.organisation_submissions(db, org.id)
     outcomes = service.published_outcomes(db, [s.id for s in submissions])
+    holds = active_holds(db, [s.id for s in submissions])
     late = organisation_late_entries(db, org.id)
     rows = [{"submission": s, "outcome": outcomes.get(s.id), "totals": funding_totals(s.funding_lines),
+             "hold": holds.get(s.id),
              "stage": service.stage(s, outcomes[s.id][0] if s.id in outcomes else None),
              "editable": refusals.edit_refusal(db, s, late=late) is None}
             for s in submissions]
@@ -149,7 +154,7 @@ def detail(submission_id: int):
         outcome=outcome, stage=service.stage(submission, outcome[0] if outcome else None),
         refusal=refusals.edit_refusal(db, submission) if manage else None,
         withdrawable=manage and refusals.withdraw_refusal(submission) is None, evidence_of=_evidence_of(submission),
-        labels=FUND_LABELS,
+        labels=FUND_LABELS, hold=active_hold(db, submission) if manage or policy.is_admin(current_user) else None,
     )
 
 

@@ -20,6 +20,8 @@ from gongyi.orgs.models import Organisation
 from gongyi.review.assign import Paper, Reviewer, Shortfall, plan_assignment
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, Review, ReviewerProfile
 from gongyi.review.service.conflicts import conflict_source, conflicted_pairs, review_of
+from gongyi.review.service.panels import default_panel, panel_of, reviewer_panels, round_needs
+from gongyi.review.service.rounds import round_participants, round_status
 from gongyi.review.service.scoring import ReviewError, discard_review, scoring_round
 from gongyi.submissions.models import Submission, SubmissionItem
 
@@ -152,6 +154,8 @@ def update_reviewer(session: Session, actor: Any, user: User, *, name: str, affi
 def _check_assigning(call: Call) -> None:
     if not allows(call, "assign"):
         raise ReviewError(N_("只能在征集截止后、评审结束前分配评审"), "reviewer_id")
+    if round_status(call, scoring_round(call)) != "open":
+        raise ReviewError(N_("这一轮评审已结束；请先开始下一轮，再分配评审"), "reviewer_id")
 
 
 def call_loads(session: Session, call: Call) -> dict[int, int]:
@@ -162,19 +166,26 @@ def call_loads(session: Session, call: Call) -> dict[int, int]:
     ).all()}
 
 
-def _planning_pool(session: Session, call: Call) -> list[Reviewer]:
+def _planning_pool(session: Session, call: Call, panels: Iterable[str] | None = None) -> list[Reviewer]:
+    """The reviewers to plan with: those on one of `panels` (every reviewer when None)."""
     loads = call_loads(session, call)
+    seats, fallback = reviewer_panels(session, call), default_panel(call)
     return [
         Reviewer(user.id, cap=cap_of(profile), load=loads.get(user.id, 0),
                  expertise=frozenset(profile.expertise if profile else ()))
         for user, profile in reviewer_pool(session)
+        if panels is None or seats.get(user.id, fallback) in panels
     ]
 
 
-def _papers(session: Session, call: Call, submission_id: int | None = None) -> list[Paper]:
-    """The call's reviewed submissions with their catalogue categories and current reviewers."""
+def _papers(session: Session, call: Call, submission_id: int | None = None,
+            pool: Iterable[Reviewer] | None = None) -> list[Paper]:
+    """The call's reviewed submissions taking part in the scoring round, with their catalogue
+    categories and current reviewers in that round (only those of `pool`, when given)."""
     where = [reviewed_submissions(call)] + ([Submission.id == submission_id] if submission_id else [])
-    ids = list(session.scalars(select(Submission.id).where(*where)))
+    taking_part = round_participants(session, call, scoring_round(call))
+    ids = [sid for sid in session.scalars(select(Submission.id).where(*where)) if sid in taking_part]
+    members = None if pool is None else {r.id for r in pool}
     categories: dict[int, set[str]] = {}
     for sid, code in session.execute(
         select(SubmissionItem.submission_id, Item.category_code).join(Item, Item.code == SubmissionItem.item_code)
@@ -186,7 +197,8 @@ def _papers(session: Session, call: Call, submission_id: int | None = None) -> l
         select(Review.submission_id, Review.reviewer_id).join(Submission, Submission.id == Review.submission_id)
         .where(*where, Review.round == scoring_round(call))
     ).all():
-        reviewers.setdefault(sid, set()).add(rid)
+        if members is None or rid in members:
+            reviewers.setdefault(sid, set()).add(rid)
     return [Paper(sid, frozenset(categories.get(sid, ())), frozenset(reviewers.get(sid, ()))) for sid in ids]
 
 
@@ -221,25 +233,34 @@ class AssignReport:
 
 
 def assign_reviewers(session: Session, actor: Any, call: Call) -> AssignReport:
-    """Give every reviewed submission its reviewers (review.assign module), keeping existing ones."""
+    """Give every reviewed submission taking part in the scoring round the reviewers each of the
+    round's panels needs (review.assign module, panel by panel), keeping existing ones."""
     _check_assigning(call)
-    pool = _planning_pool(session, call)
-    if not pool:
+    if not reviewer_pool(session):
         raise ReviewError(N_("还没有评审专家：请先在“评审专家”页面添加"))
-    papers = _papers(session, call)
-    k = reviewers_per_submission(call)
-    plan = plan_assignment(papers, pool, conflicted_pairs(session, call), k)
-    if plan.added:
-        now = utcnow()
-        session.execute(insert(Review), [
-            {"submission_id": sid, "reviewer_id": rid, "status": "assigned", "overall_comment": "", "version": 1,
-             "assigned_at": now}
-            for sid, rid in plan.added
-        ])
-    record(session, actor, "review.auto_assign", call, added=len(plan.added), per_submission=k,
-           shortfalls=len(plan.shortfalls), pairs=[list(pair) for pair in plan.added])
+    code, conflicts = scoring_round(call), conflicted_pairs(session, call)
+    added: list[tuple[int, int]] = []
+    shortfalls: list[Shortfall] = []
+    spread, papers = 0, []
+    needs = round_needs(call, code)
+    for panel, k in needs.items():
+        pool = _planning_pool(session, call, {panel})
+        papers = _papers(session, call, pool=pool)
+        plan = plan_assignment(papers, pool, conflicts, k)
+        if plan.added:
+            now = utcnow()
+            session.execute(insert(Review), [
+                {"submission_id": sid, "reviewer_id": rid, "round": code, "status": "assigned", "overall_comment": "",
+                 "version": 1, "assigned_at": now} for sid, rid in plan.added])
+            session.flush()
+        added += plan.added
+        shortfalls += plan.shortfalls
+        spread = max(spread, plan.spread)
+    k = max(needs.values())
+    record(session, actor, "review.auto_assign", call, added=len(added), per_submission=k, round=code, panels=needs,
+           shortfalls=len(shortfalls), pairs=[list(pair) for pair in added])
     session.flush()
-    return AssignReport(len(plan.added), len(papers), k, plan.shortfalls, plan.spread)
+    return AssignReport(len(added), len(papers), k, tuple(shortfalls), spread)
 
 
 # --- manual changes to one submission's reviewers ----------------------------------------------
@@ -259,14 +280,18 @@ def assignable_reviewers(session: Session, submission: Submission, pool: list[tu
                          conflicted: set[int]) -> list[Candidate]:
     """The reviewers of `pool` who pass every check of a new assignment to `submission` (see
     `_check_new_pair`), given the ids of those `conflicted` with it; for the page's choices."""
-    loads = call_loads(session, submission.call)
-    assigned = set(session.scalars(select(Review.reviewer_id).where(Review.submission_id == submission.id)))
+    call = submission.call
+    loads = call_loads(session, call)
+    assigned = set(session.scalars(select(Review.reviewer_id).where(Review.submission_id == submission.id,
+                                                                    Review.round == scoring_round(call))))
+    seats, fallback, panels = reviewer_panels(session, call), default_panel(call), round_needs(call)
     categories = {i.category_code for i in session.scalars(
         select(Item).where(Item.code.in_([si.item_code for si in submission.items])))}
     return [
         Candidate(user, loads.get(user.id, 0), cap_of(profile), bool(categories & set(profile.expertise if profile else ())))
         for user, profile in pool
         if user.id not in conflicted and user.id not in assigned and loads.get(user.id, 0) < cap_of(profile)
+        and seats.get(user.id, fallback) in panels
     ]
 
 
@@ -276,6 +301,12 @@ def _check_new_pair(session: Session, submission: Submission, reviewer: User | N
         raise ReviewError(N_("请选择评审专家"), "reviewer_id")
     if not is_reviewed(submission):
         raise ReviewError(N_("只能为已提交且形式审查合格的项目分配评审"), "reviewer_id")
+    call = submission.call
+    code = scoring_round(call)
+    if submission.id not in round_participants(session, call, code):
+        raise ReviewError(N_("此项目没有进入本轮评审"), "reviewer_id")
+    if panel_of(session, call, reviewer.id) not in round_needs(call, code):
+        raise ReviewError(N_("%(name)s 所在的评审组不参加本轮评审"), "reviewer_id", name=reviewer.name)
     if review_of(session, submission, reviewer.id) is not None:
         raise ReviewError(N_("%(name)s 已在评审此项目"), "reviewer_id", name=reviewer.name)
     if conflict_source(session, reviewer.id, submission):
@@ -305,11 +336,11 @@ def add_extra_reviewer(session: Session, actor: Any, submission: Submission) -> 
     automatic assignment would: no conflict, under cap, least loaded, expertise first."""
     call = submission.call
     _check_assigning(call)
-    papers = _papers(session, call, submission.id)
+    pool = _planning_pool(session, call, set(round_needs(call)))
+    papers = _papers(session, call, submission.id, pool)
     if not papers:
-        raise ReviewError(N_("只能为已提交且形式审查合格的项目分配评审"), "reviewer_id")
-    plan = plan_assignment(papers, _planning_pool(session, call), conflicted_pairs(session, call, submission.id),
-                           len(papers[0].reviewers) + 1)
+        raise ReviewError(N_("只能为本轮评审中已提交且形式审查合格的项目分配评审"), "reviewer_id")
+    plan = plan_assignment(papers, pool, conflicted_pairs(session, call, submission.id), len(papers[0].reviewers) + 1)
     if not plan.added:
         raise ReviewError(N_("没有可增派的评审专家：其余专家须回避、已在评审此项目或已达评审上限"), "reviewer_id")
     return _insert_review(session, actor, submission, plan.added[0][1], "extra")

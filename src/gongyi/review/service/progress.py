@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongyi.auth.models import User
@@ -14,11 +14,16 @@ from gongyi.calls.models import Call
 from gongyi.calls.workflow import ACTIVITIES
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
+from gongyi.pagination import Page, paginate
 from gongyi.review.models import Review, ReviewerProfile, Score
 from gongyi.review.scoring import Calibration, ScoredReview, calibrate
 from gongyi.review.service.assignment import cap_of, reviewed_submissions, reviewer_pool
+from gongyi.review.service.rounds import round_participants
 from gongyi.review.service.scoring import complete_reviews, criterion_codes, scoring_round
 from gongyi.submissions.models import Submission
+
+
+BOARD_PER_PAGE = 50
 
 
 def disagreement_threshold(call: Call) -> Fraction:
@@ -72,21 +77,49 @@ def _overdue(call: Call, now: datetime) -> bool:
     return call.review_deadline is not None and now >= call.review_deadline
 
 
-def submission_progress(session: Session, call: Call, now: datetime | None = None) -> list[SubmissionProgress]:
-    """Reviewed submissions and any other holding reviews, with reviews assigned and submitted (one query)."""
+def _progress_statement(session: Session, call: Call) -> Select:
+    """Reviewed submissions taking part in the current round and any other holding reviews in it,
+    with that round's reviews assigned and submitted (a later round: a query more to know who
+    takes part)."""
+    code = scoring_round(call)
     counts = (
         select(Review.submission_id, func.count().label("assigned"), _submitted_count().label("submitted"))
-        .group_by(Review.submission_id).subquery()
+        .where(Review.round == code).group_by(Review.submission_id).subquery()
     )
-    late = _overdue(call, now or utcnow())
-    rows = session.execute(
+    reviewed = reviewed_submissions(call)
+    if code != call.rules["rounds"][0]["code"]:
+        reviewed = and_(reviewed, Submission.id.in_(round_participants(session, call, code)))
+    return (
         select(Submission, counts.c.assigned, counts.c.submitted)
         .outerjoin(counts, counts.c.submission_id == Submission.id)
-        .where(Submission.call_id == call.id, or_(reviewed_submissions(call), counts.c.assigned.is_not(None)))
+        .where(Submission.call_id == call.id, or_(reviewed, counts.c.assigned.is_not(None)))
         .options(joinedload(Submission.organisation)).order_by(Submission.ref)
-    ).all()
+    )
+
+
+def _progress_rows(rows, late: bool) -> list[SubmissionProgress]:
     return [SubmissionProgress(s, assigned or 0, submitted or 0, late and (submitted or 0) < (assigned or 0))
             for s, assigned, submitted in rows]
+
+
+def submission_progress(session: Session, call: Call, now: datetime | None = None) -> list[SubmissionProgress]:
+    """Every submission of the board with its reviews assigned and submitted (one query)."""
+    return _progress_rows(session.execute(_progress_statement(session, call)).all(), _overdue(call, now or utcnow()))
+
+
+def submission_progress_page(session: Session, call: Call, number: int, now: datetime | None = None,
+                             per_page: int = BOARD_PER_PAGE) -> Page:
+    """One page of the board's submissions (two queries), its rows SubmissionProgress."""
+    page = paginate(session, _progress_statement(session, call), number, per_page)
+    return Page(_progress_rows(page.rows, _overdue(call, now or utcnow())), page.total, page.number, page.per_page)
+
+
+def review_counts(session: Session, call: Call) -> tuple[int, int]:
+    """Reviews assigned and submitted in the call, any round (one query)."""
+    assigned, submitted = session.execute(
+        select(func.count(Review.id), _submitted_count()).join(Submission, Submission.id == Review.submission_id)
+        .where(Submission.call_id == call.id)).one()
+    return assigned or 0, submitted or 0
 
 
 def reviewer_progress(session: Session, call: Call, now: datetime | None = None) -> list[ReviewerProgress]:

@@ -65,6 +65,7 @@ def queue_reminders(session: Session, actor: Any, *, now: datetime | None = None
             continue
         subject, body = _message(kind, call, user, count)
         key = f"{kind}:{call.id}:{user.id}:{deadline:%Y%m%d%H%M}"
-        if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key):
+        if queue_message(session, actor, to=user.email, subject=subject, body=body, kind=kind, dedupe_key=key,
+                         user=user):
             queued += 1
     return queued

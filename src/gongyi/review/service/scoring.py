@@ -8,11 +8,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.models import AuditEntry
-from gongyi.audit.service import record
+from gongyi.audit.service import already, record
 from gongyi.calls.models import Call
-from gongyi.calls.rules import find_round, rubric
+from gongyi.calls.rules import rubric
 from gongyi.calls.workflow import allows
 from gongyi.clock import utcnow
+from gongyi.db import lock
 from gongyi.errors import N_, UserError
 from gongyi.review.models import Review, ReviewVersion, Score
 from gongyi.review.scoring import ScoreError, parse_score
@@ -27,8 +28,25 @@ class ReviewError(UserError):
 
 
 def scoring_round(call: Call) -> str:
-    """The code of the round whose reviews are assigned and scored now."""
-    return find_round(call.rules)["code"]
+    """The code of the round being judged now (its reviews are assigned, scored and shown):
+    the open round; after an administrator closes a round and before the next is opened, the
+    closed one. The first round is open from the start without a row (calls.models.CallRound)."""
+    states = {state.code: state.status for state in call.round_states}
+    codes = [rnd["code"] for rnd in call.rules["rounds"]]
+    current = codes[0]
+    for index, code in enumerate(codes):
+        if index and code not in states:
+            break
+        current = code
+        if states.get(code) != "closed":
+            break
+    return current
+
+
+def round_is_open(call: Call, code: str) -> bool:
+    """Whether reviews of round `code` may be scored now: it is the current round and not closed."""
+    return code == scoring_round(call) and all(
+        state.status != "closed" for state in call.round_states if state.code == code)
 
 
 def criteria(call: Call, round_code: str | None = None) -> list[dict[str, Any]]:
@@ -134,10 +152,14 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
     """
     if getattr(actor, "id", None) != review.reviewer_id:
         raise ReviewError(N_("只能填写自己的评审"))
+    review = lock(session, review)  # a double submit waits for the first, then is refused
     if review.status == "submitted":
-        raise ReviewError(N_("评审已提交，不能修改"))
+        raise already(ReviewError, N_("评审已提交（%(at)s），不能修改"), N_("评审已提交，不能修改"),
+                      session, review, "review.submit")
     if not allows(review.submission.call, "score"):
         raise ReviewError(N_("当前不在评审阶段，不能保存评分"))
+    if not round_is_open(review.submission.call, review.round):
+        raise ReviewError(N_("这一轮评审已结束，评分已锁定"))
     round_rubric = review_criteria(review)
     parsed = _parse_scores(round_rubric, scores, comments, submit)
     existing = {s.criterion: s for s in review.scores}
@@ -166,12 +188,15 @@ def save_review(session: Session, actor: Any, review: Review, *, scores: Mapping
 def reopen_review(session: Session, actor: Any, review: Review, reason: str) -> None:
     """Unlock a submitted review for its reviewer; the submitted version stays on record."""
     reason = reason.strip()
+    review = lock(session, review)
     if review.status != "submitted":
         raise ReviewError(N_("只有已提交的评审可以重新开放"), "reason")
     if not reason:
         raise ReviewError(N_("请填写重新开放的理由"), "reason")
     if not allows(review.submission.call, "score"):
         raise ReviewError(N_("只能在评审阶段重新开放评审"), "reason")
+    if not round_is_open(review.submission.call, review.round):
+        raise ReviewError(N_("这一轮评审已结束，评分已锁定"), "reason")
     if not any(v.version == review.version for v in review.versions):
         # e.g. a review that came in with a call package: keep what it said before it changes
         review.versions.append(ReviewVersion(version=review.version, snapshot=snapshot(review)))

@@ -1,0 +1,213 @@
+"""Library entries: from final results, carried from edition to edition, expired, and who moves up
+when a matched project withdraws after results. Each edition's settings (library and entry rules).
+
+`record_final_results` is called by results.publication.publish_results whenever a run is
+published as final (first or revised), so the library follows the results in force.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gongyi.audit.service import record
+from gongyi.calls.models import Call
+from gongyi.calls.workflow import allows
+from gongyi.catalogue.models import Item
+from gongyi.clock import utcnow
+from gongyi.errors import N_, UserError
+from gongyi.library import carrying
+from gongyi.library.models import EditionSettings, LibraryEntry
+from gongyi.orgs.models import Organisation
+from gongyi.pagination import Page, paginate
+from gongyi.results.inputs import calculate, load_inputs
+from gongyi.results.models import Run, RunRow
+from gongyi.results.service import TrialChange, diff_against_run, withdraw_after_results
+from gongyi.submissions.models import Submission, SubmissionItem
+
+
+class LibraryError(UserError):
+    pass
+
+
+SETTING_FIELDS = ("expires_after", "failed_evaluation_editions", "no_second_funding", "barred_list",
+                  "mark_replications")
+
+
+def settings_for(session: Session, call: Call) -> EditionSettings:
+    """The call's settings row, or the defaults (not stored) when it has none."""
+    found = session.get(EditionSettings, call.id)
+    if found is not None:
+        return found
+    return EditionSettings(call_id=call.id, expires_after=2, failed_evaluation_editions=0, no_second_funding=False,
+                           barred_list=True, mark_replications=False)
+
+
+def update_settings(session: Session, actor: Any, call: Call, **values: Any) -> EditionSettings:
+    """Change the call's library and entry settings (audited with the values before and after)."""
+    unknown = set(values) - set(SETTING_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    if not 1 <= int(values.get("expires_after", 2)) <= 10:
+        raise LibraryError(N_("项目库有效届数须在 1 到 10 之间"), "expires_after")
+    if not 0 <= int(values.get("failed_evaluation_editions", 0)) <= 10:
+        raise LibraryError(N_("届数须在 0 到 10 之间（0 表示不适用此规则）"), "failed_evaluation_editions")
+    settings = session.get(EditionSettings, call.id)
+    if settings is None:
+        settings = settings_for(session, call)
+        session.add(settings)
+    before = {f: getattr(settings, f) for f in SETTING_FIELDS}
+    for name, value in values.items():
+        setattr(settings, name, value)
+    session.flush()
+    after = {f: getattr(settings, f) for f in SETTING_FIELDS}
+    record(session, actor, "library.settings", call, before=before, after=after)
+    return settings
+
+
+def record_final_results(session: Session, actor: Any, run: Run) -> list[LibraryEntry]:
+    """Bring the call's own library in line with its final results `run`: rows of outcome
+    "library" enter it (frozen scores, rank, round, request, grant); entries already there follow
+    their rows (moved up to matching, funded, withdrawn)."""
+    rows = session.execute(select(RunRow, Submission.status).join(Submission, Submission.id == RunRow.submission_id)
+                           .where(RunRow.run_id == run.id)).all()
+    by_submission = {row.submission_id: (row, status) for row, status in rows}
+    existing = {e.submission_id: e for e in session.scalars(
+        select(LibraryEntry).where(LibraryEntry.call_id == run.call_id, LibraryEntry.editions == 1))}
+    entered, changed = [], []
+    for row, _status in rows:
+        if row.outcome == "library" and row.submission_id not in existing:
+            entry = LibraryEntry(call_id=run.call_id, submission_id=row.submission_id, **_frozen(run, row),
+                                 status=carrying.entry_status(row.library_grant_fen))
+            session.add(entry)
+            entered.append(entry)
+    for submission_id, entry in existing.items():
+        row, status = by_submission.get(submission_id, (None, None))
+        if entry.status in ("carried", "expired"):
+            continue
+        new = carrying.revised_status(entry.status, row.outcome if row else None,
+                                      row.library_grant_fen if row else 0, status == "withdrawn")
+        if row is not None and row.outcome == "library":
+            for name, value in _frozen(run, row).items():
+                setattr(entry, name, value)
+        if new != entry.status:
+            entry.status, entry.changed_at = new, utcnow()
+            changed.append(entry)
+    session.flush()
+    if entered or changed:
+        record(session, actor, "library.final_results", run, number=run.number,
+               entered=[session.get(Submission, e.submission_id).ref for e in entered],
+               changed={session.get(Submission, e.submission_id).ref: e.status for e in changed})
+    return entered
+
+
+def _frozen(run: Run, row: RunRow) -> dict[str, Any]:
+    return {"run_number": run.number, "rank": row.rank, "round": row.round, "aggregate_display": row.aggregate_display,
+            "score_hundredths": carrying.score_hundredths(row.aggregate_display),
+            "requested_fen": row.requested_fen, "library_grant_fen": row.library_grant_fen}
+
+
+@dataclass(frozen=True)
+class CarryResult:
+    carried: list[LibraryEntry]
+    expired: list[LibraryEntry]
+
+
+def carry_entries(session: Session, actor: Any, source: Call, target: Call) -> CarryResult:
+    """Carry the waiting entries of `source`'s library into `target`'s (a later edition), keeping
+    their scores; entries that have spent their library's number of editions expire instead."""
+    if target.id == source.id or target.opens_at <= source.opens_at:
+        raise LibraryError(N_("只能转入之后举办的一届"), "target")
+    if target.status == "archived":
+        raise LibraryError(N_("已归档的一届不能再接收项目"), "target")
+    expires_after = settings_for(session, source).expires_after
+    entries = session.scalars(select(LibraryEntry).where(LibraryEntry.call_id == source.id)
+                              .order_by(LibraryEntry.id).with_for_update()).all()
+    already = set(session.scalars(select(LibraryEntry.submission_id).where(LibraryEntry.call_id == target.id)))
+    carried, expired, now = [], [], utcnow()
+    for entry in entries:
+        decision = carrying.carry_decision(entry.status, entry.editions, expires_after)
+        if decision == carrying.EXPIRE:
+            entry.status, entry.changed_at = "expired", now
+            expired.append(entry)
+        elif decision == carrying.CARRY and entry.submission_id not in already:
+            copy = LibraryEntry(call_id=target.id, submission_id=entry.submission_id, run_number=entry.run_number,
+                                rank=entry.rank, round=entry.round, aggregate_display=entry.aggregate_display,
+                                score_hundredths=entry.score_hundredths, requested_fen=entry.requested_fen,
+                                library_grant_fen=0, status="waiting", editions=entry.editions + 1,
+                                carried_from_id=entry.id)
+            session.add(copy)
+            entry.status, entry.changed_at = "carried", now
+            carried.append(copy)
+    if not carried and not expired:
+        raise LibraryError(N_("没有可转入或到期的项目"), "target")
+    session.flush()
+    record(session, actor, "library.carry", source, target=target.slug, carried=len(carried), expired=len(expired))
+    return CarryResult(carried, expired)
+
+
+def who_moves_up(session: Session, call: Call, submission: Submission) -> list[TrialChange]:
+    """The results rows that would change if `submission` withdrew now (computed, not saved)."""
+    run = session.scalar(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc()).limit(1))
+    if run is None:
+        return []
+    inputs = load_inputs(session, call, call.rules)
+    without = dataclasses.replace(inputs, entries=tuple(e for e in inputs.entries if e.ref != submission.ref))
+    return [c for c in diff_against_run(session, run, calculate(without, call.rules)) if c.ref != submission.ref]
+
+
+def confirm_move_up(session: Session, actor: Any, call: Call, submission: Submission, reason: str) -> Run:
+    """The administrator confirms a matched project's withdrawal after results: a new run, as on
+    the results pages; publishing it as revised final results updates the library."""
+    if submission.call_id != call.id:
+        raise LibraryError(N_("该项目不属于这一届"), "reason")
+    if not allows(call, "withdraw_after_results"):
+        raise LibraryError(N_("结果计算之后才能在此记录撤回；之前由组织自行撤回"), "reason")
+    return withdraw_after_results(session, actor, submission, reason)
+
+
+@dataclass(frozen=True)
+class Filters:
+    call_id: int | None = None
+    category: str = ""
+    item: str = ""
+    district: str = ""
+    min_score: int | None = None  # hundredths
+    status: str = ""
+    query: str = ""
+
+
+def library_page(session: Session, filters: Filters, page: int = 1, per_page: int = 50) -> Page:
+    """One page of library entries (LibraryEntry, ref, title, organisation, call title, district) with the
+    filters, in two statements."""
+    stmt = (select(LibraryEntry, Submission.ref, Submission.title, Organisation.name, Call.title,
+                   Submission.community_district)
+            .join(Submission, Submission.id == LibraryEntry.submission_id)
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .join(Call, Call.id == LibraryEntry.call_id))
+    if filters.call_id:
+        stmt = stmt.where(LibraryEntry.call_id == filters.call_id)
+    if filters.district:
+        stmt = stmt.where(Submission.community_district == filters.district)
+    if filters.min_score is not None:
+        stmt = stmt.where(LibraryEntry.score_hundredths >= filters.min_score)
+    if filters.status:
+        stmt = stmt.where(LibraryEntry.status == filters.status)
+    if filters.item or filters.category:
+        items = select(SubmissionItem.submission_id).join(Item, Item.code == SubmissionItem.item_code)
+        items = items.where(Item.code == filters.item) if filters.item else items.where(
+            Item.category_code == filters.category)
+        stmt = stmt.where(LibraryEntry.submission_id.in_(items))
+    if filters.query.strip():
+        like = f"%{filters.query.strip()}%"
+        stmt = stmt.where(Submission.title.ilike(like) | Organisation.name.ilike(like) | Submission.ref.ilike(like))
+    stmt = stmt.order_by(Call.opens_at.desc(), LibraryEntry.score_hundredths.desc().nulls_last(), LibraryEntry.id)
+    return paginate(session, stmt, page, per_page)
+
+
+def calls_with_library(session: Session) -> list[Call]:
+    return list(session.scalars(select(Call).where(Call.id.in_(select(LibraryEntry.call_id)))
+                                .order_by(Call.opens_at.desc())))

@@ -1,0 +1,93 @@
+"""The authorization matrix: for every endpoint of the app, what each kind of user gets.
+
+Each entry is an Access: one expectation per kind of user, in the order of KINDS:
+  "ok"     allowed: any answer below 500 that is no refusal (a page, a redirect, a form error)
+  "login"  sent to the sign-in page
+  "deny"   refused: 403, or 404 where the object is not to be known to exist
+A new endpoint without an entry fails tests/web/test_authorization.py, which says what to add
+here. A new kind of user (an evaluator, say) is a new name in KINDS, a login in the test's
+world, and one more letter in each entry: the named helpers below take a keyword for it.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+KINDS = ("anonymous", "owner", "other_org", "assigned", "unassigned", "conflicted", "admin")
+
+
+class Access(NamedTuple):
+    anonymous: str
+    owner: str  # a member of the organisation owning the submission the URL names
+    other_org: str  # a member of another organisation
+    assigned: str  # a reviewer assigned to that submission
+    unassigned: str  # a reviewer not assigned to it
+    conflicted: str  # a reviewer with a conflict of interest with it (works for its organisation)
+    admin: str
+
+
+def access(default: str = "deny", **kinds: str) -> Access:
+    return Access(**{k: kinds.get(k, default) for k in KINDS})
+
+
+PUBLIC = access("ok")
+SIGNED_IN = access("ok", anonymous="login")
+ADMIN = access("deny", anonymous="login", admin="ok")
+OWNER = access("deny", anonymous="login", owner="ok")
+OWNER_OR_ADMIN = access("deny", anonymous="login", owner="ok", admin="ok")
+MEMBER = access("deny", anonymous="login", owner="ok", other_org="ok")  # any member of a verified organisation
+REVIEWER = access("deny", anonymous="login", assigned="ok", unassigned="ok", conflicted="ok")
+ASSIGNED = access("deny", anonymous="login", assigned="ok")
+NOBODY = access("deny", anonymous="login")  # the URL names nothing (e.g. an objection the world lacks)
+
+MATRIX: dict[str, Access] = {
+    # public pages and the JSON API
+    "main.index": PUBLIC, "main.set_language": PUBLIC, "catalogue.index": PUBLIC, "calls.index": PUBLIC,
+    "calls.detail": PUBLIC, "communities.index": PUBLIC, "communities.page": PUBLIC, "api.openapi": PUBLIC,
+    "api.call_results": access("deny"),  # results not published yet: no one reads them
+    "public_results.results": access("deny"), "public_results.project": access("deny"),
+    "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.forgot": PUBLIC, "auth.reset": PUBLIC,
+    "auth.confirm": access("login"),  # a bad link: back to the sign-in page with a message
+    "auth.logout": access("ok"), "auth.change_password": SIGNED_IN,
+    # organisations and their members
+    # administrators and reviewers never join an applicant; members have theirs (a redirect to it)
+    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok"), "orgs.mine": SIGNED_IN,
+    "orgs.admin_list": ADMIN, "orgs.admin_detail": ADMIN,
+    "communities.mine": SIGNED_IN, "communities.propose": MEMBER,
+    # the organisation keeping the community's needs list (the demo's first organisation keeps the first one)
+    "communities.needs_list": OWNER,
+    "communities_admin.index": ADMIN, "communities_admin.detail": ADMIN, "communities_admin.new": ADMIN,
+    # submissions: the owning organisation, and administrators for reading
+    # starting: reviewers and administrators are sent back to the call with the reason (a redirect)
+    "submissions.mine": SIGNED_IN, "submissions.start": SIGNED_IN,
+    "submissions.detail": OWNER_OR_ADMIN, "submissions.edit": OWNER, "submissions.autosave": OWNER,
+    "submissions.withdraw": OWNER, "submissions.add_file": OWNER, "submissions.remove_file": OWNER,
+    "submissions.add_funds": OWNER, "submissions.remove_funds": OWNER, "submissions.attachment": OWNER_OR_ADMIN,
+    # objections
+    "public_results.my_objections": SIGNED_IN, "public_results.object_to": access("deny", anonymous="login"),
+    "public_results.evidence": NOBODY, "publication_admin.objection": NOBODY,
+    # reviewing
+    "review.queue": REVIEWER, "review.score": ASSIGNED,
+    "review.attachment": access("deny", anonymous="login", assigned="ok", admin="ok"),
+    "review.declare_own_conflict": ASSIGNED,
+}
+for _endpoint in (
+    "audit.index", "audit.export", "calls.admin_list", "calls.admin_detail", "calls.new", "calls.edit", "calls.add_late",
+    "calls.remove_late", "calls.transition", "dashboards.call_page", "dashboards.call_xlsx", "dashboards.coverage",
+    "dashboards.coverage_xlsx", "dashboards.editions_page", "dashboards.editions_xlsx", "mail.outbox",
+    "publication_admin.publication_page", "publication_admin.publish", "publication_admin.recompute",
+    "results_admin.compare", "results_admin.compute", "results_admin.export", "results_admin.import_package",
+    "results_admin.pools", "results_admin.ranking", "results_admin.what_if", "results_admin.withdraw",
+    "review_admin.add", "review_admin.admin_conflict", "review_admin.assign", "review_admin.board",
+    "review_admin.calibration", "review_admin.calls", "review_admin.deadline", "review_admin.edit_reviewer",
+    "review_admin.export", "review_admin.extra", "review_admin.new_reviewer", "review_admin.remind", "review_admin.remove",
+    "review_admin.review_detail", "review_admin.reviewers", "review_admin.submission", "review_admin.swap",
+    "review_admin.withdraw_conflict", "screening.attachment", "screening.bulk_confirm", "screening.bulk_preview",
+    "screening.decide_eligibility", "screening.decide_funding", "screening.detail", "screening.export", "screening.funds",
+    "screening.index",
+):
+    MATRIX[_endpoint] = ADMIN
+
+SKIPPED = {"static": "files of static/, the same for everyone"}
+
+# URL values an endpoint needs other than the world's defaults (test_authorization.world)
+VALUES_FOR = {"results_admin.export": {"kind": "ranking"}}

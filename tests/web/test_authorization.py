@@ -1,0 +1,106 @@
+"""The authorization matrix (tests/web/authz_matrix.py) against the app's URL map: every endpoint
+x every kind of user, on the demo edition, on SQLite and PostgreSQL.
+
+GET requests are sent for every kind of user. POST requests (with an empty form) are sent only
+for the kinds of user the matrix refuses: they must be refused before anything happens; the
+allowed ones are exercised by each page's own tests and by the hostile-input fuzz.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from gongyi.auth.models import User
+from gongyi.calls.models import Call
+from gongyi.communities.models import Community
+from gongyi.review.models import Conflict, Review
+from gongyi.submissions.models import Attachment, FundingLine, Submission
+from tests.factories import make_reviewer
+from tests.web.authz_matrix import KINDS, MATRIX, SKIPPED, VALUES_FOR
+
+DEMO_PASSWORD = "gongyi-demo"
+
+
+@pytest.fixture
+def world(app, runner, db):
+    """The demo edition, and for each kind of user a signed-in test client and the URL values."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    db.rollback()
+    call = db.scalar(select(Call).where(Call.slug == "demo-2026"))
+    org1 = db.scalar(select(User).where(User.email == "org1@demo.gongyi.cn"))
+    submission = db.scalar(select(Submission).where(Submission.call_id == call.id,
+                                                    Submission.organisation_id == org1.organisation_id,
+                                                    Submission.status == "submitted").order_by(Submission.id))
+    review = db.scalar(select(Review).where(Review.submission_id == submission.id).order_by(Review.id))
+    assigned = db.get(User, review.reviewer_id)
+    conflicted = db.scalar(select(User).where(User.email == "reviewer3@demo.gongyi.cn"))
+    unassigned = make_reviewer(db, None, email="unassigned@example.org")
+    submission.attachments.append(Attachment(filename="a.pdf", content_type="application/pdf", size=8, data=b"%PDF-1.4"))
+    db.commit()
+    conflict = db.scalar(select(Conflict).order_by(Conflict.id))
+    values = {
+        "slug": call.slug, "submission_id": submission.id, "review_id": review.id, "org_id": org1.organisation_id,
+        "attachment_id": submission.attachments[0].id, "community_id": db.scalar(select(Community.id).order_by(Community.id)),
+        "line_id": db.scalar(select(FundingLine.id).where(FundingLine.submission_id == submission.id)) or 1,
+        "user_id": assigned.id, "conflict_id": conflict.id if conflict else 1, "objection_id": 999_999,
+        "ref": submission.ref, "token": "not-a-token", "kind": "eligibility", "fmt": "csv",
+    }
+    emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
+              "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn"}
+    clients = {"anonymous": app.test_client()}
+    for kind, email in emails.items():
+        client = app.test_client()
+        password = "password123" if email.endswith("@example.org") else DEMO_PASSWORD
+        r = client.post("/auth/login", data={"email": email, "password": password})
+        assert r.status_code == 302 and "/auth/login" not in r.headers["Location"], email
+        clients[kind] = client
+    return clients, values
+
+
+def outcome(response) -> str:
+    if response.status_code >= 500:
+        return f"error {response.status_code}"
+    if response.status_code in (401, 403, 404):
+        return "deny"
+    if response.status_code in (301, 302, 303) and "/auth/login" in response.headers.get("Location", ""):
+        return "login"
+    return "ok"
+
+
+def _url(app, rule, values) -> str:
+    missing = [a for a in rule.arguments if a not in values]
+    if missing:
+        pytest.fail(f"{rule.endpoint}: no value for {missing} in the `world` fixture of {__file__}: add one")
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}, _external=False)
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    missing = sorted({r.endpoint for r in app.url_map.iter_rules()} - set(MATRIX) - set(SKIPPED))
+    assert not missing, ("endpoints without an entry in tests/web/authz_matrix.py MATRIX: " + ", ".join(missing)
+                         + "\nadd each as e.g. MATRIX['blueprint.view'] = ADMIN (or OWNER, PUBLIC, access(...)); "
+                           "see the module's docstring")
+    stale = sorted(set(MATRIX) - {r.endpoint for r in app.url_map.iter_rules()})
+    assert not stale, f"entries for endpoints that no longer exist: {stale}"
+
+
+def test_each_kind_of_user_gets_what_the_matrix_says(app, world):
+    clients, values = world
+    wrong = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if rule.endpoint in SKIPPED:
+            continue
+        url, expected = _url(app, rule, {**values, **VALUES_FOR.get(rule.endpoint, {})}), MATRIX[rule.endpoint]
+        for kind in KINDS:
+            want = getattr(expected, kind)
+            if "GET" in rule.methods:
+                got = outcome(clients[kind].get(url))
+            elif want != "ok" and "POST" in rule.methods:
+                got = outcome(clients[kind].post(url, data={}))
+            else:
+                continue
+            if got != want and not (want == "deny" and got == "login" and kind == "anonymous"):
+                wrong.append(f"{rule.endpoint} {url} as {kind}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
