@@ -397,3 +397,24 @@ def test_revised_final_results_follow_the_allocation_until_money_is_paid(world, 
     assert (rec_c.allocated_fen, [t.amount_fen for t in rec_c.tranches]) == (4_000_000, [2_000_000, 1_200_000, 800_000])
     assert rec_c.run_id == revised.id
     assert rec_b.allocated_fen == 3_000_000  # unchanged in the revision
+
+
+def test_the_execution_lists_read_a_fixed_number_of_statements(world, db, statements):
+    from gongyi.execution.overview import call_overview, organisation_overview
+
+    call, admin, _ = world
+    rec = record_for(db, call, "A")
+    signed(db, admin, rec)
+    tranches.release_tranche(db, admin, rec.tranches[0], paid_on="2026-06-10", reference="P-1")
+    tranches.record_recovery(db, admin, rec, amount="100", reason="重复列支", recovered_on="2026-07-01")
+    db.commit()
+    db.expire_all()
+    with statements:
+        five = call_overview(db, call.id, FINAL_AT.date())
+    many = len(statements)
+    db.expire_all()
+    with statements:
+        two = organisation_overview(db, rec.organisation_id, FINAL_AT.date())
+    assert (len(five), len(two)) == (5, 2) and len(statements) == many  # not one more per record
+    row = next(r for r in five if r.submission.ref == "A")
+    assert (row.schedule.paid_fen, row.schedule.recovered_fen, row.schedule.next_due.tranche.position) == (2_500_000, 10_000, 2)

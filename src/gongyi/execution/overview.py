@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from gongyi.execution.models import Evaluation, ExecutionRecord, Milestone, ProgressReport
+from gongyi.execution.models import Evaluation, ExecutionRecord, Milestone, ProgressReport, Recovery
 from gongyi.execution.reports import overdue_milestones
-from gongyi.execution.tranches import Schedule, schedule_of
+from gongyi.execution.tranches import Schedule, schedule_from, state_of
+from gongyi.funding.models import Disbursement
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Submission
 
@@ -29,7 +30,7 @@ class RecordRow:
 
 def _rows(session: Session, condition, today: date) -> list[RecordRow]:
     found = session.execute(
-        select(ExecutionRecord, Submission, Organisation.name)
+        select(ExecutionRecord, Submission, Organisation.name).options(selectinload(ExecutionRecord.tranches))
         .join(Submission, Submission.id == ExecutionRecord.submission_id)
         .join(Organisation, Organisation.id == ExecutionRecord.organisation_id)
         .where(condition).order_by(Submission.ref)).all()
@@ -44,9 +45,28 @@ def _rows(session: Session, condition, today: date) -> list[RecordRow]:
     evaluations: dict[int, dict[str, Evaluation]] = {}
     for ev in session.scalars(select(Evaluation).where(Evaluation.execution_id.in_(ids))):
         evaluations.setdefault(ev.execution_id, {})[ev.kind] = ev
-    return [RecordRow(rec, sub, org, schedule_of(session, rec), counts.get((rec.id, "submitted"), 0),
-                      counts.get((rec.id, "returned"), 0), milestones.get(rec.id, []), evaluations.get(rec.id, {}))
+    paid, recovered = _money(session, [rec for rec, _, _ in found])
+    return [RecordRow(rec, sub, org, schedule_from(rec, state_of(rec, evaluations.get(rec.id, {}).values()),
+                                                   paid.get(rec.id, 0), recovered.get(rec.id, 0)),
+                      counts.get((rec.id, "submitted"), 0), counts.get((rec.id, "returned"), 0),
+                      milestones.get(rec.id, []), evaluations.get(rec.id, {}))
             for rec, sub, org in found]
+
+
+def _money(session: Session, recs: list[ExecutionRecord]) -> tuple[dict[int, int], dict[int, int]]:
+    """What was paid to and recovered from each record, in two grouped statements."""
+    by_key = {(rec.call_id, rec.submission_id, rec.pool): rec.id for rec in recs}
+    paid: dict[int, int] = {}
+    if recs:
+        rows = session.execute(
+            select(Disbursement.call_id, Disbursement.submission_id, Disbursement.pool, func.sum(Disbursement.amount_fen))
+            .where(Disbursement.submission_id.in_([rec.submission_id for rec in recs]))
+            .group_by(Disbursement.call_id, Disbursement.submission_id, Disbursement.pool)).all()
+        paid = {by_key[(c, s, p)]: int(total) for c, s, p, total in rows if (c, s, p) in by_key}
+    recovered = {rid: int(total) for rid, total in session.execute(
+        select(Recovery.execution_id, func.sum(Recovery.amount_fen))
+        .where(Recovery.execution_id.in_([rec.id for rec in recs])).group_by(Recovery.execution_id)).all()}
+    return paid, recovered
 
 
 def call_overview(session: Session, call_id: int, today: date) -> list[RecordRow]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,8 +31,12 @@ STOPPED_BY = {"midterm": ("midterm", "final"), "final": ("final",)}
 
 def gate_state(session: Session, rec: ExecutionRecord) -> GateState:
     """What the gates read: the agreement and each evaluation's result (confirmed, or pending)."""
+    return state_of(rec, session.scalars(select(Evaluation).where(Evaluation.execution_id == rec.id)))
+
+
+def state_of(rec: ExecutionRecord, found: Iterable[Evaluation]) -> GateState:
     results: dict[str, str | None] = {"midterm": None, "final": None}
-    for evaluation in session.scalars(select(Evaluation).where(Evaluation.execution_id == rec.id)):
+    for evaluation in found:
         if evaluation.status == "confirmed":
             results[evaluation.kind] = PASSED if evaluation.passed else FAILED
         elif evaluation.status in ("submitted", "published"):
@@ -71,9 +75,13 @@ class Schedule:
 
 
 def schedule_of(session: Session, rec: ExecutionRecord) -> Schedule:
-    state = gate_state(session, rec)
+    return schedule_from(rec, gate_state(session, rec), paid_fen(session, rec), recovered_fen(session, rec))
+
+
+def schedule_from(rec: ExecutionRecord, state: GateState, paid: int, recovered: int) -> Schedule:
+    """The schedule from what was read already (lists read it for many records at once)."""
     lines = [TrancheLine(t, tranche_verdict(t.gate, state)) for t in rec.tranches]
-    return Schedule(rec.allocated_fen, paid_fen(session, rec), recovered_fen(session, rec), lines)
+    return Schedule(rec.allocated_fen, paid, recovered, lines)
 
 
 def _locked(session: Session, model: Any, row_id: int) -> Any:
