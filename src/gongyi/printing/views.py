@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from gongyi import policy
 from gongyi.catalogue.models import Item
 from gongyi.db import get_session
-from gongyi.printing.application import application_pdf
 from gongyi.submissions.models import Submission
 from gongyi.webutil import send_stored_file
 
@@ -34,5 +33,9 @@ def application(submission_id: int):
         return redirect(url_for("submissions.detail", submission_id=submission.id))
     codes = [i.item_code for i in submission.items]
     catalogue = {item.code: item for item in db.scalars(select(Item).where(Item.code.in_(codes)))} if codes else {}
+    # lazy: fpdf2 and its font tools take half a second to import, which every `flask` command
+    # (compute included) would pay at start-up
+    from gongyi.printing.application import application_pdf
+
     data = application_pdf(submission, catalogue, english=str(get_locale()).startswith("en"))
     return send_stored_file(data, f"{submission.ref}-{_('申报书')}.pdf", "application/pdf")
