@@ -73,15 +73,6 @@ MATRIX: dict[str, Access] = {
     "review.queue": REVIEWER, "review.score": ASSIGNED,
     "review.attachment": access("deny", anonymous="login", assigned="ok", admin="ok"),
     "review.declare_own_conflict": ASSIGNED,
-    # everyday use: the workspace, messages, the profile, one's organisation, the printable application
-    "workspace.home": SIGNED_IN, "auth.profile": SIGNED_IN,
-    "auth.confirm_new_email": PUBLIC,  # a bad link: back to the profile (or sign-in) with a message
-    "mail.inbox": SIGNED_IN, "mail.read_all": SIGNED_IN, "mail.message": NOBODY,  # another user's message is not found
-    # a member edits, invites for and keeps the papers of their own organisation (whichever it is)
-    "orgs.edit": MEMBER, "orgs.invite": MEMBER, "orgs.add_document": MEMBER, "orgs.remove_document": MEMBER,
-    "orgs.document": OWNER_OR_ADMIN,  # the owning organisation's registration certificate
-    "orgs.invitation": PUBLIC,  # a bad link: back to the home page with a message
-    "printing.application": OWNER_OR_ADMIN,
 }
 for _endpoint in (
     "audit.index", "audit.export", "calls.admin_list", "calls.admin_detail", "calls.new", "calls.edit", "calls.add_late",
@@ -113,7 +104,8 @@ MATRIX.update({
     "notices.index": PUBLIC, "notices.detail": PUBLIC, "notices.guide": PUBLIC,
     # organisations: their members edit them, invite colleagues and keep documents
     "orgs.edit": MEMBER, "orgs.invite": MEMBER, "orgs.add_document": MEMBER, "orgs.invitation": PUBLIC,
-    "orgs.document": access("deny", anonymous="login"), "orgs.remove_document": access("deny", anonymous="login"),
+    # the world's registration certificate of the owning organisation; any member removes their own papers
+    "orgs.document": OWNER_OR_ADMIN, "orgs.remove_document": MEMBER,
     "printing.application": OWNER_OR_ADMIN,
     # co-funders pledge to library projects; evaluators evaluate the execution records assigned to them
     "cofunders.mine": access("deny", anonymous="login", cofunder="ok"),
@@ -154,7 +146,7 @@ MATRIX.update({
     "library.index": PUBLIC, "library.brand_index": PUBLIC, "library.brand_page": PUBLIC,
     "library.brand_photo": access("deny"),  # the world's attachment is no photo of the brand's profile
     "library_brands.replicate": MEMBER,
-    "cofunders.mine": NOBODY, "cofunders.pledge": NOBODY,
+    "cofunders.pledge": NOBODY,  # cofunders.mine: the co-funder itself, above
 })
 for _endpoint in (
     "library_admin.call_library", "library_admin.carry", "library_admin.move_up", "library_admin.new_edition",
