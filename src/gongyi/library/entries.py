@@ -98,9 +98,11 @@ def record_final_results(session: Session, actor: Any, run: Run) -> list[Library
             changed.append(entry)
     session.flush()
     if entered or changed:
+        refs = dict(session.execute(select(Submission.id, Submission.ref).where(
+            Submission.id.in_([e.submission_id for e in entered + changed]))).all())
         record(session, actor, "library.final_results", run, number=run.number,
-               entered=[session.get(Submission, e.submission_id).ref for e in entered],
-               changed={session.get(Submission, e.submission_id).ref: e.status for e in changed})
+               entered=[refs[e.submission_id] for e in entered],
+               changed={refs[e.submission_id]: e.status for e in changed})
     return entered
 
 
