@@ -131,7 +131,7 @@ def test_public_results_show_each_projects_round_the_panels_weights_and_a_hold_w
     page = client.get("/results/sz-2027").get_data(as_text=True)
     table = page[page.index('id="results-table"'):]
     assert "<th>轮次</th>" in table
-    assert table.count('<td class="round-cell">路演</td>') == 6 and table.count('<td class="round-cell">网评</td>') == 3
+    assert table.count('class="round-cell">路演</td>') == 6 and table.count('class="round-cell">网评</td>') == 3
     row_e = table[table.index("<code>E</code>"):]
     assert "暂缓拨付" in row_e[:row_e.index("</tr>")]
     assert "套捐" not in page and "回流" not in page
