@@ -41,7 +41,8 @@ def set_language():
         if current_user.is_authenticated:
             with attempt():
                 set_locale(get_session(), current_user, locale)
-    return redirect(safe_next(_return_path(request.form.get("next"), request.form.get("back")), url_for("main.index")))
+    target = _return_path(safe_next(request.form.get("next"), ""), request.form.get("back"))
+    return redirect(safe_next(target, url_for("main.index")))
 
 
 def _return_path(next_path: str | None, back: str | None) -> str:
