@@ -1,7 +1,7 @@
 """everyday use: in-app messages, organisation members and invitations, organisation documents
 
 Revision ID: 0035
-Revises: 0034
+Revises: 0033
 """
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
@@ -9,7 +9,7 @@ import gongyi.db  # noqa: F401
 
 
 revision = '0035'
-down_revision = '0034'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
