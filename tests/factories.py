@@ -15,7 +15,8 @@ PASSWORD = "password123"
 
 
 def credit_code(n: int, kind: str = "52") -> str:
-    body = f"{kind}440304MJL{n:06d}"[:17]
+    # "MJT": never the demo's or the sample packages' codes (MJL...), whatever the sequence has reached
+    body = f"{kind}440304MJT{n:06d}"[:17]
     return body + check_character(body)
 
 

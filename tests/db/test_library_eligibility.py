@@ -3,13 +3,14 @@ evaluations in the last N editions, no second funding of the same project (a rep
 the same project), the barred list; and brands, replication and the organisation's record."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
 from gongyi.auth.service import create_user
 from gongyi.calls.models import Call
+from gongyi.clock import china_date, utcnow
 from gongyi.library import brands, entries, entry_check
 from gongyi.library.models import Replication
 from gongyi.library.org_record import org_record
@@ -120,7 +121,7 @@ def test_brands_need_funding_and_criteria_the_record_supports(db, world):
 def test_a_barred_organisation_is_refused_on_its_days_only(db, world):
     call, admin, later = world
     member, org = other_org(db, admin)
-    today = date.today()
+    today = china_date(utcnow())  # the services' day: Beijing's, which is not the machine's near midnight UTC
     bar = entry_check.bar_organisation(db, admin, org, reason="虚报资金", starts_on=today - timedelta(days=10))
     with pytest.raises(SubmissionError, match="限制申报名单.*虚报资金"):
         submissions.create_submission(db, member, later)

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from gongyi.auth.models import User
+from gongyi.auth.models import User, UserRole
 from gongyi.auth.service import create_user
 from gongyi.execution import evaluations
 from gongyi.execution.models import Evaluation, ProgressReport
@@ -176,4 +176,5 @@ def test_evaluator_accounts_refuse_bad_input_beside_the_field(world, client, aut
     r = client.post("/admin/evaluators", data={"email": "member@example.org", "name": "", "password": ""})
     assert r.status_code == 302  # an existing account is given the role
     db.rollback()
-    assert "evaluator" in db.scalar(select(User).where(User.email == "member@example.org")).roles
+    member_id = db.scalar(select(User.id).where(User.email == "member@example.org"))
+    assert "evaluator" in db.scalars(select(UserRole.role).where(UserRole.user_id == member_id)).all()

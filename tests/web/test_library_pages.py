@@ -84,6 +84,9 @@ def test_new_edition_carrying_and_settings_from_the_library_page(client, auth, d
     login_admin(auth, world)
     bad = client.post("/admin/library/sz-2026/settings", data={"expires_after": "0", "failed_evaluation_editions": "1"})
     assert bad.status_code == 422
+    for huge in ("9" * 400, "²³"):  # read by the one number parser: a message, never a 500
+        bad = client.post("/admin/library/sz-2026/settings", data={"expires_after": huge, "failed_evaluation_editions": huge})
+        assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
     assert client.post("/admin/library/sz-2026/settings", data={
         "expires_after": "3", "failed_evaluation_editions": "2", "no_second_funding": "y", "barred_list": "y"},
     ).status_code == 302

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from gongyi.forms import Form
+from gongyi.forms import Form, WholeNumberField
 
 
 class SettingsForm(Form):
     fallback_field = "expires_after"
 
-    expires_after = IntegerField(_l("项目库有效届数"), validators=[InputRequired(), NumberRange(1, 10)],
+    expires_after = WholeNumberField(_l("项目库有效届数"), validators=[InputRequired(), NumberRange(1, 10)],
                                  description=_l("项目在项目库中最多保留几届（含入库当届），到期未获资助即过期"))
-    failed_evaluation_editions = IntegerField(
+    failed_evaluation_editions = WholeNumberField(
         _l("近几届资助项目评估不合格的组织不得申报"), validators=[InputRequired(), NumberRange(0, 10)],
         description=_l("0 表示不适用此规则"))
     no_second_funding = BooleanField(_l("同一项目不重复资助（推广复制的项目除外）"))

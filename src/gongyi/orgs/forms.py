@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from gongyi.forms import Form
+from gongyi.forms import Form, WholeNumberField
 from gongyi.orgs.districts import DISTRICTS
 from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_TYPES
 
@@ -59,6 +59,6 @@ class DocumentForm(Form):
 
     kind = SelectField(_l("材料类型"), choices=[SelectChoice(k, _l(v)) for k, v in DOCUMENT_KINDS.items()],
                        validators=[DataRequired()])
-    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=1980, max=2100, message=_l("请输入四位年份"))],
+    year = WholeNumberField(_l("年度"), validators=[Optional(), NumberRange(min=1980, max=2100, message=_l("请输入四位年份"))],
                         description=_l("年检材料须填写年度"))
     file = FileField(_l("选择文件"), description=_l("PDF 或 PNG/JPEG 图片"), render_kw={"accept": ".pdf,.png,.jpg,.jpeg"})
