@@ -1,6 +1,7 @@
 """`flask calls import | compute | export`: the call package round trip from the command line."""
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -52,6 +53,10 @@ def import_command(path: str) -> None:
 @click.option("--note", default="", help="A note saved with the run.")
 def compute_command(slug: str, note: str) -> None:
     """Compute the call's results and save them as a new run."""
+    # The app built at start-up lives as long as the process: leave its objects out of the cyclic
+    # collector's passes, which otherwise rescan them again and again while the computation
+    # allocates its millions of short-lived scores and fractions.
+    gc.freeze()
     session = get_session()
     call = _call_or_exit(session, slug)
     run = compute_call(session, None, call, note=note)
