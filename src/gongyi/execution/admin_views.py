@@ -17,6 +17,7 @@ from gongyi.execution.overview import call_overview
 from gongyi.execution.web_exports import CSV_KINDS, FORMATS, send_execution_export
 from gongyi.execution.webparts import today
 from gongyi.formatting import label
+from gongyi.numbers import whole_number
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection
 from gongyi.results.publication_forms import AnswerForm
@@ -81,7 +82,7 @@ def evaluators_page():
         with attempt(form) as done:
             user = evaluations.create_evaluator(db, current_user, email=form.email.data, name=form.name.data,
                                                 password=form.password.data or "",
-                                                affiliation_id=int(affiliation) if (affiliation or "").isdigit() else None)
+                                                affiliation_id=whole_number(affiliation))
             done.flash(_("已添加第三方评估机构：%(name)s", name=user.name))
         if done.ok:
             return redirect(url_for(".evaluators_page"))

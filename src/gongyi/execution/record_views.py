@@ -23,6 +23,7 @@ from gongyi.execution.forms import (AgreementForm, AssignEvaluatorForm, Conflict
 from gongyi.execution.models import Evaluation, EvaluatorAssignment, ExecutionRecord, Milestone, ProgressReport, Tranche
 from gongyi.execution.webparts import max_bytes, record_or_404, today, upload_of, working_days
 from gongyi.forms import ActionForm
+from gongyi.numbers import whole_number
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection
 from gongyi.submissions.models import Submission
@@ -136,7 +137,7 @@ def assign(record_id: int):
     form = AssignEvaluatorForm()
     raw = form.evaluator_id.data or ""
     with attempt(form) as done:
-        evaluator = get_session().get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        evaluator = get_session().get(User, number) if (number := whole_number(raw)) is not None else None
         evaluations.assign_evaluator(get_session(), current_user, rec, evaluator)
         done.flash(_("已分配第三方评估机构。"))
     return _done(rec, done, "evaluator_form", form, "evaluators")

@@ -23,6 +23,7 @@ from gongyi.execution.models import (ExecutionRecord, Milestone, ProgressReport,
 from gongyi.execution.records import ExecutionError
 from gongyi.execution.vocab import REPORT_FILE_KINDS
 from gongyi.money import MoneyError, parse_yuan
+from gongyi.numbers import whole_number
 from gongyi.submissions.attachments import AttachmentError, Upload, check_upload
 from gongyi.submissions.models import BudgetLine
 
@@ -69,7 +70,7 @@ def _read(session: Session, rec: ExecutionRecord, milestone: Milestone, report_i
     before = spent_before(session, rec, report_id)
     amounts: dict[int, tuple[int, str]] = {}
     for key, (amount, explanation) in spending.items():
-        line = lines.get(int(key)) if str(key).isdigit() else None
+        line = lines.get(whole_number(key))
         if line is None:
             problems.append(ExecutionError(N_("预算科目不属于本项目"), "spending"))
             continue
@@ -94,7 +95,7 @@ def save_report(session: Session, actor: Any, rec: ExecutionRecord, *, milestone
                 narrative: str, figures: Mapping[str, str], spending: Mapping[str, tuple[str, str]],
                 report: ProgressReport | None = None) -> ProgressReport:
     """Create or update a draft (or returned) report on one of the record's milestones."""
-    milestone = session.get(Milestone, int(milestone_id)) if str(milestone_id or "").isdigit() else None
+    milestone = session.get(Milestone, number) if (number := whole_number(milestone_id)) is not None else None
     if milestone is None or milestone.execution_id != rec.id:
         raise ExecutionError(N_("请选择本项目的里程碑"), "milestone_id")
     if rec.status == "stopped":

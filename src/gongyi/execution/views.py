@@ -20,6 +20,7 @@ from gongyi.execution.overview import organisation_overview
 from gongyi.execution.vocab import REPORT_FILE_KINDS
 from gongyi.execution.webparts import max_bytes, record_or_404, today, upload_of
 from gongyi.formatting import label, local_time
+from gongyi.numbers import whole_number
 from gongyi.results.models import Objection
 from gongyi.submissions.models import Submission
 from gongyi.webutil import send_stored_file
@@ -73,7 +74,7 @@ def _editor(rec: ExecutionRecord, report: ProgressReport | None, form: ReportFor
     form.set_choices(list(rec.milestones))
     file_form = file_form or ReportFileForm(formdata=None)
     file_form.kind.choices = [(k, _(v)) for k, v in REPORT_FILE_KINDS.items()]
-    milestone_id = int(form.milestone_id.data) if str(form.milestone_id.data or "").isdigit() else None
+    milestone_id = whole_number(form.milestone_id.data)
     milestone = next((m for m in rec.milestones if m.id == milestone_id), rec.milestones[0] if rec.milestones else None)
     return render_template("execution/report_edit.html", record=rec, report=report, form=form, file_form=file_form,
                            submission=db.get(Submission, rec.submission_id), milestone=milestone,

@@ -17,6 +17,7 @@ from gongyi.library.forms import BarForm, BrandForm, ReplicateForm
 from gongyi.library.models import Brand, OrganisationBar
 from gongyi.library.record import known_record
 from gongyi.library.vocab import BRAND_CRITERIA
+from gongyi.numbers import whole_number
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Submission
 
@@ -47,7 +48,7 @@ def designate(submission_id: int):
             brand = brands.designate_brand(db, current_user, submission, name=form.name.data, what=form.what.data,
                                            for_whom=form.for_whom.data, results=form.results.data,
                                            criteria=list(form.criteria.data or []),
-                                           photo_ids=[int(i) for i in form.photo_ids.data or [] if i.isdigit()])
+                                           photo_ids=[n for i in form.photo_ids.data or [] if (n := whole_number(i)) is not None])
             done.flash(_("%(name)s 已成为品牌项目。", name=brand.name))
         if done.ok:
             return redirect(url_for("library.brand_page", brand_id=brand.id))
