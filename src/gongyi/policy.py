@@ -42,9 +42,10 @@ def can_manage_notices(user: Any) -> bool:
 
 def can_register_organisation(user: Any) -> bool:
     """Anyone signed in without an organisation, except administrators, reviewers and evaluators,
-    whose impartiality membership of an applicant would compromise."""
+    whose impartiality membership of an applicant would compromise, and co-funders, whose account
+    is their funder's (a foundation pledging to projects, not an applicant)."""
     return (getattr(user, "is_authenticated", False) and user.organisation_id is None
-            and not (is_admin(user) or is_reviewer(user) or is_evaluator(user)))
+            and not (is_admin(user) or is_reviewer(user) or is_evaluator(user) or is_co_funder(user)))
 
 
 def can_manage_organisation(user: Any, org: Any) -> bool:

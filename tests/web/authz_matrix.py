@@ -52,8 +52,8 @@ MATRIX: dict[str, Access] = {
     "auth.logout": access("ok"), "auth.change_password": SIGNED_IN,
     # organisations and their members
     # administrators and reviewers never join an applicant; members have theirs (a redirect to it)
-    # (policy.can_register_organisation lets a co-funder without an organisation register one)
-    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok", cofunder="ok"),
+    # nor do evaluators and co-funders (their accounts are their unit's, not an applicant's)
+    "orgs.register": access("deny", anonymous="login", owner="ok", other_org="ok"),
     "orgs.mine": SIGNED_IN,
     "orgs.admin_list": ADMIN, "orgs.admin_detail": ADMIN,
     "communities.mine": SIGNED_IN, "communities.propose": MEMBER,

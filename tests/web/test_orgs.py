@@ -80,3 +80,26 @@ def test_administrators_and_reviewers_cannot_register_an_organisation(client, au
     assert client.get("/orgs/register").status_code == 403
     assert client.post("/orgs/register", data=FORM).status_code == 403
     assert 'href="/orgs/register"' not in client.get("/").get_data(as_text=True)  # no link to register one
+
+
+def test_co_funders_and_evaluators_register_no_organisation(client, auth, make_user, db):
+    from gongyi.auth.models import User
+    from gongyi.errors import UserError
+    from gongyi.orgs.service import register_organisation
+
+    for email, role in (("funder@example.org", "co_funder"), ("evaluator@example.org", "evaluator")):
+        make_user(email, roles=(role,))
+        auth.login(email)
+        assert client.get("/orgs/register").status_code == 403
+        assert client.post("/orgs/register", data=FORM).status_code == 403
+        assert "/orgs/register" not in client.get("/").get_data(as_text=True)  # no link to it either
+        auth.logout()
+        user = db.scalar(select(User).where(User.email == email))
+        try:
+            register_organisation(db, user, **FORM)
+        except UserError as exc:
+            assert "不能登记社会组织" in str(exc)
+        else:
+            raise AssertionError("the service registered an organisation for a " + role)
+        db.rollback()
+    assert db.scalar(select(Organisation)) is None

@@ -44,6 +44,8 @@ def register_organisation(session: Session, actor: Any, *, name: str, credit_cod
         raise OrganisationError(N_("您已属于一个社会组织"), "name")
     if actor.has_role("admin") or actor.has_role("reviewer"):
         raise OrganisationError(N_("管理员和评审专家不能登记社会组织"), "name")
+    if actor.has_role("evaluator") or actor.has_role("co_funder"):
+        raise OrganisationError(N_("评估机构和共同资助方的账号不能登记社会组织"), "name")
     code = _checked_code(session, credit_code, org_type, district_code)
     org = Organisation(
         name=name.strip(), credit_code=code, org_type=org_type, district_code=district_code,

@@ -30,7 +30,7 @@ def register():
         if current_user.organisation_id is not None:
             flash(_("您已属于一个社会组织。"), "info")
             return redirect(url_for("orgs.mine"))
-        abort(403)  # administrators and reviewers stay impartial
+        abort(403)  # administrators, reviewers, evaluators and co-funders are no applicants
     form = OrganisationForm()
     if form.validate_on_submit():
         with attempt(form) as done:
