@@ -21,6 +21,10 @@ class Run(Base):
         # At most one provisional publication per call (final results may be revised, each a new run).
         Index("uq_run_provisional", "call_id", unique=True, sqlite_where=text("published = 'provisional'"),
               postgresql_where=text("published = 'provisional'")),
+        # Each publication replaces at most once the one before it: provisional, final, revisions form
+        # one line, so a call has at most one current final run (the one nothing replaces).
+        Index("uq_run_replaces", "replaces_id", unique=True, sqlite_where=text("replaces_id IS NOT NULL"),
+              postgresql_where=text("replaces_id IS NOT NULL")),
     )
 
     id: Mapped[intpk]
@@ -39,6 +43,8 @@ class Run(Base):
     published: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None]
     publicity_until: Mapped[datetime | None]
+    # The published run this one's publication replaced (the provisional results, or the final ones it revises).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
 
     rows: Mapped[list[RunRow]] = relationship(back_populates="run", order_by="RunRow.position", cascade="all, delete-orphan")
 

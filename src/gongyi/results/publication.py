@@ -21,6 +21,7 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from gongyi.audit.service import already, record
@@ -145,8 +146,7 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
         _check_current(session, call, run)
         if in_publicity:
             transition_call(session, actor, call, "finalise", via="publication")
-    run.published, run.published_at = kind, now
-    session.flush()
+    _stamp(session, run, kind, previous, now)
     record(session, actor, "run.publish", run, call=call.slug, number=run.number, kind=kind,
            publicity_until=run.publicity_until.isoformat() if run.publicity_until else None,
            replaces=previous.number if previous else None,
@@ -155,6 +155,26 @@ def publish_results(session: Session, actor: Any, run: Run, kind: str, *, workin
         open_execution_records(session, actor, run)
         record_final_results(session, actor, run)
     return run
+
+
+def _stamp(session: Session, run: Run, kind: str, previous: Run | None, now: datetime) -> None:
+    """Stamp `run` published, replacing `previous`. The database refuses a second provisional run of
+    a call and a second run replacing the same publication (uq_run_provisional, uq_run_replaces),
+    should two publications ever pass the call's lock: the loser is told who published first."""
+    bind, call_id, replaces = session.get_bind(), run.call_id, previous.id if previous is not None else None
+    run.published, run.published_at, run.replaces_id = kind, now, replaces
+    try:
+        session.flush()
+    except IntegrityError:
+        with Session(bind) as fresh:  # this transaction is spoiled: read what was committed
+            first = fresh.scalar(select(Run).where(Run.call_id == call_id, Run.published == "provisional")
+                                 if replaces is None else select(Run).where(Run.replaces_id == replaces))
+            if first is None:
+                raise
+            done, plain = ((N_("公示结果已由 %(name)s 于 %(at)s 发布（第 %(n)s 次计算）"), N_("公示结果已经发布（第 %(n)s 次计算）"))
+                           if first.published == "provisional" else
+                           (N_("最终结果已由 %(name)s 于 %(at)s 发布（第 %(n)s 次计算）"), N_("最终结果已经发布（第 %(n)s 次计算）")))
+            raise already(PublicationError, done, plain, fresh, first, "run.publish", field="run", n=first.number) from None
 
 
 @dataclass(frozen=True)
