@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 SUBMISSIONS = 2500
 SLUG = "random-13"
-PAUSES = (0.0, 0.2, 0.8)  # after the write transaction is seen open
+PAUSES = (0.0, 0.05, 0.2, 0.8)  # after the write transaction is seen open
 
 
 @pytest.fixture(scope="module")
