@@ -39,6 +39,8 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "HOST_HOURS": None,
         # The largest request body read at all (uploads included); larger ones are refused at once (413).
         "MAX_REQUEST_BYTES": None,
+        # The most a call package uploaded on the import page may hold unpacked (checked before unpacking).
+        "MAX_PACKAGE_BYTES": None,
         # Served over HTTPS (behind TLS): secure cookies and HSTS.
         "HTTPS": False,
         # How many reverse proxies (load balancers) stand in front of the app and set X-Forwarded-For
@@ -57,6 +59,8 @@ def _derived_settings(config) -> None:
     """Settings that follow from others unless they are given themselves."""
     # Uploads are checked per file against MAX_ATTACHMENT_BYTES; the request limit leaves room for a form.
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_REQUEST_BYTES"] or int(config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024)
+    # An upload's archive unpacks into the worker's memory: a few times the request, not what a zip bomb says.
+    config["MAX_PACKAGE_BYTES"] = int(config["MAX_PACKAGE_BYTES"] or 4 * config["MAX_CONTENT_LENGTH"])
     if config["HTTPS"]:
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")

@@ -1,7 +1,7 @@
 """The administrator's results pages: ranking, runs, comparison, what-if, pools, import."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -205,7 +205,8 @@ def import_package():
         upload = form.package.data
         with attempt(form) as done:
             report = import_uploaded_package(get_session(), current_user, upload.filename if upload else None,
-                                             upload.read() if upload else b"")
+                                             upload.read() if upload else b"",
+                                             max_unpacked=current_app.config["MAX_PACKAGE_BYTES"])
             done.flash(_("已导入 %(slug)s：%(n)s 个项目，%(r)s 份评审。", slug=report.slug, n=report.submissions,
                          r=report.reviews))
         if done.ok:

@@ -37,13 +37,13 @@ class ImportReport:
     holds: int
 
 
-def import_call_package(session: Session, actor: Any, path: str) -> ImportReport:
+def import_call_package(session: Session, actor: Any, path: str, max_unpacked: int | None = None) -> ImportReport:
     """Check the package at `path` (folder or .zip) and create everything it describes.
 
     Raises PackageError listing every problem; then nothing has been written. The caller
     commits on success (the CLI and the view do), so a failure midway leaves nothing either.
     """
-    files = read_package(path)
+    files = read_package(path, max_unpacked)
     return import_package_files(session, actor, files)
 
 

@@ -98,8 +98,9 @@ class Package:
     holds: list[PkgHold] = field(default_factory=list)
 
 
-def read_package(path: str) -> dict[str, bytes]:
-    """The package's files by name, from a folder or a .zip (which may hold one top folder)."""
+def read_package(path: str, max_unpacked: int | None = None) -> dict[str, bytes]:
+    """The package's files by name, from a folder or a .zip (which may hold one top folder) of at
+    most `max_unpacked` bytes unpacked (default MAX_UNPACKED_BYTES, for the command line)."""
     files: dict[str, bytes] = {}
     if os.path.isdir(path):
         for name in os.listdir(path):
@@ -112,21 +113,21 @@ def read_package(path: str) -> dict[str, bytes]:
         raise PackageError([f"{os.path.basename(path)}: not a folder or a .zip file"])
     try:
         with zipfile.ZipFile(path) as archive:
-            return _read_archive(archive, os.path.basename(path))
+            return _read_archive(archive, os.path.basename(path), max_unpacked or MAX_UNPACKED_BYTES)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
             RuntimeError, ValueError) as exc:  # truncated, corrupted, encrypted or of an unknown method
         raise PackageError([f"{os.path.basename(path)}: not a readable .zip file ({exc})"]) from None
 
 
-def _read_archive(archive: zipfile.ZipFile, label: str) -> dict[str, bytes]:
+def _read_archive(archive: zipfile.ZipFile, label: str, max_unpacked: int) -> dict[str, bytes]:
     """The archive's files, after checking from its directory, before anything is unpacked, that
-    it holds at most MAX_FILES files and MAX_UNPACKED_BYTES unpacked (zipfile never unpacks a
+    it holds at most MAX_FILES files and `max_unpacked` bytes unpacked (zipfile never unpacks a
     member beyond the size its directory declares)."""
     files: dict[str, bytes] = {}
     infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
-    if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+    if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > max_unpacked:
         raise PackageError([f"{label}: too large: at most {MAX_FILES} files and "
-                            f"{MAX_UNPACKED_BYTES // 2**20} MB unpacked"])
+                            f"{max_unpacked / 2**20:.0f} MB unpacked"])
     names = [i.filename for i in infos]
     tops = {n.rsplit("/", 1)[0] if "/" in n else "" for n in names if n.rsplit("/", 1)[-1] == "call.toml"}
     prefix = (tops.pop() + "/") if len(tops) == 1 and "" not in tops else ""
