@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gongyi.audit.labels import action_label
 from gongyi.audit.models import AuditEntry
+from gongyi.auth.vocab import ROLES
 from gongyi.auth.models import User
 from gongyi.calls.rules import SETTING_LABELS
 from gongyi.calls.service import CALL_FIELD_LABELS
@@ -22,6 +23,7 @@ from gongyi.calls.workflow import CALL_STATES
 from gongyi.formatting import label, local_time
 from gongyi.money import format_fen
 from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_FIELD_LABELS
+from gongyi.results.vocab import OBJECTION_STATUSES, PUBLICATIONS
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def describe(detail: dict[str, Any]) -> list[str]:
         lines.append(f"{d['donor']} ¥{format_fen(d['amount_fen'])}")
     if d.get("until"):
         lines.append(_("允许补交至 %(t)s", t=_when(d["until"])))
-    lines += _organisation_lines(d)
+    lines += _organisation_lines(d) + _result_lines(d)
     if d.get("reason"):
         lines.append(_("理由：%(r)s", r=d["reason"]))
     return lines
@@ -81,6 +83,24 @@ def _organisation_lines(d: dict[str, Any]) -> list[str]:
         lines.append(_("文件：%(name)s", name=d["filename"]))
     if d.get("email"):
         lines.append(_("邮箱：%(email)s", email=d["email"]))
+    return lines
+
+
+def _result_lines(d: dict[str, Any]) -> list[str]:
+    """A run's computation and publication, an objection's answer, an account's role."""
+    lines = []
+    if d.get("number") is not None:
+        lines.append(_("第 %(n)s 次计算", n=d["number"]))
+    if d.get("kind") in PUBLICATIONS:
+        lines.append(label(d["kind"], PUBLICATIONS))
+    if d.get("replaces") is not None:
+        lines.append(_("取代第 %(n)s 次计算", n=d["replaces"]))
+    if d.get("decision") in OBJECTION_STATUSES:
+        lines.append(label(d["decision"], OBJECTION_STATUSES))
+    if d.get("answer"):
+        lines.append(_("答复：%(a)s", a=d["answer"]))
+    if d.get("role") in ROLES:
+        lines.append(label(d["role"], ROLES))
     return lines
 
 

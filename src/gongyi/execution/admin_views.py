@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.audit.history import object_history
 from gongyi.db import get_session
 from gongyi.execution import evaluations
 from gongyi.execution.forms import EvaluatorForm, SettingsForm
@@ -110,4 +111,5 @@ def objection(objection_id: int):
             return redirect(url_for(".objection", objection_id=item.id))
     return render_template("execution/admin_objection.html", item=item, evaluation=evaluation, record=rec,
                            submission=db.get(Submission, rec.submission_id),
-                           objector=db.get(Organisation, item.organisation_id), form=form)
+                           objector=db.get(Organisation, item.organisation_id), form=form,
+                           history=object_history(db, item))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.audit.history import object_history
 from gongyi.calls.workflow import allows
 from gongyi.db import get_session
 from gongyi.funding import service as funding
@@ -47,6 +48,7 @@ def ranking(slug: str):
     return render_template(
         "results/admin_ranking.html", call=call, run=run, runs=runs, page=page, sort=f.sort, descending=f.descending,
         outcome=f.outcome, q=f.query, pools=funding.pool_status(db, call, run), export_kinds=web_exports.KINDS,
+        history=object_history(db, run),
     )
 
 

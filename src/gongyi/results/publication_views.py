@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.audit.history import object_history
 from gongyi.calls.models import Call
 from gongyi.calls.workflow import allows
 from gongyi.clock import utcnow
@@ -105,5 +106,5 @@ def objection(objection_id: int):
     return render_template(
         "results/objection_answer.html", item=item, run=run, call=call, row=row, submission=submission,
         objector=db.get(Organisation, item.organisation_id), owner=db.get(Organisation, submission.organisation_id),
-        rules=run.rules, form=form,
+        rules=run.rules, form=form, history=object_history(db, item),
     )

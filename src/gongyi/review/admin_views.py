@@ -113,7 +113,7 @@ def edit_reviewer(user_id: int):
                 done.flash(_("因所属机构变更，已移除 %(n)s 项需回避的评审分配。", n=removed), "info")
         if done.ok:
             return redirect(url_for(".reviewers"))
-    return render_template("review/reviewer_form.html", form=form, reviewer=user)
+    return render_template("review/reviewer_form.html", form=form, reviewer=user, history=object_history(db, user))
 
 
 # --- the call's review: board, assignment, deadline, reminders --------------------------------
