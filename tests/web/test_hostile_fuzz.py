@@ -77,6 +77,54 @@ def _zip_like(data: bytes) -> bytes:
     return b"PK\x03\x04" + data
 
 
+def in_publicity(app, db) -> list[tuple[str, str]]:
+    """Objections open on the demo: demo-2025-publicity's provisional results back in their window
+    with a pending objection, and a mid-term evaluation of demo-2025 just published with one; the
+    pages of their forms (filing, answering, the publication page) as the kinds who may post them."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from gongyi.auth.models import User
+    from gongyi.calls.models import Call
+    from gongyi.clock import utcnow
+    from gongyi.execution import evaluations
+    from gongyi.execution.demo_edition import PASSED
+    from gongyi.execution.models import ExecutionRecord
+    from gongyi.results import publication
+    from gongyi.results.models import Run, RunRow
+    from gongyi.submissions.models import Submission
+
+    admin, objector = (db.scalar(select(User).where(User.email == e))
+                       for e in ("admin@demo.gongyi.cn", "org2@demo.gongyi.cn"))
+    evaluator = db.scalar(select(User).where(User.email == "evaluator@demo.gongyi.cn"))
+    now = utcnow()
+    with app.test_request_context():
+        call = db.scalar(select(Call).where(Call.slug == "demo-2025-publicity"))
+        run = publication.published_run(db, call, "provisional")
+        run.publicity_until = now + timedelta(days=7)  # the window open again (arranged: no service reopens it)
+        row = db.scalar(select(RunRow).where(RunRow.run_id == run.id).order_by(RunRow.position).limit(1))
+        pending = publication.file_objection(db, objector, row, real_name="王五", contact="0755-1", reason="请复核",
+                                             max_bytes=1)
+        rec = db.scalars(select(ExecutionRecord).join(Call, Call.id == ExecutionRecord.call_id)
+                         .where(Call.slug == "demo-2025").order_by(ExecutionRecord.id)).first()
+        evaluations.assign_evaluator(db, admin, rec, evaluator)
+        evaluation = evaluations.save_evaluation(db, evaluator, rec, "midterm", scores=PASSED, comment="规范",
+                                                 submit=True)
+        evaluations.publish_evaluation(db, admin, evaluation, working_days=5)
+        to_evaluation = evaluations.file_evaluation_objection(db, objector, evaluation, real_name="王五",
+                                                              contact="0755-1", reason="请复核", max_bytes=1)
+        db.commit()
+    ref, own_ref = row.ref, db.get(Submission, rec.submission_id).ref
+    assert db.get(Run, run.id).published == "provisional"
+    return [
+        *((kind, f"/results/demo-2025-publicity/projects/{ref}/objection") for kind in ("owner", "other_org")),
+        *((kind, f"/results/demo-2025/projects/{own_ref}/evaluations/midterm/objection") for kind in ("owner", "other_org")),
+        ("admin", f"/admin/objections/{pending.id}"), ("admin", f"/admin/evaluation-objections/{to_evaluation.id}"),
+        ("admin", "/admin/calls/demo-2025-publicity/publication"),
+    ]
+
+
 @pytest.fixture
 def forms(app, world, db):  # noqa: F811
     from sqlalchemy import select
@@ -92,16 +140,16 @@ def forms(app, world, db):  # noqa: F811
         select(Submission).where(Submission.organisation_id == owner.organisation_id)) for page in ("", "/edit")]
     extra += [("assigned", f"/review/{r.id}") for r in db.scalars(select(Review).where(Review.reviewer_id == reviewer.id))]
     extra += [("owner", "/calls/demo-2027/apply")]
-    found = discover(app, clients, values, extra)
+    publicity = in_publicity(app, db)
+    found = discover(app, clients, values, extra + publicity)
     assert len(found) > 30, found  # the discovery itself works
-    return clients, found
+    actions = {action for _, action, _, _ in found}
+    objecting = {url for _, url in publicity} - {"/admin/calls/demo-2025-publicity/publication"}
+    assert objecting <= actions, sorted(objecting - actions)  # the objection and answer forms were found
+    return clients, found, [f for f in found if f[1] in objecting or "publication" in f[1]]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
-@given(data=st.data())
-def test_hostile_values_in_every_form_never_give_a_500(forms, data):
-    clients, found = forms
+def _post_hostile(clients, found, data):
     kind, action, fields, files = data.draw(st.sampled_from(found))
     payload = {name: data.draw(TEXT) for name in fields}
     for name in files:
@@ -113,7 +161,24 @@ def test_hostile_values_in_every_form_never_give_a_500(forms, data):
         assert isinstance(response.get_json(), dict)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_values_in_every_form_never_give_a_500(forms, data):
+    clients, found, _ = forms
+    _post_hostile(clients, found, data)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_values_in_the_objection_and_publication_forms_never_give_a_500(forms, data):
+    """Filing an objection to a result and to an evaluation, answering both, publishing: during publicity."""
+    clients, _, publicity = forms
+    _post_hostile(clients, publicity, data)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(segment=TEXT, query=TEXT)
 def test_hostile_paths_and_queries_never_give_a_500(app, world, segment, query):  # noqa: F811
     clients, values = world

@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from gongyi.calls.rules import AGGREGATES, LABELS, SETTING_LABELS
 from gongyi.funding.sources import FUND_SOURCE_LABELS, FUND_SOURCES
+from gongyi.numbers import MAX_BIG, whole_number
 
 BLANK_ROUND_CRITERIA, BLANK_PANELS = 2, 1  # spare rows in each round's tables
 
@@ -117,9 +118,10 @@ def change_rounds(rounds: list[dict[str, Any]], action: str) -> list[dict[str, A
         number = next(n for n in range(len(rounds) + 1, len(rounds) + 100) if f"round{n}" not in codes)
         return rounds + [new_round(number)]
     verb, _, index = action.partition("-")
-    if not index.isdigit() or not 1 <= int(index) <= len(rounds):
+    number = whole_number(index, minimum=1, maximum=len(rounds))
+    if number is None:
         return None
-    i = int(index) - 1
+    i = number - 1
     if verb == "remove" and len(rounds) > 1:
         del rounds[i]
     elif verb == "up" and i > 0:
@@ -135,7 +137,9 @@ def _number(field: Any) -> int | str | None:
     value = text(field)
     if not value:
         return None
-    return int(value) if value.lstrip("+-").isdigit() else value
+    # A number as typed ("²³" is none: left as text, the rules' check says what is wrong with it).
+    number = whole_number(value.lstrip("+-"), maximum=MAX_BIG)
+    return value if number is None else (-number if value.startswith("-") else number)
 
 
 def funds_input(form: FundsForm) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.calls.models import Call
+from gongyi.numbers import whole_number
 from gongyi.calls.rules import panel_codes
 from gongyi.calls.workflow import allows
 from gongyi.db import get_session
@@ -83,8 +84,9 @@ def panels(slug: str):
     call = _call_or_404(slug)
     chosen: dict[int, str] = {}
     for name, value in request.form.items():
-        if name.startswith("panel-") and name[6:].isdigit() and len(name) < 16:
-            chosen[int(name[6:])] = value.strip()
+        reviewer_id = whole_number(name[6:]) if name.startswith("panel-") else None
+        if reviewer_id is not None:
+            chosen[reviewer_id] = value.strip()
     with attempt() as done:
         changed = service.set_reviewer_panels(get_session(), current_user, call, chosen)
         done.flash(_("已调整 %(n)s 位评审专家的评审组。", n=len(changed)))
