@@ -105,7 +105,8 @@ MATRIX.update({
     # organisations: their members edit them, invite colleagues and keep documents
     "orgs.edit": MEMBER, "orgs.invite": MEMBER, "orgs.add_document": MEMBER, "orgs.invitation": PUBLIC,
     # the world's registration certificate of the owning organisation; any member removes their own papers
-    "orgs.document": OWNER_OR_ADMIN, "orgs.remove_document": MEMBER,
+    # the world's document is the owner's: another member's removal names nothing of theirs (404)
+    "orgs.document": OWNER_OR_ADMIN, "orgs.remove_document": OWNER,
     "printing.application": OWNER_OR_ADMIN,
     # co-funders pledge to library projects; evaluators evaluate the execution records assigned to them
     "cofunders.mine": access("deny", anonymous="login", cofunder="ok"),
@@ -156,6 +157,11 @@ for _endpoint in (
     MATRIX[_endpoint] = ADMIN
 
 SKIPPED = {"static": "files of static/, the same for everyone"}
+
+# Where posting is allowed to fewer kinds than reading (MATRIX says who reads, for GET and POST alike otherwise)
+POSTS: dict[str, Access] = {
+    "execution.edit_report": OWNER,  # administrators read a progress report; only its organisation writes it
+}
 
 # URL values an endpoint needs other than the world's defaults (test_authorization.world)
 VALUES_FOR = {"results_admin.export": {"kind": "ranking"},

@@ -1,9 +1,10 @@
 """The authorization matrix (tests/web/authz_matrix.py) against the app's URL map: every endpoint
 x every kind of user, on the demo edition, on SQLite and PostgreSQL.
 
-GET requests are sent for every kind of user. POST requests (with an empty form) are sent only
-for the kinds of user the matrix refuses: they must be refused before anything happens; the
-allowed ones are exercised by each page's own tests and by the hostile-input fuzz.
+GET requests are sent for every kind of user. POST requests (with an empty form) are sent for the
+kinds of user the matrix refuses: they must be refused before anything happens; and, in a world of
+their own, for the kinds it allows: never refused (the form's own checks answer). What they do with
+real values is exercised by each page's own tests and by the hostile-input fuzz.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from gongyi.orgs.models import OrganisationDocument
 from gongyi.review.models import Conflict, Review
 from gongyi.submissions.models import Attachment, FundingLine, Submission
 from tests.factories import make_reviewer
-from tests.web.authz_matrix import KINDS, MATRIX, SKIPPED, VALUES_FOR
+from tests.web.authz_matrix import KINDS, MATRIX, POSTS, SKIPPED, VALUES_FOR
 
 DEMO_PASSWORD = "gongyi-demo"
 
@@ -106,14 +107,45 @@ def test_each_kind_of_user_gets_what_the_matrix_says(app, world):
         if rule.endpoint in SKIPPED:
             continue
         url, expected = _url(app, rule, {**values, **VALUES_FOR.get(rule.endpoint, {})}), MATRIX[rule.endpoint]
+        posts = POSTS.get(rule.endpoint, expected)
         for kind in KINDS:
-            want = getattr(expected, kind)
-            if "GET" in rule.methods:
-                got = outcome(clients[kind].get(url))
-            elif want != "ok" and "POST" in rule.methods:
-                got = outcome(clients[kind].post(url, data={}))
-            else:
-                continue
-            if got != want and not (want == "deny" and got == "login" and kind == "anonymous"):
-                wrong.append(f"{rule.endpoint} {url} as {kind}: expected {want}, got {got}")
+            cases = [("GET", getattr(expected, kind))] if "GET" in rule.methods else []
+            if "POST" in rule.methods and getattr(posts, kind) != "ok":  # the allowed: the test below
+                cases.append(("POST", getattr(posts, kind)))
+            for method, want in cases:
+                got = outcome(clients[kind].get(url) if method == "GET" else clients[kind].post(url, data={}))
+                if got != want and not (want == "deny" and got == "login" and kind == "anonymous"):
+                    wrong.append(f"{method} {rule.endpoint} {url} as {kind}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+# Endpoints the permitted kinds of user do not post to here, and why.
+NOT_POSTED_AS_PERMITTED = {"auth.logout": "ends the client's session, which later cases use"}
+# Where an allowed user's empty form (or the world's id) names no object: 404 is the answer, not a refusal.
+EMPTY_FORM_NAMES_NOTHING = {
+    "execution_record.evaluation_step": "evaluation 1 is no evaluation of record 1",
+    "library_admin.carry": "no edition to carry into", "library_admin.move_up": "no submission named",
+    "library_brands.lift_bar": "bar 999999 does not exist", "library_brands.replicate": "no call named",
+    "results_admin.withdraw": "no project named", "review_admin.withdraw_conflict": "the demo declares no conflict",
+}
+
+
+def test_permitted_users_posting_are_not_refused(app, world):
+    """Every POST endpoint, posted (an empty form) as each kind of user the matrix allows: never
+    refused (403, or 404 unless the empty form names nothing) nor sent to sign in; the form's own
+    checks answer instead. A world of its own, so the first test's world is untouched."""
+    clients, values = world
+    wrong = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if rule.endpoint in SKIPPED or rule.endpoint in NOT_POSTED_AS_PERMITTED or "POST" not in rule.methods:
+            continue
+        url, expected = _url(app, rule, {**values, **VALUES_FOR.get(rule.endpoint, {})}), MATRIX[rule.endpoint]
+        for kind in KINDS:
+            if getattr(POSTS.get(rule.endpoint, expected), kind) == "ok":
+                response = clients[kind].post(url, data={})
+                got = outcome(response)
+                if response.status_code == 404 and rule.endpoint in EMPTY_FORM_NAMES_NOTHING:
+                    continue
+                if got != "ok":
+                    wrong.append(f"POST {rule.endpoint} {url} as {kind}: expected ok, got {got} {response.status_code}")
     assert not wrong, "\n".join(wrong)

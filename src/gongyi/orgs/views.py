@@ -191,8 +191,9 @@ def admin_detail(org_id: int):
     org = db.get(Organisation, org_id) or abort(404)
     form = ReviewDecisionForm()
     if form.validate_on_submit():
-        if not policy.can_verify_organisation(current_user, org):
-            abort(403)
+        if not policy.can_verify_organisation(current_user, org):  # e.g. another administrator verified it meanwhile
+            flash(_("该组织已通过认证，无需再审核。"), "info")
+            return redirect(url_for("orgs.admin_detail", org_id=org.id))
         with attempt(form) as done:
             if request.form.get("decision") == "verify":
                 service.verify_organisation(db, current_user, org)
