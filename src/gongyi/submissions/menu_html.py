@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -24,8 +24,9 @@ def unpicked(item: Any) -> Markup:
     key = (item.code, item.name_zh, item.name_en, item.description_zh, str(get_locale()))
     html = _entries.get(key)
     if html is None:
-        module = current_app.jinja_env.get_template(TEMPLATE).make_module({"picked": {}, "rest": {}})
-        html = Markup(str(module.pick(item)).strip())
+        if "gongyi_menu_module" not in g:  # made once per request that renders anything anew
+            g.gongyi_menu_module = current_app.jinja_env.get_template(TEMPLATE).make_module({"picked": {}, "rest": {}})
+        html = Markup(str(g.gongyi_menu_module.pick(item)).strip())
         if len(_entries) >= LIMIT:
             _entries.clear()
         _entries[key] = html
