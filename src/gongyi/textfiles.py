@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from typing import Any, Iterator
 
 
@@ -24,15 +25,10 @@ def decode_text(data: bytes) -> str:
 def readable_rows(name: str, reader: Any, problems: list[str]) -> Iterator[Any]:
     """A csv reader's rows until one it cannot read (a field over csv.field_size_limit(), a
     broken quote), which is reported in `problems` as file:line: reason and ends the file."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(f"{name}:{reader.line_num}: {exc}")
-            return
-        yield row
+    try:
+        yield from reader
+    except csv.Error as exc:
+        problems.append(f"{name}:{reader.line_num}: {exc}")
 
 
 def text_encoding(data: bytes) -> str:
@@ -46,15 +42,7 @@ def text_encoding(data: bytes) -> str:
 
 
 def text_lines(data: bytes, encoding: str) -> Iterator[str]:
-    """The lines of `data` (checked by text_encoding), decoded one at a time with their ends, so a
-    large file is never held as one string. Splitting at b"\n" is safe in UTF-8 and GB18030: a
-    newline byte never occurs inside another character there."""
-    start, length = 0, len(data)
-    first = encoding
-    rest = "utf-8" if encoding == "utf-8-sig" else encoding
-    while start < length:
-        end = data.find(b"\n", start)
-        end = length if end < 0 else end + 1
-        yield data[start:end].decode(first)
-        first = rest
-        start = end
+    """The lines of `data` (checked by text_encoding) with their ends, decoded as they are read
+    (by the io module's incremental decoder), so a large file is never held as one string. Lines
+    end as the csv module expects of a file opened with newline="": at \n, \r\n or a lone \r."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
