@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "library.settings": N_("修改项目库与申报资格设置"),
     "library.final_results": N_("项目库随最终结果更新"),
     "library.carry": N_("项目转入下一届项目库"),
+    "library.fund": N_("从项目库资金池资助"),
     "call.new_edition": N_("从上一届创建新一届"),
     "co_funder.add": N_("添加共同资助方"),
     "pledge.make": N_("认捐"),

@@ -88,3 +88,11 @@ class BarForm(Form):
     reason = TextAreaField(_l("限制理由"), render_kw={"rows": 2})
     starts_on = DateField(_l("开始日期"), validators=[InputRequired()])
     ends_on = DateField(_l("结束日期（可不填）"), validators=[Optional()])
+
+
+class PoolGrantForm(Form):
+    fallback_field = "amount"
+
+    amount = StringField(_l("资助金额（元）"), validators=[InputRequired()], render_kw={"inputmode": "decimal"},
+                         description=_l("不超过项目的申请金额和本届项目库资金池的余额"))
+    reason = TextAreaField(_l("说明"), render_kw={"rows": 2})
