@@ -46,6 +46,7 @@ def test_the_public_entry_page_shows_its_figures_and_its_editions_and_nothing_un
     assert f'href="/library/entries/{first.id}"' in editions
     # No actors, no audit history, no amounts beyond the list's, no administrator's actions.
     assert "操作记录" not in page and "操作人" not in page and "项目库资助（元）" not in page
+    assert "带着原有得分转入本届项目库" not in page
     assert "/fund" not in page and "资金池" not in page
     assert client.get("/library/entries/999999").status_code == 404
 
@@ -74,6 +75,7 @@ def test_the_administrator_funds_the_carried_entry_from_the_later_pool(client, a
     assert "从本届项目库资金池的余额资助" in page and "理由：2027 年余额" in page
     history = page[page.index('id="history"'):]
     assert "从项目库资金池资助" in history and "资助金额：¥5,000.00" in history and world[2].name in history
+    assert "带着原有得分转入本届项目库" in history and "来自：2026 深圳市公益创投大赛" in history
     db.rollback()
     assert (entry_of(db, "sz-2027", "D").status, entry_of(db, "sz-2027", "D").library_grant_fen) == ("funded", 500_000)
     # A second click is refused beside the field; nothing is granted twice.

@@ -16,6 +16,8 @@ ACTION_LABELS = {
     "library.final_results": N_("项目库随最终结果更新"),
     "library.carry": N_("项目转入下一届项目库"),
     "library.fund": N_("从项目库资金池资助"),
+    "library.entry_carried": N_("带着原有得分转入本届项目库"),
+    "library.entry_expired": N_("在项目库中到期"),
     "call.new_edition": N_("从上一届创建新一届"),
     "co_funder.add": N_("添加共同资助方"),
     "pledge.make": N_("认捐"),

@@ -156,6 +156,10 @@ def carry_entries(session: Session, actor: Any, source: Call, target: Call) -> C
         raise LibraryError(N_("没有可转入或到期的项目"), "target")
     session.flush()
     record(session, actor, "library.carry", source, target=target.slug, carried=len(carried), expired=len(expired))
+    for copy in carried:  # each entry's own history (its page) says who carried it, and who let it expire
+        record(session, actor, "library.entry_carried", copy, from_edition=source.title)
+    for entry in expired:
+        record(session, actor, "library.entry_expired", entry, editions=entry.editions, expires_after=expires_after)
     return CarryResult(carried, expired)
 
 
