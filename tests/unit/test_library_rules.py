@@ -91,6 +91,24 @@ def test_pledges_accepted_one_by_one_never_exceed_the_need(requested, public, of
     assert confirmed <= max(0, requested - public)
 
 
+# --- brand criteria the record checks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("evaluation, years, checked", [
+    ("passed", 1, {"evaluation_passed": True, "years_running": False}),
+    ("failed", 2, {"evaluation_passed": False, "years_running": True}),
+    (None, 3, {"evaluation_passed": False, "years_running": True}),
+    (None, 0, {"evaluation_passed": False, "years_running": False}),
+])
+def test_checked_brand_criteria(evaluation, years, checked):
+    from gongyi.library.brands import checked_criteria, own_criteria
+    from gongyi.library.record import KnownRecord
+
+    assert checked_criteria(KnownRecord("matched", 100, 0, years, evaluation, "completed")) == checked
+    assert own_criteria(["evaluation_passed", "replicable", "years_running", "indicators_reached"]) == [
+        "replicable", "indicators_reached"]
+
+
 # --- grants from an edition's library pool ------------------------------------------------------
 
 

@@ -72,7 +72,8 @@ class BrandForm(Form):
     what = TextAreaField(_l("做什么"), render_kw={"rows": 3})
     for_whom = TextAreaField(_l("服务对象"), render_kw={"rows": 2})
     results = TextAreaField(_l("成效"), render_kw={"rows": 3})
-    criteria = SelectMultipleField(_l("达到的标准"), choices=[], validate_choice=False)
+    criteria = SelectMultipleField(_l("管理员认定的标准"), choices=[], validate_choice=False,
+                                   description=_l("记录核实的标准（结项评估合格、连续运行多年）满足时自动记入，无需选择"))
     photo_ids = SelectMultipleField(_l("公开展示的照片（项目附件中的图片）"), choices=[], validate_choice=False)
 
 
