@@ -93,6 +93,7 @@ def _count(app, client, url: str) -> tuple[int, int]:
 
 
 def test_list_pages_and_dashboards_run_the_same_statements_at_10_and_at_10000_submissions(app, client, auth, db, competition):
+    app.config["KEPT_FIGURES"] = False  # every figure computed afresh, as after a change (tests/web/test_kept.py)
     call, run, orgs, places, reviewers = competition
     urls = [f"/admin/coverage?call={call.slug}", "/admin/coverage?district=440305", "/admin/coverage?show=unanswered",
             f"/admin/coverage.xlsx?call={call.slug}", f"/admin/calls/{call.slug}/dashboard",
