@@ -12,7 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from gongyi.audit.models import AuditEntry
+from gongyi.auth.models import User
+from gongyi.auth.service import create_user
 from gongyi.calls.models import Call
+from gongyi.library import cofunders
 from gongyi.library.models import LibraryEntry
 from gongyi.submissions.models import Submission
 from tests.db.library_world import later_final_results, waiting_sample
@@ -55,9 +58,15 @@ def login_admin(auth, world):
     assert auth.login(world[2].email, PASSWORD).status_code == 302
 
 
-def test_the_administrator_funds_the_carried_entry_from_the_later_pool(client, auth, db, world):
-    login_admin(auth, world)
+def test_the_administrator_funds_the_carried_entry_from_the_later_pool(app, client, auth, db, world):
     d = entry_of(db, "sz-2027", "D")
+    with app.test_request_context():  # a co-funder's confirmed 1,000.00, in the entry's history below
+        create_user(db, None, email="fund@example.org", name="资助方", password=PASSWORD, roles=())
+        cofunders.add_co_funder(db, world[2], email="fund@example.org", name="某基金会", kind="foundation")
+        funder = db.scalar(select(User).where(User.email == "fund@example.org"))
+        cofunders.confirm_pledge(db, world[2], cofunders.make_pledge(db, funder, d.submission, amount="1000"))
+    db.commit()
+    login_admin(auth, world)
     page = client.get(f"/library/entries/{d.id}").get_data(as_text=True)
     assert "最终结果已分配 ¥25,000.00，管理员已资助 ¥0.00，余额 ¥5,000.00" in page
     assert f'action="/admin/library/entries/{d.id}/fund"' in page
@@ -76,7 +85,8 @@ def test_the_administrator_funds_the_carried_entry_from_the_later_pool(client, a
     history = page[page.index('id="history"'):]
     assert "从项目库资金池资助" in history and "资助金额：¥5,000.00" in history and world[2].name in history
     assert "带着原有得分转入本届项目库" in history and "来自：2026 深圳市公益创投大赛" in history
-    db.rollback()
+    assert "认捐" in history and "某基金会 ¥1,000.00" in history and "确认认捐" in history
+    db.expire_all()
     assert (entry_of(db, "sz-2027", "D").status, entry_of(db, "sz-2027", "D").library_grant_fen) == ("funded", 500_000)
     # A second click is refused beside the field; nothing is granted twice.
     again = client.post(url, data={"amount": "1"})

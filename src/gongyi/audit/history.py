@@ -62,6 +62,8 @@ def describe(detail: dict[str, Any]) -> list[str]:
         lines.append(_("组织：%(name)s", name=d["organisation"]))
     if d.get("donor") is not None and d.get("amount_fen") is not None:
         lines.append(f"{d['donor']} ¥{format_fen(d['amount_fen'])}")
+    if d.get("co_funder") and d.get("amount_fen") is not None:
+        lines.append(f"{d['co_funder']} ¥{format_fen(d['amount_fen'])}")
     if d.get("from_edition"):
         lines.append(_("来自：%(edition)s", edition=d["from_edition"]))
     if d.get("expires_after"):
