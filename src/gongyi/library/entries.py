@@ -259,10 +259,10 @@ def entry_chain(session: Session, entry: LibraryEntry) -> list[tuple[LibraryEntr
     by_id = {e.id: (e, c) for e, c in rows}
     following = {e.carried_from_id: e for e, _c in rows if e.carried_from_id in by_id}
     first = by_id[entry.id][0]
-    while first.carried_from_id in by_id and len(rows) > 1:
-        first = by_id[first.carried_from_id][0]
-        if first.id == entry.id:
+    for _step in range(len(rows)):  # back to the entry it was first carried from (never round in circles)
+        if first.carried_from_id not in by_id:
             break
+        first = by_id[first.carried_from_id][0]
     chain, current = [], first
     while current is not None and len(chain) < len(rows):
         chain.append(by_id[current.id])
