@@ -1,5 +1,6 @@
-"""The administrator's library pages: each edition's library (settings, carrying, who moves up)
-and a new edition from a previous one."""
+"""The administrator's library pages: each edition's library (settings, carrying, who moves up),
+a new edition from a previous one, and funding a waiting entry from its edition's library pool
+(shown on the entry's page, library.entry)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -11,11 +12,11 @@ from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.calls.models import Call
 from gongyi.db import get_session
-from gongyi.money import format_fen
 from gongyi.library import editions, entries
 from gongyi.library.forms import CarryForm, MoveUpForm, NewEditionForm, PoolGrantForm, SettingsForm
 from gongyi.library.models import LibraryEntry
 from gongyi.library.views import render_entry
+from gongyi.money import format_fen
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import Submission
 from gongyi.webutil import call_or_404, int_arg, page_number
