@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any, Iterator
 
 
@@ -39,6 +40,18 @@ def text_encoding(data: bytes) -> str:
     except UnicodeDecodeError:
         data.decode("gb18030")
         return "gb18030"
+
+
+# In UTF-8 a byte below 0x80 is always that character itself, so the C0 controls and DEL show in
+# the bytes; the C1 controls (U+0080-U+009F) are the byte pairs C2 80 to C2 9F. The same set as
+# numbers.has_control_characters (tab, line feed and carriage return are text).
+_UTF8_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def may_hold_control_characters(data: bytes, encoding: str) -> bool:
+    """False when the text (checked by text_encoding) certainly holds no control character: one
+    scan of the bytes in UTF-8, so a large file's values need no check each; True otherwise."""
+    return encoding not in ("utf-8", "utf-8-sig") or _UTF8_CONTROLS.search(data) is not None
 
 
 def text_lines(data: bytes, encoding: str) -> Iterator[str]:
