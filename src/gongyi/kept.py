@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,13 +34,14 @@ PREFIX = "kept:"
 
 
 def data_stamp(session: Session) -> str:
-    """The audit log's tail, read once per request (two index lookups)."""
-    stamp = g.get("gongyi_data_stamp") if has_app_context() else None
+    """The audit log's tail (one statement, two index lookups), read once per request; outside a
+    request (a command, a script) each time, as it may have changed the data in between."""
+    stamp = g.get("gongyi_data_stamp") if has_request_context() else None
     if stamp is None:
-        latest = session.scalar(select(func.max(AuditEntry.id))) or 0
-        recent = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.id > latest - WINDOW))
-        stamp = f"{latest}.{recent}"
-        if has_app_context():
+        latest = select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery()
+        recent = select(func.count()).select_from(AuditEntry).where(AuditEntry.id > latest - WINDOW).scalar_subquery()
+        stamp = ".".join(str(n) for n in session.execute(select(latest, recent)).one())
+        if has_request_context():
             g.gongyi_data_stamp = stamp
     return stamp
 
@@ -48,8 +49,8 @@ def data_stamp(session: Session) -> str:
 def kept(session: Session, name: str, args: tuple, compute: Callable[[], T]) -> T:
     """`compute()` once per stamp of the data, then from the cache. Its value must be plain data
     (numbers, strings, tuples, dataclasses of them): it is pickled, and never holds a row."""
-    if not current_app.config.get("KEPT_FIGURES", True):
-        return compute()
+    if not has_app_context() or not current_app.config.get("KEPT_FIGURES", True):
+        return compute()  # outside the app (a script, a test of the figures): nothing to keep them in
     key = f"{PREFIX}{name}:{args!r}:{data_stamp(session)}"
     value: Any = cache.get(key)
     if value is None:

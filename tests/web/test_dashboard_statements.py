@@ -56,10 +56,11 @@ def _grow(session, call, run, orgs, places, reviewers, start: int, count: int) -
          "requested_fen": 10_000 + n, "complete_reviews": 1, "rank": n, "outcome": outcomes[n % 4],
          "verified_raised_fen": 1_000 + n, "matching_fen": 500 if n % 4 == 0 else 0,
          "library_grant_fen": 300 if n % 4 == 1 else 0} for n, sid in rows])
-    session.execute(insert(LibraryEntry), [
-        {"call_id": call.id, "submission_id": sid, "run_number": run.number, "rank": n, "round": "review",
-         "aggregate_display": "61.00", "score_hundredths": 6100, "requested_fen": 10_000 + n,
-         "library_grant_fen": 300, "status": "funded"} for n, sid in rows if n % 4 == 1])
+    entries = [{"call_id": call.id, "submission_id": sid, "run_number": run.number, "rank": n, "round": "review",
+                "aggregate_display": "61.00", "score_hundredths": 6100, "requested_fen": 10_000 + n,
+                "library_grant_fen": 300, "status": "funded"} for n, sid in rows if n % 4 == 1]
+    if entries:  # (an empty list would insert one row of defaults)
+        session.execute(insert(LibraryEntry), entries)
     session.commit()
 
 
