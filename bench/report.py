@@ -50,7 +50,8 @@ def print_table(found: dict, big: int) -> None:
     rush = found.get("rush")
     if rush:
         base = rush["cpu"]["base page"]
-        print(f"\ndeadline rush (PostgreSQL, gunicorn 4 workers, 16 clients each with its own organisation; "
+        print(f"\ndeadline rush (PostgreSQL, gunicorn 4 workers, 16 clients each with its own organisation, after 16 "
+              f"others warmed the workers up; "
               f"workers' CPU per request; {rush['errors']} errors; every project in the database exactly once: "
               f"{'yes' if rush['submitted_once'] else '**NO**'}):\n")
         print("| request | CPU per request | ratio to the base page |")

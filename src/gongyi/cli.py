@@ -16,6 +16,7 @@ from gongyi import backup
 from gongyi.auth import service as account_service
 from gongyi.catalogue import service as catalogue
 from gongyi.db import get_session
+from gongyi.extensions import cache
 from gongyi.mail.cli import mail_cli
 from gongyi.results.cli import calls_cli
 from gongyi.review.cli import review_cli
@@ -167,6 +168,7 @@ def restore_command(path: str, replace: bool) -> None:
     except backup.BackupError as exc:
         click.echo(f"restore refused: {exc}; nothing was changed", err=True)
         sys.exit(1)
+    cache.clear()  # kept figures and rendered pages were of the data replaced (see gongyi.kept)
     click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
 
 

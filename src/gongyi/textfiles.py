@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
 from typing import Any, Iterator
 
 
@@ -24,15 +26,10 @@ def decode_text(data: bytes) -> str:
 def readable_rows(name: str, reader: Any, problems: list[str]) -> Iterator[Any]:
     """A csv reader's rows until one it cannot read (a field over csv.field_size_limit(), a
     broken quote), which is reported in `problems` as file:line: reason and ends the file."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(f"{name}:{reader.line_num}: {exc}")
-            return
-        yield row
+    try:
+        yield from reader
+    except csv.Error as exc:
+        problems.append(f"{name}:{reader.line_num}: {exc}")
 
 
 def text_encoding(data: bytes) -> str:
@@ -45,16 +42,20 @@ def text_encoding(data: bytes) -> str:
         return "gb18030"
 
 
+# In UTF-8 a byte below 0x80 is always that character itself, so the C0 controls and DEL show in
+# the bytes; the C1 controls (U+0080-U+009F) are the byte pairs C2 80 to C2 9F. The same set as
+# numbers.has_control_characters (tab, line feed and carriage return are text).
+_UTF8_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def may_hold_control_characters(data: bytes, encoding: str) -> bool:
+    """False when the text (checked by text_encoding) certainly holds no control character: one
+    scan of the bytes in UTF-8, so a large file's values need no check each; True otherwise."""
+    return encoding not in ("utf-8", "utf-8-sig") or _UTF8_CONTROLS.search(data) is not None
+
+
 def text_lines(data: bytes, encoding: str) -> Iterator[str]:
-    """The lines of `data` (checked by text_encoding), decoded one at a time with their ends, so a
-    large file is never held as one string. Splitting at b"\n" is safe in UTF-8 and GB18030: a
-    newline byte never occurs inside another character there."""
-    start, length = 0, len(data)
-    first = encoding
-    rest = "utf-8" if encoding == "utf-8-sig" else encoding
-    while start < length:
-        end = data.find(b"\n", start)
-        end = length if end < 0 else end + 1
-        yield data[start:end].decode(first)
-        first = rest
-        start = end
+    """The lines of `data` (checked by text_encoding) with their ends, decoded as they are read
+    (by the io module's incremental decoder), so a large file is never held as one string. A line
+    ends at b"\n" only, which never occurs inside another character in UTF-8 or GB18030."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="\n")

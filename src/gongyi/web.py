@@ -59,7 +59,7 @@ from gongyi.printing.views import bp as printing_bp
 from gongyi.orgs.vocab import DOCUMENT_KINDS, ORG_STATUSES, ORG_TYPES
 from gongyi.results.admin_views import bp as results_admin_bp
 from gongyi.results.api import bp as api_bp
-from gongyi.results.api import http_error as api_error, serves as serves_api
+from gongyi.results.api import http_error as api_error, redirect_in_json, serves as serves_api
 from gongyi.results.public_views import bp as public_results_bp
 from gongyi.results.publication_views import bp as publication_admin_bp
 from gongyi.results.vocab import OBJECTION_STATUSES, OUTCOMES, PUBLICATIONS
@@ -204,6 +204,8 @@ def _nul_refused(exc: Exception):
 
 
 def _security_headers(response):
+    if serves_api(request.path):
+        response = redirect_in_json(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -6,6 +6,7 @@ D (requested 25,000) 16,666.67 from the library pool; E and F not shortlisted.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+import shutil
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,9 +28,10 @@ def latest(db, call) -> Run:
     return db.scalar(select(Run).where(Run.call_id == call.id).order_by(Run.number.desc()).limit(1))
 
 
-def final_sample(runner, db) -> tuple[Call, object]:
-    """Import, compute, finish review, publish provisional then final results of the sample; (call, admin)."""
-    assert runner.invoke(args=["calls", "import", str(SAMPLE)]).exit_code == 0
+def final_sample(runner, db, package: Path = SAMPLE) -> tuple[Call, object]:
+    """Import, compute, finish review, publish provisional then final results of the sample (or of
+    `package`, a variant of it); (call, admin)."""
+    assert runner.invoke(args=["calls", "import", str(package)]).exit_code == 0
     assert runner.invoke(args=["calls", "compute", "sz-2026"]).exit_code == 0
     db.rollback()
     call = db.scalar(select(Call).where(Call.slug == "sz-2026"))
@@ -40,6 +42,34 @@ def final_sample(runner, db) -> tuple[Call, object]:
     publication.publish_results(db, admin, rerun, "final", working_days=5, now=AFTER)
     db.flush()
     return call, admin
+
+
+def waiting_sample(runner, db, tmp_path: Path) -> tuple[Call, object]:
+    """The sample with its library pool cut to 20,000.00 under rank_order and a verified 8,000.00
+    from an enterprise for D, to final results: G (rank 4, requested 20,000.00) gets the whole pool,
+    D (rank 5, requested 25,000.00, counted R 8,000.00) waits in the library with 0."""
+    package = tmp_path / "sample"
+    shutil.copytree(SAMPLE, package)
+    toml = (package / "call.toml").read_text(encoding="utf-8")
+    (package / "call.toml").write_text(toml.replace('pool = "30000.00"\npolicy = "pro_rata"',
+                                                    'pool = "20000.00"\npolicy = "rank_order"'), encoding="utf-8")
+    with open(package / "funds.csv", "a", encoding="utf-8") as funds:
+        funds.write("D,enterprise,某企业,8000.00,verified\n")
+    return final_sample(runner, db, package)
+
+
+def later_final_results(db, admin, call, *, pool_fen: int, allocated_fen: int):
+    """The next edition created from `call`, its waiting entries carried into it, and final results of
+    its own saved (a run with no rows) whose library pool was `pool_fen`, `allocated_fen` of it spent."""
+    from gongyi.library import editions, entries
+    from tests.dashboard_world import save_run
+
+    nxt = editions.new_edition(db, admin, call, slug="sz-2027", title="2027 深圳市公益创投大赛")
+    entries.carry_entries(db, admin, call, nxt)
+    run = save_run(db, nxt, [], published="final")
+    run.library_pool_fen, run.library_allocated_fen = pool_fen, allocated_fen
+    db.flush()
+    return nxt
 
 
 _orgs = iter(range(900, 999))

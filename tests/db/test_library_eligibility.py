@@ -118,6 +118,22 @@ def test_brands_need_funding_and_criteria_the_record_supports(db, world):
         brands.replicate_brand(db, member, brand, later)
 
 
+def test_the_criteria_the_record_checks_are_added_when_met_beside_the_administrators(db, world):
+    call, admin, later = world
+    a, b = sub(db, "A"), sub(db, "B")
+    final_evaluation(db, admin, a)  # passed; A was funded in one edition only
+    assert brands.checked_criteria(known_record(db, a)) == {"evaluation_passed": True, "years_running": False}
+    brand = brands.designate_brand(db, admin, a, name="长者饭堂", what="", for_whom="", results="", criteria=["replicable"])
+    assert brand.criteria == ["evaluation_passed", "replicable"]
+    profile = brands.brand_profile(db, brand.id)
+    assert profile.own_criteria == ["replicable"] and profile.checked["evaluation_passed"]
+    # B: no evaluation on record and one edition: nothing checked, so the administrator must judge one.
+    assert brands.checked_criteria(known_record(db, b)) == {"evaluation_passed": False, "years_running": False}
+    with pytest.raises(brands.BrandError, match="记录中没有核实的标准") as refused:
+        brands.designate_brand(db, admin, b, name="四点半", what="", for_whom="", results="", criteria=[])
+    assert refused.value.field == "criteria"
+
+
 def test_a_barred_organisation_is_refused_on_its_days_only(db, world):
     call, admin, later = world
     member, org = other_org(db, admin)

@@ -91,6 +91,43 @@ def test_pledges_accepted_one_by_one_never_exceed_the_need(requested, public, of
     assert confirmed <= max(0, requested - public)
 
 
+# --- brand criteria the record checks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("evaluation, years, checked", [
+    ("passed", 1, {"evaluation_passed": True, "years_running": False}),
+    ("failed", 2, {"evaluation_passed": False, "years_running": True}),
+    (None, 3, {"evaluation_passed": False, "years_running": True}),
+    (None, 0, {"evaluation_passed": False, "years_running": False}),
+])
+def test_checked_brand_criteria(evaluation, years, checked):
+    from gongyi.library.brands import checked_criteria, own_criteria
+    from gongyi.library.record import KnownRecord
+
+    assert checked_criteria(KnownRecord("matched", 100, 0, years, evaluation, "completed")) == checked
+    assert own_criteria(["evaluation_passed", "replicable", "years_running", "indicators_reached"]) == [
+        "replicable", "indicators_reached"]
+
+
+# --- grants from an edition's library pool ------------------------------------------------------
+
+
+def test_pool_grant_limits_hand_worked():
+    # Requested 25,000.00, a confirmed pledge 15,000.00 (10,000.00 still needed), 5,000.00 left in the pool.
+    assert carrying.pool_grant_problem(500_000, 2_500_000, 1_500_000, 500_000) is None
+    assert carrying.pool_grant_problem(500_001, 2_500_000, 1_500_000, 500_000) == "over_pool"
+    assert carrying.pool_grant_problem(1_000_001, 2_500_000, 1_500_000, 5_000_000) == "over_need"
+    assert carrying.pool_grant_problem(2_500_001, 2_500_000, 0, 5_000_000) == "over_request"
+    assert carrying.pool_grant_problem(0, 2_500_000, 0, 5_000_000) == "not_positive"
+    assert carrying.pool_grant_problem(1, 2_500_000, 0, -100) == "over_pool"  # revised results overspent it
+
+
+@given(st.integers(0, 10**9), st.integers(0, 10**9), st.integers(-10**6, 10**9), st.integers(-10, 10**9))
+def test_a_pool_grant_that_fits_never_exceeds_the_request_the_need_or_the_pool(requested, covered, left, amount):
+    if carrying.pool_grant_problem(amount, requested, covered, left) is None:
+        assert 0 < amount <= min(requested, requested - covered, left)
+
+
 # --- entry rules --------------------------------------------------------------------------------
 
 TODAY = date(2027, 3, 10)

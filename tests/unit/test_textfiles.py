@@ -26,3 +26,18 @@ def test_gb18030_is_read_as_gb18030() -> None:
 def test_bytes_that_are_no_text_are_refused() -> None:
     with pytest.raises(UnicodeDecodeError):
         text_encoding(b"\xff\xfe\x00\xd8")
+
+
+@given(st.text(max_size=40), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_a_text_said_to_hold_no_control_character_holds_none(text, codec) -> None:
+    from gongyi.numbers import has_control_characters
+    from gongyi.textfiles import may_hold_control_characters
+
+    try:
+        data = text.encode(codec)
+    except UnicodeEncodeError:  # a lone surrogate: no file holds one
+        return
+    if not may_hold_control_characters(data, text_encoding(data)):
+        assert not has_control_characters(text)
+    if codec != "gb18030" and has_control_characters(text):
+        assert may_hold_control_characters(data, text_encoding(data))

@@ -148,6 +148,8 @@ MATRIX.update({
     "library.brand_photo": access("deny"),  # the world's attachment is no photo of the brand's profile
     "library_brands.replicate": MEMBER,
     "cofunders.pledge": NOBODY,  # cofunders.mine: the co-funder itself, above
+    "library.entry": PUBLIC,  # the demo's first library entry; administrators also see its actions and history
+    "library_admin.fund": ADMIN,
 })
 for _endpoint in (
     "library_admin.call_library", "library_admin.carry", "library_admin.move_up", "library_admin.new_edition",

@@ -111,6 +111,14 @@ def test_unknown_and_unpublished_calls_answer_404_in_json(client, auth, make_use
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_published"
 
 
+def test_a_redirect_to_the_canonical_url_answers_in_json(client, doc):
+    r = client.get("/api/v1//openapi.json")  # a doubled slash: Werkzeug redirects to the merged path
+    assert r.status_code == 308 and r.headers["Location"].endswith("/api/v1/openapi.json")
+    assert r.mimetype == "application/json" and r.get_json()["error"]["code"] == "permanent_redirect"
+    assert problems(r.get_json(), error_schema(doc), doc) == []
+    assert client.get("/calls//").status_code == 308 and not client.get("/calls//").is_json  # outside the API the redirect is left as it is
+
+
 @pytest.mark.parametrize("seed", [None, 303])
 def test_published_results_validate_and_match_the_export(client, auth, make_user, runner, tmp_path, doc, seed):
     if seed is None:

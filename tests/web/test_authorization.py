@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gongyi.auth.models import User
 from gongyi.calls.models import Call
-from gongyi.library.models import Brand, Pledge
+from gongyi.library.models import Brand, LibraryEntry, Pledge
 from gongyi.communities.models import Community
 from gongyi.orgs.models import OrganisationDocument
 from gongyi.review.models import Conflict, Review
@@ -56,7 +56,7 @@ def world(app, runner, db):
         "code": "review", "step": "publish", "action": "publish",
         "message_id": 999_999, "document_id": certificate.id,
         "brand_id": db.scalar(select(Brand.id).order_by(Brand.id)), "pledge_id": db.scalar(select(Pledge.id)),
-        "bar_id": 999_999, "decision": "confirm",
+        "bar_id": 999_999, "decision": "confirm", "entry_id": db.scalar(select(LibraryEntry.id).order_by(LibraryEntry.id)),
     }
     emails = {"owner": "org1@demo.gongyi.cn", "other_org": "org2@demo.gongyi.cn", "assigned": assigned.email,
               "unassigned": unassigned.email, "conflicted": conflicted.email, "admin": "admin@demo.gongyi.cn",

@@ -261,3 +261,26 @@ def test_a_brand_shows_only_the_photos_chosen_for_its_profile(client, db, world)
     assert shown.status_code == 200 and shown.data == b"\x89PNG\r\n\x1a\n"
     assert client.get(f"/brands/{brand.id}/photos/{private.id}").status_code == 404
     assert f"/brands/{brand.id}/photos/{photo.id}" in client.get(f"/brands/{brand.id}").get_data(as_text=True)
+
+
+def test_the_designation_form_and_the_brand_page_show_the_criteria_the_record_checks(client, auth, db, world):
+    login_admin(auth, world)
+    a = sub(db, "A")
+    with client.application.test_request_context():
+        final_evaluation(db, db.merge(world[1]), a)
+    db.commit()
+    form = client.get(f"/admin/brands/new/{a.id}").get_data(as_text=True)
+    checked = form[form.index('id="checked"'):form.index("</section>", form.index('id="checked"'))]
+    assert "<strong>结项评估合格</strong>" in checked and "合格" in checked
+    assert "连续运行多年：未满足" in checked and "历届最终结果中获资助 1 届" in checked
+    assert 'value="evaluation_passed"' not in form and 'value="years_running"' not in form
+    assert 'value="replicable"' in form
+    assert client.post(f"/admin/brands/new/{a.id}", data={"name": "长者饭堂", "criteria": "replicable"}).status_code == 302
+    brand = db.scalar(select(Brand))
+    assert brand.criteria == ["evaluation_passed", "replicable"]
+    auth.logout()
+    page = client.get(f"/brands/{brand.id}").get_data(as_text=True)
+    facts = page[page.index("记录核实的标准"):]
+    assert "<strong>结项评估合格</strong>" in facts and "连续运行多年：未满足" in facts
+    own = facts[facts.index("管理员认定的标准"):]
+    assert own.index("模式可复制") < own.index("</dd>") and "结项评估合格" not in own[:own.index("</dd>")]

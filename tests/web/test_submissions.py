@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gongyi.audit.models import AuditEntry
 from gongyi.calls.service import add_late_entry
@@ -528,3 +528,19 @@ def test_autosave_and_a_session_timeout_lose_nothing(live_server, live_session, 
     expect(page.locator(".flash-error").first).to_contain_text("尚未提交")
     assert stored(submission_id).status == "draft"
     page.close()
+
+
+def test_the_menu_shows_each_item_picked_or_not_in_the_reader_s_language(client, auth, db, world):
+    from gongyi.catalogue.models import Item
+
+    _admin, call, member, _org = world
+    s = _draft(db, call, member)
+    auth.login("member@example.org")
+    client.post(f"/submissions/{s.id}/edit", data={"items": ["02.01"], "need-02.01": "独居长者缺少照看", "action": "save"})
+    other = db.get(Item, "02.02")
+    for locale, name in (("zh_CN", other.name_zh), ("en", other.name_en), ("zh_CN", other.name_zh)):
+        client.post("/language", data={"locale": locale})
+        page = client.get(f"/submissions/{s.id}/edit").get_data(as_text=True)
+        assert re.search(r'value="02.01" id="item-02.01" checked>', page)  # the project's own pick
+        assert re.search(r'value="02.02" id="item-02.02">', page) and f"<code>02.02</code> {name}" in page
+        assert page.count('name="items"') == db.scalar(select(func.count()).select_from(Item))

@@ -64,6 +64,14 @@ def describe(detail: dict[str, Any]) -> list[str]:
         lines.append(_("组织：%(name)s", name=d["organisation"]))
     if d.get("donor") is not None and d.get("amount_fen") is not None:
         lines.append(f"{d['donor']} ¥{format_fen(d['amount_fen'])}")
+    if d.get("co_funder") and d.get("amount_fen") is not None:
+        lines.append(f"{d['co_funder']} ¥{format_fen(d['amount_fen'])}")
+    if d.get("from_edition"):
+        lines.append(_("来自：%(edition)s", edition=d["from_edition"]))
+    if d.get("expires_after"):
+        lines.append(_("已在项目库中 %(n)s 届（有效 %(m)s 届）", n=d.get("editions"), m=d["expires_after"]))
+    if d.get("grant_fen") is not None:
+        lines.append(_("资助金额：¥%(amount)s", amount=format_fen(d["grant_fen"])))
     if d.get("until"):
         lines.append(_("允许补交至 %(t)s", t=_when(d["until"])))
     lines += _organisation_lines(d) + _result_lines(d)

@@ -19,6 +19,7 @@ from gongyi.communities.vocab import PRIORITIES, PRIORITY_ORDER
 from gongyi.dashboards.scope import Scope, catalogue, categories, counted_submissions, funded
 from gongyi.dashboards.tables import Chart, Column, Table
 from gongyi.errors import N_
+from gongyi.kept import kept
 from gongyi.orgs.districts import DISTRICTS
 from gongyi.pagination import Page, paginate
 from gongyi.results.models import RunRow
@@ -142,9 +143,17 @@ def _item_rows(queries: _Queries, show: str):
 
 def coverage_map(session: Session, scope: Scope, *, show: str = "all", page: int = 1, per_page: int = 50) -> CoverageMap:
     """The map of `scope` (one call or many, one district or all); `show` narrows the item rows
-    to items nobody ordered or needs nobody answered."""
+    to items nobody ordered or needs nobody answered. Its tables over the whole scope are kept
+    between changes of the data (gongyi.kept); the page of unanswered needs is read each time."""
     queries = _Queries(session, scope)
-    items, rows, flags, per_category = _item_rows(queries, show if show in SHOWS else "all")
+    show = show if show in SHOWS else "all"
+    key = (tuple(e.call.id for e in scope.editions), scope.district, show)
+    summary, by_category, items, names = kept(session, "coverage", key, lambda: _tables(queries, show))
+    return CoverageMap(summary, by_category, items, queries.unanswered(page, per_page), names)
+
+
+def _tables(queries: _Queries, show: str) -> tuple[Table, Table, Table, dict[str, tuple[str, str]]]:
+    items, rows, flags, per_category = _item_rows(queries, show)
     by_category, total = queries.supply(Item.category_code), queries.supply(None).get(None, (0, 0, 0))
     category_rows, category_flags = [], []
     for code, names in categories(items):
@@ -158,13 +167,13 @@ def coverage_map(session: Session, scope: Scope, *, show: str = "all", page: int
         (N_("服务项目"), len(items)), (N_("无人点单的服务项目"), sum(v[1] for v in per_category.values())),
         (N_("列入需求清单的需求（社区·年度·服务项目）"), lines), (N_("已回应的需求"), lines - unanswered),
         (N_("无人回应的需求"), unanswered), (N_("点单的项目"), total[0]), (N_("获资助的项目"), total[1])])
-    return CoverageMap(
+    return (
         summary,
         Table("categories", N_("按类别"), CATEGORY_COLUMNS, category_rows, category_flags, chart=Chart(0, (3, 5)),
               note=N_("一个项目点选同一类别的多个服务项目时，该类别只计一次。")),
         Table("items", N_("全部服务项目"), ITEM_COLUMNS, rows, flags,
               note=N_("一个项目点选多个服务项目时，在每个服务项目下各计一次，资助金额也按项目全额计入。")),
-        queries.unanswered(page, per_page), {i.code: i.names for i in items})
+        {i.code: i.names for i in items})
 
 
 def unanswered_table(page: Page, names: dict[str, tuple[str, str]]) -> Table:

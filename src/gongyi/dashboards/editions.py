@@ -1,6 +1,7 @@
 """The dashboards: one call's, and every edition's side by side, year on year. Each table is a
 grouped query over all the calls at once, so the pages run the same statements whatever the
-number of submissions (and, across editions, whatever the number of calls)."""
+number of submissions (and, across editions, whatever the number of calls); the tables are
+kept between changes of the data (gongyi.kept), so a page opened again costs no aggregate."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from gongyi.dashboards.money_figures import funds_table, leverage, outcome_sums,
 from gongyi.dashboards.scope import Edition, catalogue, categories, counted_submissions, editions
 from gongyi.dashboards.tables import Chart, Column, Table
 from gongyi.errors import N_
+from gongyi.kept import kept
 from gongyi.money import parse_yuan
 from gongyi.orgs.districts import DISTRICTS
 from gongyi.results.engine import OUTCOMES as OUTCOME_CODES
@@ -35,11 +37,14 @@ def call_dashboard(session: Session, call: Call) -> Dashboard:
     """Submissions by category, item and district; review progress; scores per round; outcomes,
     leverage, funds by source and the pools of the call's results in force."""
     (edition,) = editions(session, [call])
-    sums = outcome_sums(session, [edition.run_id] if edition.run_id else [])
-    tables = [*submissions_tables(session, call, catalogue(session)), review_progress(session, call),
-              *score_distributions(session, call), *outcome_tables(sums, edition), funds_table(session, call),
-              pools_table(session, call, edition)]
-    return Dashboard([edition], tables)
+
+    def compute() -> list[Table]:
+        sums = outcome_sums(session, [edition.run_id] if edition.run_id else [])
+        return [*submissions_tables(session, call, catalogue(session)), review_progress(session, call),
+                *score_distributions(session, call), *outcome_tables(sums, edition), funds_table(session, call),
+                pools_table(session, call, edition)]
+
+    return Dashboard([edition], kept(session, "call-dashboard", (call.id,), compute))
 
 
 def _change(now: int, before: int | None) -> Fraction | None:
@@ -131,6 +136,9 @@ def edition_pools(session: Session, shown: list[Edition]) -> Table:
 def editions_dashboard(session: Session) -> Dashboard:
     """Every edition (call) but drafts, oldest first: year on year, by category, district and outcome."""
     shown = editions(session)
-    sums = outcome_sums(session, [e.run_id for e in shown if e.run_id])
-    return Dashboard(shown, [*year_on_year(session, shown, sums), edition_pools(session, shown),
-                             *matrices(session, shown, sums)])
+
+    def compute() -> list[Table]:
+        sums = outcome_sums(session, [e.run_id for e in shown if e.run_id])
+        return [*year_on_year(session, shown, sums), edition_pools(session, shown), *matrices(session, shown, sums)]
+
+    return Dashboard(shown, kept(session, "editions-dashboard", (), compute))

@@ -1,5 +1,6 @@
-"""The administrator's library pages: each edition's library (settings, carrying, who moves up)
-and a new edition from a previous one."""
+"""The administrator's library pages: each edition's library (settings, carrying, who moves up),
+a new edition from a previous one, and funding a waiting entry from its edition's library pool
+(shown on the entry's page, library.entry)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -12,10 +13,13 @@ from gongyi.actions import attempt
 from gongyi.calls.models import Call
 from gongyi.db import get_session
 from gongyi.library import editions, entries
-from gongyi.library.forms import CarryForm, MoveUpForm, NewEditionForm, SettingsForm
+from gongyi.library.forms import CarryForm, MoveUpForm, NewEditionForm, PoolGrantForm, SettingsForm
+from gongyi.library.models import LibraryEntry
+from gongyi.library.views import render_entry
+from gongyi.money import format_fen
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import Submission
-from gongyi.webutil import call_or_404, int_arg
+from gongyi.webutil import call_or_404, int_arg, page_number
 
 bp = Blueprint("library_admin", __name__, url_prefix="/admin/library")
 
@@ -54,8 +58,9 @@ def _render(call: Call, *, settings_form=None, carry_form=None, move_form=None, 
     matched = _matched(db, call)
     move_form.submission_id.choices = [(str(sid), f"{ref} {title}") for sid, ref, title in matched]
     edition_form = edition_form or NewEditionForm(formdata=None, data=editions.suggested(call))
-    page = entries.library_page(db, entries.Filters(call_id=call.id), 1, 500)
+    page = entries.library_page(db, entries.Filters(call_id=call.id), page_number())
     return render_template("library/admin_call.html", call=call, page=page, settings=settings,
+                           balance=entries.pool_balance(db, call),
                            settings_form=settings_form, carry_form=carry_form, move_form=move_form,
                            edition_form=edition_form, preview=preview, matched=matched), status
 
@@ -129,3 +134,19 @@ def new_edition(slug: str):
     if done.ok:
         return redirect(url_for("calls.admin_detail", slug=created.slug))
     return _render(call, edition_form=form, status=422)
+
+
+@bp.post("/entries/<int:entry_id>/fund")
+def fund(entry_id: int):
+    """Fund a waiting entry from its edition's library pool (what the final results left of it)."""
+    db = get_session()
+    entry = db.get(LibraryEntry, entry_id) or abort(404)
+    form = PoolGrantForm()
+    if form.validate():
+        with attempt(form) as done:
+            entries.fund_from_pool(db, current_user, entry, amount=form.amount.data or "", reason=form.reason.data or "")
+            done.flash(_("已从%(edition)s的项目库资金池资助 %(ref)s ¥%(amount)s。", edition=entry.call.title,
+                         ref=entry.submission.ref, amount=format_fen(entry.library_grant_fen)))
+        if done.ok:
+            return redirect(url_for("library.entry", entry_id=entry_id))
+    return render_entry(entry, grant_form=form, status=422)

@@ -16,7 +16,7 @@ from gongyi.library import brands, entry_check, figures
 from gongyi.library.forms import BarForm, BrandForm, ReplicateForm
 from gongyi.library.models import Brand, OrganisationBar
 from gongyi.library.record import known_record
-from gongyi.library.vocab import BRAND_CRITERIA
+from gongyi.library.vocab import BRAND_CRITERIA, RECORD_CRITERIA
 from gongyi.numbers import whole_number
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Submission
@@ -41,7 +41,7 @@ def designate(submission_id: int):
     db = get_session()
     submission = db.get(Submission, submission_id) or abort(404)
     form = BrandForm(data={"name": submission.title} if request.method == "GET" else None)
-    form.criteria.choices = [(k, _(v)) for k, v in BRAND_CRITERIA.items()]
+    form.criteria.choices = [(k, _(v)) for k, v in BRAND_CRITERIA.items() if k not in RECORD_CRITERIA]
     form.photo_ids.choices = [(str(a.id), a.filename) for a in submission.attachments if a.content_type.startswith("image/")]
     if form.validate_on_submit():
         with attempt(form) as done:
@@ -52,8 +52,9 @@ def designate(submission_id: int):
             done.flash(_("%(name)s 已成为品牌项目。", name=brand.name))
         if done.ok:
             return redirect(url_for("library.brand_page", brand_id=brand.id))
-    return render_template("library/designate.html", submission=submission, form=form,
-                           known=known_record(db, submission)), 422 if form.errors else 200
+    known = known_record(db, submission)
+    return render_template("library/designate.html", submission=submission, form=form, known=known,
+                           checked=brands.checked_criteria(known)), 422 if form.errors else 200
 
 
 def _open_calls(db) -> list[Call]:

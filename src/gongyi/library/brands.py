@@ -15,7 +15,7 @@ from gongyi.errors import N_, UserError
 from gongyi.library.entries import settings_for
 from gongyi.library.models import Brand, Pledge, Replication
 from gongyi.library.record import KnownRecord, known_record
-from gongyi.library.vocab import BRAND_CRITERIA
+from gongyi.library.vocab import BRAND_CRITERIA, RECORD_CRITERIA, YEARS_RUNNING_MIN
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
 from gongyi.submissions.models import Attachment, FundingLine, Submission, SubmissionItem
@@ -29,21 +29,35 @@ class BrandError(UserError):
     pass
 
 
+def checked_criteria(known: KnownRecord) -> dict[str, bool]:
+    """The criteria the record checks, and whether the project meets each: a passed final evaluation
+    (the execution record's, once confirmed) and years running (funded in two editions or more)."""
+    return {"evaluation_passed": known.evaluation == "passed", "years_running": known.years_running >= YEARS_RUNNING_MIN}
+
+
+def own_criteria(criteria: list[str]) -> list[str]:
+    """The criteria an administrator judged, apart from those the record checks."""
+    return [c for c in criteria if c not in RECORD_CRITERIA]
+
+
 def criteria_problem(criteria: list[str], known: KnownRecord) -> BrandError | None:
     """The first criterion the known record contradicts (evaluation, years running)."""
     for code in criteria:
         if code not in BRAND_CRITERIA:
             return BrandError(N_("未知的标准：%(code)s"), "criteria", code=code)
-    if "evaluation_passed" in criteria and known.evaluation != "passed":
+    checked = checked_criteria(known)
+    if "evaluation_passed" in criteria and not checked["evaluation_passed"]:
         return BrandError(N_("该项目没有合格的结项评估记录"), "criteria")
-    if "years_running" in criteria and known.years_running < 2:
+    if "years_running" in criteria and not checked["years_running"]:
         return BrandError(N_("该项目只在 %(n)s 届中获得资助，不足两届"), "criteria", n=known.years_running)
     return None
 
 
 def designate_brand(session: Session, actor: Any, submission: Submission, *, name: str, what: str, for_whom: str,
                     results: str, criteria: list[str], photo_ids: list[int] = ()) -> Brand:
-    """Make a funded project (completed or in execution) a brand project, with its public profile."""
+    """Make a funded project (completed or in execution) a brand project, with its public profile.
+
+    `criteria` are the administrator's; those the record checks (checked_criteria) are added when met."""
     known = known_record(session, submission)
     if not known.funded:
         raise BrandError(N_("只有在最终结果中获得资助的项目才能成为品牌项目"), "name")
@@ -51,11 +65,13 @@ def designate_brand(session: Session, actor: Any, submission: Submission, *, nam
         raise BrandError(N_("该项目已是品牌项目"), "name")
     if not (name or "").strip():
         raise BrandError(N_("请填写品牌名称"), "name")
-    if not criteria:
-        raise BrandError(N_("请选择项目达到的标准"), "criteria")
     problem = criteria_problem(criteria, known)
     if problem is not None:
         raise problem
+    met = [c for c, ok in checked_criteria(known).items() if ok]
+    criteria = met + [c for c in criteria if c not in met]  # the record's checked facts first, then the judged ones
+    if not criteria:
+        raise BrandError(N_("记录中没有核实的标准：请选择项目达到的标准"), "criteria")
     images = {a.id for a in submission.attachments if a.content_type.startswith("image/")}
     if set(photo_ids) - images:
         raise BrandError(N_("只能选择该项目附件中的图片"), "photo_ids")
@@ -135,6 +151,12 @@ class Profile:
     funders: list[str]
     photos: list[Attachment]
     origin: Brand | None  # when the brand is itself a replication
+    known: KnownRecord  # the record as it stands: the checked criteria are read from it
+    checked: dict[str, bool]
+
+    @property
+    def own_criteria(self) -> list[str]:
+        return own_criteria(self.brand.criteria)
 
 
 def brand_profile(session: Session, brand_id: int) -> Profile | None:
@@ -145,8 +167,9 @@ def brand_profile(session: Session, brand_id: int) -> Profile | None:
     pledged = session.scalars(select(Pledge).where(Pledge.submission_id == s.id, Pledge.status == "confirmed"))
     funders = sorted(set(_funders(session, s.id)) | {p.co_funder.name for p in pledged})
     photos = [a for a in s.attachments if a.id in set(brand.photo_ids)]
+    known = known_record(session, s)
     return Profile(brand, s, s.organisation, s.call, family_tree(session, brand), funders, photos,
-                   replication_of(session, s.id))
+                   replication_of(session, s.id), known, checked_criteria(known))
 
 
 def public_photo(session: Session, brand_id: int, attachment_id: int) -> Attachment | None:

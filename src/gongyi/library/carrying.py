@@ -52,3 +52,20 @@ def score_hundredths(aggregate_display: str | None) -> int | None:
     if not (whole.isascii() and whole.isdigit()) or not (part == "" or (part.isascii() and part.isdigit())):
         return None
     return int(whole) * 100 + int((part + "00")[:2])
+
+
+def pool_grant_problem(amount_fen: int, requested_fen: int, covered_fen: int, pool_left_fen: int) -> str | None:
+    """Why an administrator may not fund a waiting entry with `amount_fen` from its edition's
+    library pool, or None when it fits: "not_positive", "over_request" (above what the project
+    requested), "over_need" (above what it still needs once `covered_fen`, public money and
+    confirmed pledges, is counted) or "over_pool" (above what the edition's final results left of
+    the pool and earlier grants have not spent; the engine's own allocation comes first, spec §6)."""
+    if amount_fen <= 0:
+        return "not_positive"
+    if amount_fen > requested_fen:
+        return "over_request"
+    if amount_fen > max(0, requested_fen - covered_fen):
+        return "over_need"
+    if amount_fen > pool_left_fen:
+        return "over_pool"
+    return None

@@ -3,6 +3,9 @@ when a matched project withdraws after results. Each edition's settings (library
 
 `record_final_results` is called by results.publication.publish_results whenever a run is
 published as final (first or revised), so the library follows the results in force.
+`fund_from_pool` lets an administrator fund a waiting entry (carried ones included) from what its
+edition's final results left of that edition's library pool; `entry_chain` is an entry's rows across
+editions, the status history the entry page shows.
 """
 from __future__ import annotations
 
@@ -10,17 +13,20 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gongyi.audit.service import record
+from gongyi.audit.service import already, record
 from gongyi.calls.models import Call
 from gongyi.calls.workflow import allows
 from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
+from gongyi.db import lock
 from gongyi.errors import N_, UserError
 from gongyi.library import carrying
+from gongyi.library.cofunders import need_of
 from gongyi.library.models import EditionSettings, LibraryEntry
+from gongyi.money import MoneyError, format_fen, parse_yuan
 from gongyi.orgs.models import Organisation
 from gongyi.pagination import Page, paginate
 from gongyi.results.inputs import calculate, load_inputs
@@ -90,6 +96,8 @@ def record_final_results(session: Session, actor: Any, run: Run) -> list[Library
             continue
         new = carrying.revised_status(entry.status, row.outcome if row else None,
                                       row.library_grant_fen if row else 0, status == "withdrawn")
+        if entry.pool_granted_at is not None and new not in ("withdrawn", "matched"):
+            continue  # funded by an administrator from what the results left of the pool: it stays so
         if row is not None and row.outcome == "library":
             for name, value in _frozen(run, row).items():
                 setattr(entry, name, value)
@@ -148,6 +156,10 @@ def carry_entries(session: Session, actor: Any, source: Call, target: Call) -> C
         raise LibraryError(N_("没有可转入或到期的项目"), "target")
     session.flush()
     record(session, actor, "library.carry", source, target=target.slug, carried=len(carried), expired=len(expired))
+    for copy in carried:  # each entry's own history (its page) says who carried it, and who let it expire
+        record(session, actor, "library.entry_carried", copy, from_edition=source.title)
+    for entry in expired:
+        record(session, actor, "library.entry_expired", entry, editions=entry.editions, expires_after=expires_after)
     return CarryResult(carried, expired)
 
 
@@ -169,6 +181,93 @@ def confirm_move_up(session: Session, actor: Any, call: Call, submission: Submis
     if not allows(call, "withdraw_after_results"):
         raise LibraryError(N_("结果计算之后才能在此记录撤回；之前由组织自行撤回"), "reason")
     return withdraw_after_results(session, actor, submission, reason)
+
+
+@dataclass(frozen=True)
+class PoolBalance:
+    """An edition's library pool after its final results: what the engine allocated, what
+    administrators granted since to waiting entries, and what is left."""
+
+    pool_fen: int
+    allocated_fen: int  # by the edition's final results in force
+    granted_fen: int  # by administrators, to waiting entries of the edition's library
+
+    @property
+    def left_fen(self) -> int:
+        return self.pool_fen - self.allocated_fen - self.granted_fen
+
+
+def pool_balance(session: Session, call: Call) -> PoolBalance | None:
+    """The edition's library pool balance, or None before its final results are published (the
+    engine allocates the pool first, spec section 6; only what it left may be granted)."""
+    run = session.scalar(select(Run).where(Run.call_id == call.id, Run.published == "final")
+                         .order_by(Run.number.desc()).limit(1))
+    if run is None:
+        return None
+    granted = session.scalar(select(func.coalesce(func.sum(LibraryEntry.library_grant_fen), 0))
+                             .where(LibraryEntry.call_id == call.id, LibraryEntry.pool_granted_at.is_not(None)))
+    return PoolBalance(run.library_pool_fen, run.library_allocated_fen, int(granted or 0))
+
+
+_GRANT_PROBLEMS = {
+    "not_positive": N_("金额必须大于零"),
+    "over_request": N_("不能超过该项目的申请金额 ¥%(requested)s"),
+    "over_need": N_("超出该项目尚需的金额 ¥%(remaining)s（申请 ¥%(requested)s，已有公共资金和认捐 ¥%(covered)s）"),
+    "over_pool": N_("超出本届项目库资金池的余额 ¥%(left)s"),
+}
+
+
+def fund_from_pool(session: Session, actor: Any, entry: LibraryEntry, *, amount: str, reason: str = "") -> LibraryEntry:
+    """Fund a waiting entry of an edition's library (carried ones included) from that edition's
+    library pool: never above its request nor what it still needs, nor above what the edition's final
+    results left of the pool. The edition's row is locked first (grants from one pool one at a
+    time), then the entry's (two clicks fund it once)."""
+    lock(session, entry.call)
+    entry = lock(session, entry)
+    submission = entry.submission
+    if entry.status != "waiting":
+        raise already(LibraryError, N_("%(ref)s 已由 %(name)s 于 %(at)s 资助"), N_("%(ref)s 现在不在等待资助"),
+                      session, entry, "library.fund", field="amount", ref=submission.ref)
+    balance = pool_balance(session, entry.call)
+    if balance is None:
+        raise LibraryError(N_("本届最终结果发布后才能从项目库资金池资助：最终结果先按规则分配资金池"), "amount")
+    try:
+        amount_fen = parse_yuan(amount or "")
+    except MoneyError as exc:
+        raise LibraryError(exc.message, "amount", **exc.params) from None
+    need = need_of(session, submission)
+    covered = need.public_fen + need.pledged_fen
+    problem = carrying.pool_grant_problem(amount_fen, entry.requested_fen, covered, balance.left_fen)
+    if problem:
+        raise LibraryError(_GRANT_PROBLEMS[problem], "amount", requested=format_fen(entry.requested_fen),
+                           remaining=format_fen(max(0, entry.requested_fen - covered)), covered=format_fen(covered),
+                           left=format_fen(max(0, balance.left_fen)))
+    now = utcnow()
+    entry.library_grant_fen, entry.status, entry.status_reason = amount_fen, "funded", (reason or "").strip() or None
+    entry.pool_granted_at = entry.changed_at = now
+    session.flush()
+    record(session, actor, "library.fund", entry, ref=submission.ref, edition=entry.call.slug, grant_fen=amount_fen,
+           reason=entry.status_reason)
+    return entry
+
+
+def entry_chain(session: Session, entry: LibraryEntry) -> list[tuple[LibraryEntry, Call]]:
+    """The entry's rows across editions, first edition first, linked by carried_from_id: its status
+    over time (one statement)."""
+    rows = session.execute(select(LibraryEntry, Call).join(Call, Call.id == LibraryEntry.call_id)
+                           .where(LibraryEntry.submission_id == entry.submission_id)).all()
+    by_id = {e.id: (e, c) for e, c in rows}
+    following = {e.carried_from_id: e for e, _c in rows if e.carried_from_id in by_id}
+    first = by_id[entry.id][0]
+    for _step in range(len(rows)):  # back to the entry it was first carried from (never round in circles)
+        if first.carried_from_id not in by_id:
+            break
+        first = by_id[first.carried_from_id][0]
+    chain, current = [], first
+    while current is not None and len(chain) < len(rows):
+        chain.append(by_id[current.id])
+        current = following.get(current.id)
+    return chain
 
 
 @dataclass(frozen=True)

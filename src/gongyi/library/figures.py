@@ -1,14 +1,21 @@
 """Funding sources across calls: for each project and each call, verified funds by source, matching
 and library money of the final results in force, and confirmed pledges; each call's leverage
-(library/leverage.py). A fixed number of grouped queries whatever the number of projects."""
+(library/leverage.py). A fixed number of grouped queries whatever the number of projects.
+
+Library money an administrator granted later from an edition's library pool (entries.fund_from_pool)
+is that edition's public money: a project of the edition's own results gets it added to its row; a
+project carried in from an earlier edition is a row of the granting edition with its counted funds
+R and the grant (its sources and pledges stay with its own edition's row)."""
 from __future__ import annotations
+
+import dataclasses
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
 from gongyi.library.leverage import CallFunds, ProjectFunds, call_funds
-from gongyi.library.models import Pledge
+from gongyi.library.models import LibraryEntry, Pledge
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import FundingLine, Submission
 
@@ -42,8 +49,17 @@ def project_funds(session: Session) -> list[ProjectFunds]:
     pledged = dict(session.execute(select(Pledge.submission_id, func.sum(Pledge.amount_fen))
                                    .where(Pledge.submission_id.in_(ids), Pledge.status == "confirmed")
                                    .group_by(Pledge.submission_id)).all())
-    return [ProjectFunds(call_id, sid, by_source.get(sid, {}), int(raised), int(matching), int(library),
-                         int(pledged.get(sid, 0) or 0)) for sid, call_id, raised, matching, library in rows]
+    found = {(call_id, sid): ProjectFunds(call_id, sid, by_source.get(sid, {}), int(raised), int(matching),
+                                          int(library), int(pledged.get(sid, 0) or 0))
+             for sid, call_id, raised, matching, library in rows}
+    raised_of = {sid: int(raised) for sid, _call_id, raised, _m, _l in rows}
+    for call_id, sid, grant in session.execute(
+            select(LibraryEntry.call_id, LibraryEntry.submission_id, LibraryEntry.library_grant_fen)
+            .where(LibraryEntry.pool_granted_at.is_not(None), LibraryEntry.call_id.in_(list(runs)))):
+        own = found.get((call_id, sid))
+        found[(call_id, sid)] = (dataclasses.replace(own, library_fen=own.library_fen + int(grant)) if own else
+                                 ProjectFunds(call_id, sid, {}, raised_of.get(sid, 0), 0, int(grant), 0))
+    return list(found.values())
 
 
 def across_calls(session: Session) -> list[tuple[Call, CallFunds]]:

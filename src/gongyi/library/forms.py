@@ -72,7 +72,8 @@ class BrandForm(Form):
     what = TextAreaField(_l("做什么"), render_kw={"rows": 3})
     for_whom = TextAreaField(_l("服务对象"), render_kw={"rows": 2})
     results = TextAreaField(_l("成效"), render_kw={"rows": 3})
-    criteria = SelectMultipleField(_l("达到的标准"), choices=[], validate_choice=False)
+    criteria = SelectMultipleField(_l("管理员认定的标准"), choices=[], validate_choice=False,
+                                   description=_l("记录核实的标准（结项评估合格、连续运行多年）满足时自动记入，无需选择"))
     photo_ids = SelectMultipleField(_l("公开展示的照片（项目附件中的图片）"), choices=[], validate_choice=False)
 
 
@@ -88,3 +89,11 @@ class BarForm(Form):
     reason = TextAreaField(_l("限制理由"), render_kw={"rows": 2})
     starts_on = DateField(_l("开始日期"), validators=[InputRequired()])
     ends_on = DateField(_l("结束日期（可不填）"), validators=[Optional()])
+
+
+class PoolGrantForm(Form):
+    fallback_field = "amount"
+
+    amount = StringField(_l("资助金额（元）"), validators=[InputRequired()], render_kw={"inputmode": "decimal"},
+                         description=_l("不超过项目的申请金额和本届项目库资金池的余额"))
+    reason = TextAreaField(_l("说明"), render_kw={"rows": 2})

@@ -7,7 +7,8 @@ leverage is the social money drawn per yuan of public money:
     counted leverage  = R of the projects that received public money / (matching + library)
     with pledges      = (that R + confirmed pledges to the call's projects) / (matching + library)
 
-Both are None when the call gave no public money.
+Both are None when the call gave no public money. Library money an administrator granted later from
+a call's library pool counts as that call's public money (library/figures.py).
 """
 from __future__ import annotations
 

@@ -67,6 +67,9 @@ class LibraryEntry(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     editions: Mapped[int] = mapped_column(default=1)  # editions in the library so far, this one included
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("library_entry.id", ondelete="SET NULL"))
+    # When an administrator funded the entry from its edition's library pool (what the edition's own
+    # final results left of it); None for the results engine's grants.
+    pool_granted_at: Mapped[datetime | None]
     created_at: Mapped[created_now]
     changed_at: Mapped[created_now]
 

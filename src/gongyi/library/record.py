@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
 from gongyi.execution.models import Evaluation, ExecutionRecord
 from gongyi.library.eligibility import same_project
+from gongyi.library.models import LibraryEntry
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.models import Submission
 
@@ -24,7 +25,7 @@ from gongyi.submissions.models import Submission
 class KnownRecord:
     outcome: str | None  # of the final results in force
     matching_fen: int
-    library_fen: int
+    library_fen: int  # its library grant there, and what administrators granted it since from a library pool
     years_running: int  # editions in which the organisation's project of this title was funded
     evaluation: str | None  # of the confirmed final evaluation: "passed", "failed" or None
     execution: str | None  # the execution record's status ("active", "stopped", "completed") or None
@@ -67,6 +68,8 @@ def known_record(session: Session, submission: Submission) -> KnownRecord:
     years = {call.id for s, row, call in rows if (row.matching_fen or row.library_grant_fen)
              and same_project(s.title, submission.title)}
     execution = session.scalar(select(ExecutionRecord.status).where(ExecutionRecord.submission_id == submission.id))
+    granted = session.scalar(select(func.coalesce(func.sum(LibraryEntry.library_grant_fen), 0)).where(
+        LibraryEntry.submission_id == submission.id, LibraryEntry.pool_granted_at.is_not(None)))
     return KnownRecord(own.outcome if own else None, own.matching_fen if own else 0,
-                       own.library_grant_fen if own else 0, len(years),
+                       (own.library_grant_fen if own else 0) + int(granted or 0), len(years),
                        evaluations(session, [submission.id]).get(submission.id), execution)

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
+from gongyi import policy
+from gongyi.audit.history import object_history
 from gongyi.catalogue.models import Category
 from gongyi.db import get_session
 from gongyi.library import brands, carrying, entries
+from gongyi.library.forms import PoolGrantForm
+from gongyi.library.models import LibraryEntry, Pledge
 from gongyi.library.vocab import ENTRY_STATUSES
 from gongyi.orgs.districts import DISTRICTS
 from gongyi.webutil import int_arg, page_number, send_stored_file
@@ -33,6 +38,30 @@ def index():
     return render_template("library/index.html", page=page, f=f, calls=entries.calls_with_library(db),
                            categories=categories, districts=DISTRICTS, statuses=ENTRY_STATUSES,
                            min_score=request.args.get("min_score", ""))
+
+
+@bp.get("/library/entries/<int:entry_id>")
+def entry(entry_id: int):
+    """A library entry: its frozen scores, rank, round and request, and its status in each edition."""
+    found = get_session().get(LibraryEntry, entry_id) or abort(404)
+    return render_entry(found)
+
+
+def render_entry(entry: LibraryEntry, *, grant_form: PoolGrantForm | None = None, status: int = 200):
+    """The entry page; administrators also see the amounts, the reasons, the audit history and the
+    pool grant form (shared with library_admin.fund, which shows its problems here)."""
+    db = get_session()
+    chain = entries.entry_chain(db, entry)
+    admin = policy.can_manage_library(current_user)
+    history, balance = [], None
+    if admin:
+        pledges = db.scalars(select(Pledge).where(Pledge.submission_id == entry.submission_id)).all()
+        history = object_history(db, *[e for e, _c in chain], *pledges)
+        balance = entries.pool_balance(db, entry.call)
+        grant_form = grant_form or PoolGrantForm(formdata=None)
+    following = {e.carried_from_id: c for e, c in chain if e.carried_from_id}
+    return render_template("library/entry.html", entry=entry, s=entry.submission, chain=chain, following=following,
+                           admin=admin, history=history, balance=balance, grant_form=grant_form), status
 
 
 @bp.get("/brands/")

@@ -49,6 +49,12 @@ BRAND_CRITERIA = Vocabulary({
     "replicable": N_("模式可复制"),
 })
 
+# Brand criteria the project's record checks (library/record.py: the confirmed final evaluation of its
+# execution record, the editions it was funded in): shown as checked facts, never chosen by hand.
+RECORD_CRITERIA = ("evaluation_passed", "years_running")
+# Funded in at least this many editions: "years running".
+YEARS_RUNNING_MIN = 2
+
 ENTRY_RULES = Vocabulary({
     "barred": N_("限制申报名单"),
     "failed_evaluation": N_("近届资助项目评估不合格"),

@@ -29,7 +29,7 @@ PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 # Any other HTTP error on an API URL (an unknown path, a wrong method, a server error) is answered
 # in JSON too, with its status's name as the code (web.py sends those errors here).
-HTTP_ERRORS = {403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "request_entity_too_large",
+HTTP_ERRORS = {308: "permanent_redirect", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "request_entity_too_large",
                500: "internal_server_error"}
 ERROR_CODES = ("call_not_found", "not_published", *HTTP_ERRORS.values())
 
@@ -49,6 +49,17 @@ def http_error(status: int, message: str):
     """An HTTP error on an API URL, in the API's error format."""
     response = _error(status, HTTP_ERRORS.get(status, "internal_server_error"), message)
     return public_headers(response)
+
+
+def redirect_in_json(response):
+    """A redirect on an API URL (the only one is Werkzeug's 308 to the canonical URL of a doubled
+    or trailing slash, in HTML) keeps its status and Location and carries a JSON body."""
+    if response.is_json or not 300 <= response.status_code < 400:
+        return response
+    answer = _error(response.status_code, HTTP_ERRORS.get(response.status_code, "permanent_redirect"),
+                    _("此地址已移动，请使用 Location 所示的地址。"))
+    answer.headers["Location"] = response.headers.get("Location", "")
+    return public_headers(answer)
 
 
 @bp.after_request

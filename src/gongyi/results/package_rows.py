@@ -225,32 +225,47 @@ def _reviewer_problem(state: State, where: str, ref: str, email: str, shown: str
 
 
 def parse_reviews(state: State) -> None:
+    """Every row checked; what a row shares with others (its reviewer's standing for that
+    submission and round, a score text under a criterion) is checked once and remembered, and a
+    row's `file:line` is written only for a problem: a call has hundreds of thousands of rows."""
     name = "reviews.csv"
-    points: dict[int, int] = {}  # one int object per distinct score (hundreds of thousands of rows)
     rounds = state.pkg.rules["rounds"] if state.rules_ok else []
     by_code = {r["code"]: r for r in rounds}
     criteria = {r["code"]: {c["code"]: int(c["max"]) for c in rubric(state.pkg.rules, r["code"])} for r in rounds}
+    reviewer_ok: set[tuple[str, str, str | None]] = set()  # (ref, e-mail, round) with no reviewer problem
+    scores_ok: dict[tuple[str, str, str], int] = {}  # (round, criterion, score text) -> hundredths (one int each)
+    refs, lines, scores, rules_ok = state.refs, state.review_lines, state.pkg.scores, state.rules_ok
     for line, row in state.rows(name):
         # interned: a call's hundreds of thousands of rows name a few thousand refs, reviewers and criteria
         ref, email, criterion = intern(row["ref"]), intern(row["reviewer"].lower()), intern(row["criterion"])
-        where = f"{name}:{line}"
-        found = [] if ref in state.refs else [f"{where}: unknown submission ref {ref!r}"]
-        rnd = _review_round(state, where, row["round"], by_code) if state.rules_ok else None
-        reviewer = _reviewer_problem(state, where, ref, email, row["reviewer"], rnd)
-        found += [reviewer] if reviewer else []
-        centi = None
+        found = [] if ref in refs else [f"{name}:{line}: unknown submission ref {ref!r}"]
+        rnd = None
+        if rules_ok:
+            rnd = by_code.get(row["round"]) or _review_round(state, f"{name}:{line}", row["round"], by_code)
+        code = rnd["code"] if rnd is not None else None
+        if (ref, email, code) not in reviewer_ok:
+            reviewer = _reviewer_problem(state, f"{name}:{line}", ref, email, row["reviewer"], rnd)
+            if reviewer:
+                found.append(reviewer)
+            else:
+                reviewer_ok.add((ref, email, code))
         if rnd is not None:
-            problem, centi = _score_problem(state, where, row, rnd, criteria[rnd["code"]])
-            found += [problem] if problem else []
-            seen = state.review_lines.setdefault((ref, email, rnd["code"]), {})
+            centi = scores_ok.get((code, criterion, row["score"]))
+            if centi is None:
+                problem, centi = _score_problem(state, f"{name}:{line}", row, rnd, criteria[code])
+                if problem:
+                    found.append(problem)
+                else:
+                    centi = scores_ok.setdefault((code, criterion, row["score"]), centi)  # type: ignore[arg-type]
+            seen = lines.setdefault((ref, email, code), {})
             if criterion in seen:
-                found.append(f"{where}: {email} already scored {criterion} of {ref} on line {seen[criterion]}")
+                found.append(f"{name}:{line}: {email} already scored {criterion} of {ref} on line {seen[criterion]}")
             else:
                 seen[criterion] = line
-        state.problems.extend(found)
-        if not found and rnd is not None and state.rules_ok:
-            centi = points.setdefault(centi, centi)  # type: ignore[arg-type]
-            state.pkg.scores.setdefault((ref, email, rnd["code"]), {})[criterion] = centi
+            if not found:
+                scores.setdefault((ref, email, code), {})[criterion] = centi  # type: ignore[assignment]
+        if found:
+            state.problems.extend(found)
 
 
 def check_rounds_taken_part_in(state: State) -> None:
@@ -274,11 +289,11 @@ def check_rounds_taken_part_in(state: State) -> None:
         entries.append(Entry(s.ref, (), counted.raised_fen, s.submitted_at, s.requested_fen,
                              reviews=tuple(totals.get(s.ref, ())), donors=counted.donors))
     took_part = {r.ref: {p.round for p in r.rounds} for r in rank_submissions(entries, review_rules)}
-    valid_lines = {key: [state.review_lines[key][c] for c in scores] for key, scores in state.pkg.scores.items()}
-    for (ref, email, code), found_on in sorted(valid_lines.items(), key=lambda item: item[1][0]):
-        if ref in took_part and code not in took_part[ref]:
-            state.problems.extend(f"reviews.csv:{line}: {ref} did not take part in round {code} "
-                                  f"(it did not advance from an earlier round)" for line in found_on)
+    outside = {key: [state.review_lines[key][c] for c in scores] for key, scores in state.pkg.scores.items()
+               if key[0] in took_part and key[2] not in took_part[key[0]]}
+    for (ref, email, code), found_on in sorted(outside.items(), key=lambda item: item[1][0]):
+        state.problems.extend(f"reviews.csv:{line}: {ref} did not take part in round {code} "
+                              f"(it did not advance from an earlier round)" for line in found_on)
 
 
 def parse_holds(state: State) -> None:

@@ -20,7 +20,7 @@ from gongyi.db import bulk_insert
 from gongyi.errors import N_, UserError
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
-from gongyi.pagination import Page, paginate
+from gongyi.pagination import Page, paginate, paginate_keys
 from gongyi.results.engine import CSV_COLUMNS, OUTCOMES, ResultRow, Results, round_place_dict
 from gongyi.results.inputs import Inputs, calculate, input_digest, load_inputs
 from gongyi.results.models import Run, RunRow
@@ -177,25 +177,34 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
     organisation name, and the filtered count: two statements whatever the call's size.
 
     Rows are (RunRow, title, organisation name). Sorting by score is rank order, since rank
-    order is score order with the call's tie-breakers.
+    order is score order with the call's tie-breakers. Without a search, the count and the page
+    are taken on run_row alone, so the page is read by its index however large the run.
     """
     stmt = ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query)
-    return paginate(session, stmt, page, per_page)
+    if query.strip():  # the search reads titles and names: counted and paged over the join
+        return paginate(session, stmt, page, per_page)
+    conditions, order = _filter_and_order(run, sort, descending, outcome)
+    keys = select(RunRow.id).where(*conditions).order_by(*order)
+    return paginate_keys(session, keys, lambda ids: stmt.join(ids, ids.c.id == RunRow.id), page, per_page)
+
+
+def _filter_and_order(run: Run, sort: str, descending: bool, outcome: str | None) -> tuple[list, list]:
+    conditions = [RunRow.run_id == run.id]
+    if outcome in OUTCOMES:
+        conditions.append(RunRow.outcome == outcome)
+    columns = SORTS.get(sort, SORTS["rank"])
+    if sort == "aggregate":  # higher scores come first in rank order
+        descending = not descending
+    return conditions, [c.desc() if descending else c.asc() for c in columns]
 
 
 def ranking_query(run: Run, *, sort: str = "rank", descending: bool = False, outcome: str | None = None,
                   query: str = ""):
     """Every row of a run the ranking page's filters show, in its order: (RunRow, title, organisation name)."""
-    conditions = [RunRow.run_id == run.id]
-    if outcome in OUTCOMES:
-        conditions.append(RunRow.outcome == outcome)
+    conditions, order = _filter_and_order(run, sort, descending, outcome)
     if query.strip():
         typed = query.strip()  # "%" and "_" match themselves
         conditions.append(or_(*(c.icontains(typed, autoescape=True) for c in (RunRow.ref, Submission.title, Organisation.name))))
-    columns = SORTS.get(sort, SORTS["rank"])
-    if sort == "aggregate":  # higher scores come first in rank order
-        descending = not descending
-    order = [c.desc() if descending else c.asc() for c in columns]
     return (select(RunRow, Submission.title, Organisation.name)
             .join(Submission, Submission.id == RunRow.submission_id)
             .join(Organisation, Organisation.id == Submission.organisation_id)

@@ -339,21 +339,16 @@ def calibration(slug: str):
     z-score is the export below (a city's call has tens of thousands)."""
     call = _call_or_404(slug)
     db = get_session()
-    result, reviews = service.calibration(db, call)
-    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(result.reviewers)))}
-    flagged = sorted(result.disagreements, key=lambda sid: (-result.spreads[sid], sid))
-    pages = max(1, -(-len(flagged) // CALIBRATION_PER_PAGE))
+    summary = service.calibration_summary(db, call)
+    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(summary.reviewers)))}
+    pages = max(1, -(-len(summary.flagged) // CALIBRATION_PER_PAGE))
     number = min(page_number(), pages)
-    shown = flagged[(number - 1) * CALIBRATION_PER_PAGE:number * CALIBRATION_PER_PAGE]
-    submissions = {s.id: s for s in db.scalars(select(Submission).where(Submission.id.in_(shown)))}
-    by_submission: dict[int, list] = {sid: [] for sid in shown}
-    for r in reviews:
-        if r.submission_id in by_submission:
-            by_submission[r.submission_id].append(r)
+    shown = summary.flagged[(number - 1) * CALIBRATION_PER_PAGE:number * CALIBRATION_PER_PAGE]
+    submissions = {s.id: s for s in db.scalars(select(Submission).where(Submission.id.in_([row[0] for row in shown])))}
     return render_template(
-        "review/calibration.html", call=call, result=result, users=users, submissions=submissions,
-        page=Page(shown, len(flagged), number, CALIBRATION_PER_PAGE), by_submission=by_submission,
-        compared=len(result.spreads), threshold=service.disagreement_threshold(call), assigning=allows(call, "assign"),
+        "review/calibration.html", call=call, summary=summary, users=users, submissions=submissions,
+        page=Page(shown, len(summary.flagged), number, CALIBRATION_PER_PAGE),
+        threshold=service.disagreement_threshold(call), assigning=allows(call, "assign"),
     )
 
 

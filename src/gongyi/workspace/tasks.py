@@ -2,8 +2,8 @@
 
 Each `Task` is a count of things a role has to do, with the page that does them. A count is a
 correlated scalar subquery, so all the counts a person sees (and their unread messages) come
-back in ONE statement however many tasks, calls or rows there are (`counts`); the navigation
-runs it once per page.
+back in ONE statement however many tasks, calls or rows there are (`counts`), kept between
+changes of the data; the navigation reads them once per page.
 
 A new kind of work adds a `Task` to the role's tuple below: a label, the page, and the subquery
 counting its rows (the progress reports of funded projects are counted this way).
@@ -22,6 +22,7 @@ from gongyi.clock import china_date, utcnow
 from gongyi.errors import N_
 from gongyi.execution.models import EvaluatorAssignment, ExecutionRecord, Milestone, ProgressReport
 from gongyi.execution.reports import COUNTED
+from gongyi.kept import kept
 from gongyi.mail.models import OutboxMessage
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run
@@ -183,9 +184,17 @@ class Counts:
 
 
 def counts(session: Session, user: Any) -> Counts:
-    """Every count the user sees, and the unread messages, in one statement."""
+    """Every count the user sees, in one statement kept between changes of the data (gongyi.kept,
+    keyed by the user, their tasks and the day, as overdue milestones are counted by the day),
+    and the unread messages, read each time (reading a message is no audited change)."""
     tasks = tasks_for(user)
-    row = session.execute(select(unread_messages(user), *(t.count(user) for t in tasks))).one()
-    by_key = {t.key: int(n or 0) for t, n in zip(tasks, row[1:])}
+
+    def compute() -> dict[str, int]:
+        row = session.execute(select(*(t.count(user) for t in tasks))).one() if tasks else ()
+        return {t.key: int(n or 0) for t, n in zip(tasks, row)}
+
+    key = (user.id, tuple(t.key for t in tasks), china_date(utcnow()).isoformat())
+    by_key = kept(session, "tasks", key, compute)
     news = {t.key for t in MEMBER_NEWS + EVALUATOR_TASKS}  # shown, not counted as waiting
-    return Counts(by_key, int(row[0] or 0), sum(n for k, n in by_key.items() if k not in news))
+    unread = session.scalar(select(unread_messages(user)))
+    return Counts(by_key, int(unread or 0), sum(n for k, n in by_key.items() if k not in news))

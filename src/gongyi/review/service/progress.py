@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongyi.auth.models import User
@@ -16,7 +16,8 @@ from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
 from gongyi.pagination import Page, paginate
 from gongyi.review.models import Review, ReviewerProfile, Score
-from gongyi.review.scoring import Calibration, ScoredReview, calibrate
+from gongyi.kept import kept
+from gongyi.review.scoring import Calibration, ScoredReview, Stats, calibrate
 from gongyi.review.service.assignment import cap_of, reviewed_submissions, reviewer_pool
 from gongyi.review.service.rounds import round_participants
 from gongyi.review.service.scoring import complete_reviews, criterion_codes, scoring_round
@@ -80,19 +81,17 @@ def _overdue(call: Call, now: datetime) -> bool:
 def _progress_statement(session: Session, call: Call) -> Select:
     """Reviewed submissions taking part in the current round and any other holding reviews in it,
     with that round's reviews assigned and submitted (a later round: a query more to know who
-    takes part)."""
+    takes part). The counts are correlated to each row, so a page of rows counts only its own."""
     code = scoring_round(call)
-    counts = (
-        select(Review.submission_id, func.count().label("assigned"), _submitted_count().label("submitted"))
-        .where(Review.round == code).group_by(Review.submission_id).subquery()
-    )
+    in_round = and_(Review.submission_id == Submission.id, Review.round == code)
+    assigned = select(func.count()).where(in_round).correlate(Submission).scalar_subquery()
+    submitted = select(func.count()).where(in_round, Review.status == "submitted").correlate(Submission).scalar_subquery()
     reviewed = reviewed_submissions(call)
     if code != call.rules["rounds"][0]["code"]:
         reviewed = and_(reviewed, Submission.id.in_(round_participants(session, call, code)))
     return (
-        select(Submission, counts.c.assigned, counts.c.submitted)
-        .outerjoin(counts, counts.c.submission_id == Submission.id)
-        .where(Submission.call_id == call.id, or_(reviewed, counts.c.assigned.is_not(None)))
+        select(Submission, assigned.label("assigned"), submitted.label("submitted"))
+        .where(Submission.call_id == call.id, or_(reviewed, exists().where(in_round)))
         .options(joinedload(Submission.organisation)).order_by(Submission.ref)
     )
 
@@ -114,22 +113,28 @@ def submission_progress_page(session: Session, call: Call, number: int, now: dat
     return Page(_progress_rows(page.rows, _overdue(call, now or utcnow())), page.total, page.number, page.per_page)
 
 
+def _review_counts(session: Session, call: Call) -> tuple[tuple[int, int], dict[int, tuple[int, int]]]:
+    """Reviews assigned and submitted in the call, any round, in all and per reviewer (one query),
+    kept between changes of the data (gongyi.kept)."""
+    def compute() -> tuple[tuple[int, int], dict[int, tuple[int, int]]]:
+        per_reviewer = {rid: (assigned, submitted) for rid, assigned, submitted in session.execute(
+            select(Review.reviewer_id, func.count(), _submitted_count())
+            .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id)
+            .group_by(Review.reviewer_id))}
+        return (sum(a for a, _ in per_reviewer.values()), sum(s for _, s in per_reviewer.values())), per_reviewer
+
+    return kept(session, "review-counts", (call.id,), compute)
+
+
 def review_counts(session: Session, call: Call) -> tuple[int, int]:
-    """Reviews assigned and submitted in the call, any round (one query)."""
-    assigned, submitted = session.execute(
-        select(func.count(Review.id), _submitted_count()).join(Submission, Submission.id == Review.submission_id)
-        .where(Submission.call_id == call.id)).one()
-    return assigned or 0, submitted or 0
+    """Reviews assigned and submitted in the call, any round."""
+    return _review_counts(session, call)[0]
 
 
 def reviewer_progress(session: Session, call: Call, now: datetime | None = None) -> list[ReviewerProgress]:
     """Every reviewer of the pool and anyone else holding reviews in the call (three queries)."""
     late = _overdue(call, now or utcnow())
-    counts = {rid: (assigned, submitted) for rid, assigned, submitted in session.execute(
-        select(Review.reviewer_id, func.count(), _submitted_count())
-        .join(Submission, Submission.id == Review.submission_id).where(Submission.call_id == call.id)
-        .group_by(Review.reviewer_id)
-    ).all()}
+    counts = _review_counts(session, call)[1]
     pool = reviewer_pool(session)
     in_pool = {user.id for user, _ in pool}
     others = [rid for rid in counts if rid not in in_pool]
@@ -153,6 +158,31 @@ def scored_reviews(session: Session, call: Call) -> list[ScoredReview]:
 def calibration(session: Session, call: Call) -> tuple[Calibration, list[ScoredReview]]:
     reviews = scored_reviews(session, call)
     return calibrate(reviews, disagreement_threshold(call)), reviews
+
+
+@dataclass(frozen=True)
+class CalibrationSummary:
+    """What the calibration page shows, as plain data: kept between changes (gongyi.kept)."""
+
+    panel: Stats
+    reviewers: dict[int, Stats]
+    flagged: list[tuple[int, Fraction, tuple[int, ...]]]  # (submission id, spread, its totals in hundredths), widest first
+    compared: int  # submissions with two or more complete reviews
+
+
+def calibration_summary(session: Session, call: Call) -> CalibrationSummary:
+    """The calibration page's figures, computed once per change of the data (gongyi.kept)."""
+    def compute() -> CalibrationSummary:
+        result, reviews = calibration(session, call)
+        totals: dict[int, list[int]] = {sid: [] for sid in result.disagreements}
+        for r in reviews:
+            if r.submission_id in totals:
+                totals[r.submission_id].append(r.total_centi)
+        flagged = sorted(result.disagreements, key=lambda sid: (-result.spreads[sid], sid))
+        return CalibrationSummary(result.panel, result.reviewers,
+                                  [(sid, result.spreads[sid], tuple(totals[sid])) for sid in flagged], len(result.spreads))
+
+    return kept(session, "calibration", (call.id, disagreement_threshold(call)), compute)
 
 
 @dataclass(frozen=True)

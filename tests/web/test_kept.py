@@ -1,0 +1,69 @@
+"""Figures over a whole call are kept between changes of the data (gongyi.kept): a page opened
+again runs none of its aggregates, and any audited change is seen at once."""
+from __future__ import annotations
+
+import re
+
+from flask import g
+from sqlalchemy import func, insert, select
+
+from gongyi.audit.models import AuditEntry
+from gongyi.audit.service import record
+from gongyi.kept import data_stamp
+from tests.conftest import StatementRecorder
+from tests.web.test_dashboard_statements import ADMIN, _grow, competition  # noqa: F401
+
+
+def test_a_kept_figure_is_served_until_the_next_audited_change(app, client, auth, db, competition):  # noqa: F811
+    call, run, orgs, places, reviewers = competition
+    _grow(db, call, run, orgs, places, reviewers, 0, 1234)
+    record(db, None, "call.import", call)  # how such rows arrive: an audited import
+    db.commit()
+    auth.login(ADMIN)
+    url = f"/admin/calls/{call.slug}/dashboard"
+    assert "2,468" in client.get(url).get_data(as_text=True)  # reviews assigned
+    _grow(db, call, run, orgs, places, reviewers, 1234, 1)  # two reviews more, written behind the app's back
+    page = client.get(url).get_data(as_text=True)
+    assert "2,468" in page and "2,470" not in page  # kept: computed for the data as it was
+    record(db, None, "call.import", call)
+    db.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "2,470" in page and "2,468" not in page  # any audited change is seen at once
+
+
+def test_a_page_opened_again_runs_none_of_its_aggregates(app, client, auth, db, competition):  # noqa: F811
+    call, run, orgs, places, reviewers = competition
+    _grow(db, call, run, orgs, places, reviewers, 0, 200)
+    auth.login(ADMIN)
+    engine = app.extensions["gongyi.engine"]
+    for url in (f"/admin/review/{call.slug}/calibration", f"/admin/calls/{call.slug}/dashboard",
+                f"/admin/coverage?call={call.slug}", "/admin/dashboard", f"/admin/review/{call.slug}"):
+        record(db, None, "call.import", call)
+        db.commit()
+        with StatementRecorder(engine) as cold:
+            assert client.get(url).status_code == 200
+        with StatementRecorder(engine) as warm:
+            assert client.get(url).status_code == 200
+        assert len(warm) < len(cold), url
+        assert not [s for s in warm.statements if "GROUP BY" in s and "review" in s.lower()], url
+        assert not [s for s in warm.statements if re.search(r"\bFROM score\b|\bJOIN score\b", s)], url
+
+
+def test_an_entry_committed_late_with_a_lower_id_changes_the_stamp(app, db):
+    def stamp() -> str:
+        with app.app_context():
+            g.pop("gongyi_data_stamp", None)
+            return data_stamp(db)
+
+    latest = db.scalar(select(func.max(AuditEntry.id))) or 0
+    db.execute(insert(AuditEntry), [{"id": latest + 5, "action": "x.a", "object_type": "call", "object_id": "1", "detail": {}}])
+    db.commit()
+    first = stamp()
+    # a transaction that took id latest+2 earlier commits now, after the one holding latest+5
+    db.execute(insert(AuditEntry), [{"id": latest + 2, "action": "x.b", "object_type": "call", "object_id": "1", "detail": {}}])
+    db.commit()
+    second = stamp()
+    assert second != first
+    db.execute(insert(AuditEntry), [{"action": "x.c", "object_type": "call", "object_id": "1", "detail": {}}])
+    db.rollback()  # a change that did not happen leaves the stamp as it was
+    assert stamp() == second
