@@ -1,7 +1,7 @@
 """published runs form one line: each publication replaces at most one before it
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 """
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
@@ -9,7 +9,7 @@ import gongyi.db  # noqa: F401
 
 
 revision = '0039'
-down_revision = '0037'
+down_revision = '0038'
 branch_labels = None
 depends_on = None
 
