@@ -146,3 +146,27 @@ def test_upgrading_keeps_every_row_that_points_at_a_rebuilt_table(tmp_path):
             engine.dispose()
         finally:
             _drop(cleanup)
+
+
+def test_revision_0039_links_each_published_run_to_the_one_it_replaced(tmp_path):
+    """Downgraded below 0039 and upgraded again, the demo's published runs are linked as the
+    publication service linked them (each to the call's published run numbered just before it)."""
+    for backend, url, cleanup in _databases(tmp_path):
+        try:
+            app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"})
+            engine = app.extensions["gongyi.engine"]
+            migrate.upgrade(app)
+            runner = app.test_cli_runner()
+            assert runner.invoke(args=["catalogue", "load"]).exit_code == 0
+            assert runner.invoke(args=["demo"]).exit_code == 0, backend
+            query = text("SELECT id, replaces_id FROM run WHERE published IS NOT NULL ORDER BY id")
+            with engine.connect() as conn:
+                linked = conn.execute(query).all()
+            assert sum(r.replaces_id is not None for r in linked) >= 2, (backend, linked)  # finals replace provisionals
+            migrate.downgrade(app, "0038")
+            migrate.upgrade(app)
+            with engine.connect() as conn:
+                assert conn.execute(query).all() == linked, backend
+            engine.dispose()
+        finally:
+            _drop(cleanup)
