@@ -124,9 +124,8 @@ NOT_POSTED_AS_PERMITTED = {"auth.logout": "ends the client's session, which late
 # Where an allowed user's empty form (or the world's id) names no object: 404 is the answer, not a refusal.
 EMPTY_FORM_NAMES_NOTHING = {
     "execution_record.evaluation_step": "evaluation 1 is no evaluation of record 1",
-    "library_admin.carry": "no edition to carry into", "library_admin.move_up": "no submission named",
-    "library_brands.lift_bar": "bar 999999 does not exist", "library_brands.replicate": "no call named",
-    "results_admin.withdraw": "no project named", "review_admin.withdraw_conflict": "the demo declares no conflict",
+    "library_admin.move_up": "no submission named", "library_brands.lift_bar": "bar 999999 does not exist",
+    "review_admin.withdraw_conflict": "the demo declares no conflict",
 }
 
 

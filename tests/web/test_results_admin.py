@@ -200,3 +200,10 @@ def test_what_if_names_every_problem_and_warns_when_the_run_is_out_of_date(clien
     db.scalar(select(FundingLine).where(FundingLine.donor == "某基金会")).status = "rejected"
     db.commit()
     assert "已过时" in client.get("/admin/calls/sz-2026/results/what-if").get_data(as_text=True)
+
+
+def test_a_withdrawal_naming_no_project_is_a_message(client, admin, runner):
+    runner.invoke(args=["calls", "import", str(SAMPLE)])
+    client.post("/admin/calls/sz-2026/results/compute")
+    r = client.post("/admin/calls/sz-2026/results/withdraw", data={"ref": "ZZ9", "reason": "不再执行"}, follow_redirects=True)
+    assert r.status_code == 200 and "本征集没有编号为“ZZ9”的项目" in r.get_data(as_text=True)

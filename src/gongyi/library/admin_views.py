@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.calls.service import find_call
+from gongyi.errors import N_, UserError
 from gongyi.calls.models import Call
 from gongyi.db import get_session
 from gongyi.library import editions, entries
@@ -96,7 +98,9 @@ def carry(slug: str):
     call = call_or_404(slug)
     form = CarryForm()
     with attempt(form) as done:
-        target = call_or_404(form.target.data or "")
+        target = find_call(get_session(), form.target.data or "")
+        if target is None:
+            raise UserError(N_("请选择转入哪一届"), "target")
         result = entries.carry_entries(get_session(), current_user, call, target)
         done.flash(_("已转入 %(n)s 个项目，%(m)s 个项目已到期。", n=len(result.carried), m=len(result.expired)))
     if done.ok:

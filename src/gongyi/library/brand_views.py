@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.errors import N_, UserError
 from gongyi.calls.models import Call
 from gongyi.calls.service import submissions_open_for
 from gongyi.db import get_session
@@ -73,7 +74,9 @@ def replicate(brand_id: int):
     form.call.choices = [(c.slug, c.title) for c in _open_calls(db)]
     if request.method == "POST":
         with attempt(form) as done:
-            call = db.scalar(select(Call).where(Call.slug == (form.call.data or ""))) or abort(404)
+            call = db.scalar(select(Call).where(Call.slug == (form.call.data or "")))
+            if call is None:
+                raise UserError(N_("请选择要申报的征集"), "call")
             draft = brands.replicate_brand(db, current_user, brand, call)
             done.flash(_("已从品牌项目创建草稿 %(ref)s：请填写您所在社区的情况，调整后提交。", ref=draft.ref))
         if done.ok:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.errors import N_, UserError
 from gongyi.audit.history import object_history
 from gongyi.calls.workflow import allows
 from gongyi.db import get_session
@@ -157,9 +158,11 @@ def withdraw(slug: str):
     """A project withdraws after results: record it and recompute; show what changed."""
     db = get_session()
     call = call_or_404(slug)
-    submission = db.scalar(select(Submission).where(Submission.call_id == call.id,
-                                                    Submission.ref == request.form.get("ref", ""))) or abort(404)
+    ref = request.form.get("ref", "").strip()
+    submission = db.scalar(select(Submission).where(Submission.call_id == call.id, Submission.ref == ref))
     with attempt() as done:
+        if submission is None:  # a mistyped number: said, not a 404
+            raise UserError(N_("本征集没有编号为“%(ref)s”的项目"), "ref", ref=ref[:40])
         run = service.withdraw_after_results(db, current_user, submission, request.form.get("reason", ""))
         done.flash(_("%(ref)s 已撤回，已重新计算（第 %(n)s 次）。", ref=submission.ref, n=run.number))
     if not done.ok or run.number == 1:
