@@ -72,7 +72,7 @@ def test_the_administrator_funds_the_carried_entry_from_the_later_pool(app, clie
     assert f'action="/admin/library/entries/{d.id}/fund"' in page
     url = f"/admin/library/entries/{d.id}/fund"
     for amount, message in (("25000.01", "不能超过该项目的申请金额 ¥25,000.00"), ("6000", "超出本届项目库资金池的余额 ¥5,000.00"),
-                            ("abc", "金额格式不正确"), ("", "")):
+                            ("abc", "金额格式不正确"), ("", "该字段是必填字段")):
         response = client.post(url, data={"amount": amount, "reason": ""})
         assert response.status_code == 422, amount
         answer = response.get_data(as_text=True)
