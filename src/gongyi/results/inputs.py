@@ -1,8 +1,8 @@
 """What a computation of a call's results reads from the database, and its fingerprint.
 
-Five set-based queries whatever the call's size: the competing submissions, their funding
-lines, the call's reviewer panels, the totals of their complete reviews by round, and their
-active holds. The
+Six set-based queries whatever the call's size: the competing submissions, their funding
+lines, the call's reviewer panels, the totals of their complete reviews by round, their
+active holds, and what administrators already granted from the call's library pool. The
 rules (which lines count, which reviews are complete, which panels review in which round) are
 applied by the pure modules or stated in the queries below, never hidden elsewhere.
 """
@@ -100,7 +100,8 @@ def held_submissions(session: Session, call: Call) -> set[int]:
 
 
 def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
-    """Requests, counted raised funds and donors, complete review totals and holds, in five queries."""
+    """Requests, counted raised funds and donors, complete review totals, holds and the library
+    pool's grants, in six queries."""
     funds_rules: FundsRules = engine_rules(rules)[3]
     subs = session.execute(
         select(Submission.id, Submission.ref, Submission.requested_fen, Submission.submitted_at)
