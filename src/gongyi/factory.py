@@ -67,6 +67,9 @@ def _derived_settings(config) -> None:
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
     else:
         config.setdefault("CACHE_TYPE", "FileSystemCache")
+        # files kept before the oldest are pruned: the kept figures (an hour each, gongyi.kept)
+        # must not push the day-long results pages out
+        config.setdefault("CACHE_THRESHOLD", 5000)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

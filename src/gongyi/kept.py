@@ -15,7 +15,7 @@ entry of its own is a draft's autosave (`audit.service.covered_by`), and no kept
 drafts. The stamp is the latest entry's id and the number of entries among the last `WINDOW`
 ids: PostgreSQL hands ids out in order but transactions commit in any order, so an entry
 committed late with a lower id changes the stamp too. A change made outside the app (SQL by
-hand) is seen after the next audited change; `flask restore` empties the cache.
+hand) is seen after the next audited change, or within the hour a kept figure lasts.
 """
 from __future__ import annotations
 
@@ -31,16 +31,21 @@ from gongyi.extensions import cache
 T = TypeVar("T")
 WINDOW = 1000
 PREFIX = "kept:"
+TIMEOUT = 3600  # seconds: a figure of a busy call's stamp is soon replaced; a quiet one's is remade hourly
 
 
 def data_stamp(session: Session) -> str:
-    """The audit log's tail (one statement, two index lookups), read once per request; outside a
-    request (a command, a script) each time, as it may have changed the data in between."""
+    """The audit log's tail: its latest entry's id and time and the entries among the last WINDOW
+    ids (one statement, index lookups), read once per request; outside a request (a command, a
+    script) each time, as it may have changed the data in between. The time tells apart two
+    databases whose logs have the same length (one restored from a backup, a demo rebuilt)."""
     stamp = g.get("gongyi_data_stamp") if has_request_context() else None
     if stamp is None:
-        latest = select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery()
-        recent = select(func.count()).select_from(AuditEntry).where(AuditEntry.id > latest - WINDOW).scalar_subquery()
-        stamp = ".".join(str(n) for n in session.execute(select(latest, recent)).one())
+        tail = select(AuditEntry.id, AuditEntry.at).order_by(AuditEntry.id.desc()).limit(1).subquery()
+        recent = (select(func.count()).select_from(AuditEntry).where(AuditEntry.id > tail.c.id - WINDOW)
+                  .scalar_subquery())
+        row = session.execute(select(tail.c.id, tail.c.at, recent)).first()
+        stamp = "empty" if row is None else f"{row[0]}.{row[1].isoformat()}.{row[2]}"
         if has_request_context():
             g.gongyi_data_stamp = stamp
     return stamp
@@ -55,6 +60,6 @@ def kept(session: Session, name: str, args: tuple, compute: Callable[[], T]) -> 
     value: Any = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value)
+        cache.set(key, value, timeout=TIMEOUT)
     return value
 

@@ -129,7 +129,8 @@ def test_library_editions_pledge_brand_replication_and_a_barred_organisation(liv
     admin.get_by_role("button", name="确认认捐").click()
     expect(admin.locator("body")).to_contain_text("已确认认捐，已记为该项目已核实的资金来源。")
     admin.goto(base + "/admin/library/sz-2026")
-    admin.get_by_role("link", name="心理健康").click()
+    admin.get_by_role("link", name="心理健康").click()  # the library entry's page
+    admin.get_by_role("link", name="项目详情").click()
     line = admin.locator("tr[id^=line-]", has_text="鹏城慈善基金会")
     expect(line).to_contain_text("8,000.00")
     expect(line).to_contain_text("已核实")
@@ -145,7 +146,8 @@ def test_library_editions_pledge_brand_replication_and_a_barred_organisation(liv
     admin.get_by_label("做什么").fill("为独居长者提供助餐和探访")
     admin.get_by_label("服务对象").fill("社区独居长者")
     admin.get_by_label("成效").fill("每日供餐 80 份")
-    admin.get_by_label("达到的标准").select_option(["evaluation_passed", "replicable"])
+    expect(admin.locator(".checked-facts")).to_contain_text("✓ 结项评估合格")  # read from its execution record
+    admin.get_by_label("管理员认定的标准").select_option(["replicable"])
     admin.get_by_role("button", name="设为品牌项目").click()
     expect(admin.locator("body")).to_contain_text("长者助餐 已成为品牌项目。")
 

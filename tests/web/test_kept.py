@@ -62,5 +62,8 @@ def test_an_entry_committed_late_with_a_lower_id_changes_the_stamp(app, db):
     # a transaction that took id latest+2 earlier commits now, after the one holding latest+5
     db.execute(insert(AuditEntry), [{"id": latest + 2, "action": "x.b", "object_type": "call", "object_id": "1", "detail": {}}])
     db.commit()
-    assert stamp() != first
-    assert stamp() == stamp()  # nothing changed: the same stamp
+    second = stamp()
+    assert second != first
+    db.execute(insert(AuditEntry), [{"action": "x.c", "object_type": "call", "object_id": "1", "detail": {}}])
+    db.rollback()  # a change that did not happen leaves the stamp as it was
+    assert stamp() == second

@@ -52,8 +52,8 @@ def http_error(status: int, message: str):
 
 
 def redirect_in_json(response):
-    """Werkzeug answers a doubled or trailing slash with a redirect to the canonical URL, in HTML:
-    on an API URL the same redirect (status and Location kept) carries a JSON body."""
+    """A redirect on an API URL (the only one is Werkzeug's 308 to the canonical URL of a doubled
+    or trailing slash, in HTML) keeps its status and Location and carries a JSON body."""
     if response.is_json or not 300 <= response.status_code < 400:
         return response
     answer = _error(response.status_code, HTTP_ERRORS.get(response.status_code, "permanent_redirect"),
