@@ -82,7 +82,8 @@ def update_settings(session: Session, actor: Any, call: Call, **values: Any) -> 
 def record_final_results(session: Session, actor: Any, run: Run) -> list[LibraryEntry]:
     """Bring the call's own library in line with its final results `run`: rows of outcome
     "library" enter it (frozen scores, rank, round, request, grant); entries already there follow
-    their rows (moved up to matching, funded, withdrawn)."""
+    their rows (moved up to matching, funded, withdrawn); a carried one so decided takes its copies in
+    later libraries out of them, giving back any administrator's grant."""
     rows = session.execute(select(RunRow, Submission.status).join(Submission, Submission.id == RunRow.submission_id)
                            .where(RunRow.run_id == run.id)).all()
     by_submission = {row.submission_id: (row, status) for row, status in rows}
@@ -95,7 +96,7 @@ def record_final_results(session: Session, actor: Any, run: Run) -> list[Library
                                  status=carrying.entry_status(row.library_grant_fen))
             session.add(entry)
             entered.append(entry)
-    moved_on = {}  # submission id -> withdrawn or matched, for entries carried on to later editions
+    moved_on = {}  # submission id -> withdrawn, matched or funded, for entries carried on to later editions
     for submission_id, entry in existing.items():
         row, status = by_submission.get(submission_id, (None, None))
         if entry.status == "expired":
