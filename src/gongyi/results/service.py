@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
@@ -188,7 +188,8 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
     order is score order with the call's tie-breakers. Without a search, the count and the page
     are taken on run_row alone, so the page is read by its index however large the run.
     """
-    stmt = ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query)
+    stmt = (ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query)
+            .options(defer(RunRow.ledger, raiseload=True), defer(RunRow.totals, raiseload=True)))  # not shown
     if query.strip():  # the search reads titles and names: counted and paged over the join
         return paginate(session, stmt, page, per_page)
     conditions, order = _filter_and_order(run, sort, descending, outcome)

@@ -30,18 +30,13 @@ class SubmissionFilters:
     sort: str = "ref"  # a key of SUBMISSION_SORTS, "-" in front for descending
 
 
-def _fund_totals():
-    amount = FundingLine.amount_fen
-    return (
-        select(
-            FundingLine.submission_id,
-            func.sum(amount).label("declared"),
-            func.sum(case((FundingLine.status == "verified", amount), else_=0)).label("verified"),
-            func.sum(case((FundingLine.status == "pending", amount), else_=0)).label("pending"),
-        )
-        .group_by(FundingLine.submission_id)
-        .subquery("fund_totals")
-    )
+def _fund_total(status: str | None, label: str):
+    """A row's funding lines summed (of one status, or all), correlated to the row: a page of 50
+    rows sums only its own lines, not every line of the call."""
+    amount = FundingLine.amount_fen if status is None else case((FundingLine.status == status, FundingLine.amount_fen),
+                                                                  else_=0)
+    return (select(func.coalesce(func.sum(amount), 0)).where(FundingLine.submission_id == Submission.id)
+            .correlate(Submission).scalar_subquery().label(label))
 
 
 def _organisation_matches(text: str):
@@ -79,10 +74,8 @@ def filtered_submissions(session: Session, filters: SubmissionFilters) -> Select
 
     The page paginates it and the export reads all of it, so both show exactly the same rows.
     """
-    totals = _fund_totals()
-    declared = func.coalesce(totals.c.declared, 0).label("declared_fen")
-    verified = func.coalesce(totals.c.verified, 0).label("verified_fen")
-    pending = func.coalesce(totals.c.pending, 0).label("pending_fen")
+    declared, verified = _fund_total(None, "declared_fen"), _fund_total("verified", "verified_fen")
+    pending = _fund_total("pending", "pending_fen")
     stmt = (
         select(Submission.id, Submission.ref, Submission.title, Submission.status, Submission.eligibility,
                Submission.eligibility_reason, Submission.community_name, Submission.community_district,
@@ -91,7 +84,6 @@ def filtered_submissions(session: Session, filters: SubmissionFilters) -> Select
                Organisation.credit_code, declared, verified, pending)
         .join(Call, Call.id == Submission.call_id)
         .join(Organisation, Organisation.id == Submission.organisation_id)
-        .outerjoin(totals, totals.c.submission_id == Submission.id)
     )
     stmt = _where(stmt, filters)
     columns = {
