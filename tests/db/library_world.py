@@ -62,11 +62,13 @@ def later_final_results(db, admin, call, *, pool_fen: int, allocated_fen: int):
     """The next edition created from `call`, its waiting entries carried into it, and final results of
     its own saved (a run with no rows) whose library pool was `pool_fen`, `allocated_fen` of it spent."""
     from gongyi.library import editions, entries
+    from gongyi.money import fen_to_str
     from tests.dashboard_world import save_run
 
     nxt = editions.new_edition(db, admin, call, slug="sz-2027", title="2027 深圳市公益创投大赛")
     entries.carry_entries(db, admin, call, nxt)
     run = save_run(db, nxt, [], published="final")
+    run.rules = {**run.rules, "library": {**run.rules["library"], "pool": fen_to_str(pool_fen)}}
     run.library_pool_fen, run.library_allocated_fen = pool_fen, allocated_fen
     db.flush()
     return nxt

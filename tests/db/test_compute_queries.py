@@ -36,4 +36,4 @@ def test_the_number_of_statements_does_not_grow_with_the_call(app):
     small = _statements(app, random_package(501, submissions=6, reviewers=6, v2=True, random_rules=False), "random-501")
     large = _statements(app, random_package(502, submissions=60, reviewers=20, v2=True, random_rules=False), "random-502")
     assert small == large
-    assert small[0] == 5  # submissions, funding lines, reviewer panels, complete review totals, holds
+    assert small[0] == 6  # submissions, funding lines, reviewer panels, complete review totals, holds, pool grants

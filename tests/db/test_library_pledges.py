@@ -60,7 +60,7 @@ def test_the_need_and_the_pledge_limit(db, world):
         cofunders.make_pledge(db, user, sub(db, "A"), amount="1")  # matched, not in the library
 
 
-def test_a_confirmed_pledge_is_a_verified_funding_line_and_covering_the_need_adopts_the_entry(db, world):
+def test_a_confirmed_pledge_is_a_verified_funding_line_and_covering_a_funded_entrys_need_leaves_it_funded(db, world):
     _, admin, user, _ = world
     g = sub(db, "G")
     first = cofunders.make_pledge(db, user, g, amount="6000", conditions="用于场地", message="支持")
@@ -75,7 +75,8 @@ def test_a_confirmed_pledge_is_a_verified_funding_line_and_covering_the_need_ado
     call = world[0]
     assert is_current(db, call, latest(db, call))
     cofunders.confirm_pledge(db, admin, second)  # 6,000 + 666.67 = 6,666.67: covered
-    assert entry.status == "adopted"
+    assert cofunders.need_of(db, g).covered
+    assert entry.status == "funded"  # funded by its results, the pledges one more source (a waiting entry is adopted)
     actions = set(db.scalars(select(AuditEntry.action)))
     assert {"pledge.make", "pledge.confirm", "funding_line.pledged", "co_funder.add"} <= actions
     with pytest.raises(cofunders.PledgeError, match="已处理过"):

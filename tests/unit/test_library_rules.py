@@ -101,12 +101,27 @@ def test_pledges_accepted_one_by_one_never_exceed_the_need(requested, public, of
     (None, 0, {"evaluation_passed": False, "years_running": False}),
 ])
 def test_checked_brand_criteria(evaluation, years, checked):
-    from gongyi.library.brands import checked_criteria, own_criteria
+    from gongyi.library.brands import checked_criteria, criteria_problem
     from gongyi.library.record import KnownRecord
 
-    assert checked_criteria(KnownRecord("matched", 100, 0, years, evaluation, "completed")) == checked
-    assert own_criteria(["evaluation_passed", "replicable", "years_running", "indicators_reached"]) == [
-        "replicable", "indicators_reached"]
+    known = KnownRecord("matched", 100, 0, years, evaluation, "completed")
+    assert checked_criteria(known) == checked
+    # A checked criterion may be chosen only when the record meets it.
+    for code, met in checked.items():
+        assert (criteria_problem([code], known) is None) == met, code
+
+
+@pytest.mark.parametrize("criteria, own", [
+    ([], []),
+    (["evaluation_passed", "years_running"], []),
+    (["replicable"], ["replicable"]),
+    (["evaluation_passed", "replicable", "years_running", "indicators_reached"], ["replicable", "indicators_reached"]),
+    (["indicators_reached", "evaluation_passed", "replicable"], ["indicators_reached", "replicable"]),
+])
+def test_own_criteria_are_the_chosen_ones_the_record_does_not_check(criteria, own):
+    from gongyi.library.brands import own_criteria
+
+    assert own_criteria(criteria) == own
 
 
 # --- grants from an edition's library pool ------------------------------------------------------

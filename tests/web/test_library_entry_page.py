@@ -72,7 +72,7 @@ def test_the_administrator_funds_the_carried_entry_from_the_later_pool(app, clie
     assert f'action="/admin/library/entries/{d.id}/fund"' in page
     url = f"/admin/library/entries/{d.id}/fund"
     for amount, message in (("25000.01", "不能超过该项目的申请金额 ¥25,000.00"), ("6000", "超出本届项目库资金池的余额 ¥5,000.00"),
-                            ("abc", "金额格式不正确"), ("", "")):
+                            ("abc", "金额格式不正确"), ("", "该字段是必填字段")):
         response = client.post(url, data={"amount": amount, "reason": ""})
         assert response.status_code == 422, amount
         answer = response.get_data(as_text=True)
@@ -101,3 +101,24 @@ def test_the_administrator_funds_the_carried_entry_from_the_later_pool(app, clie
     funding = client.get("/admin/library/").get_data(as_text=True)
     row = re.search(r"2027 深圳市公益创投大赛</a></td>(.*?)</tr>", funding, re.S).group(1)
     assert "5,000.00" in row and "1.60" in row
+
+
+def test_an_entry_of_its_own_editions_library_is_funded_by_its_results_only(app, client, auth, db, runner, tmp_path):
+    """D waiting in its own edition (the sample, before any carrying): no grant form, and a grant
+    posted anyway is refused beside the amount, nothing granted."""
+    with app.test_request_context():
+        call, admin = waiting_sample(runner, db, tmp_path)
+    db.commit()
+    d = entry_of(db, "sz-2026", "D")
+    assert auth.login(admin.email, PASSWORD).status_code == 302
+    page = client.get(f"/library/entries/{d.id}").get_data(as_text=True)
+    assert "项目库资金池 ¥20,000.00：最终结果已分配 ¥20,000.00，管理员已资助 ¥0.00，余额 ¥0.00" in page
+    assert "本届自己的项目只由本届的结果计算从项目库资金池资助" in page
+    assert f'action="/admin/library/entries/{d.id}/fund"' not in page
+    response = client.post(f"/admin/library/entries/{d.id}/fund", data={"amount": "1", "reason": ""})
+    assert response.status_code == 422 and "管理员只能资助从往届转入的项目" in response.get_data(as_text=True)
+    db.expire_all()
+    assert (entry_of(db, "sz-2026", "D").status, entry_of(db, "sz-2026", "D").library_grant_fen) == ("waiting", 0)
+    library = client.get(f"/admin/library/{call.slug}").get_data(as_text=True)  # the same sentence, one macro
+    assert "2026 深圳市公益创投大赛的项目库资金池 ¥20,000.00：最终结果已分配 ¥20,000.00，管理员已资助 ¥0.00，余额 ¥0.00" in library
+    assert "在从往届转入的等待项目的页面上从余额资助它们" in library

@@ -2,7 +2,9 @@
 
 `open_execution_records` is called by results.publication when a run is published as the final
 results (or revised final results): every row with matching or a library grant gets a record,
-with the usual payment schedule (gates.DEFAULT_SCHEDULE) split in whole fen.
+with the usual payment schedule (gates.DEFAULT_SCHEDULE) split in whole fen. A project carried
+into a later edition's library gets one when an administrator grants it money from that edition's
+pool (`open_for_grant`), stopped if the grant is given back (`stop_for_released_grant`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from gongyi.errors import N_, UserError, UserErrors
 from gongyi.execution.gates import DEFAULT_SCHEDULE, parse_schedule, split_allocation
 from gongyi.execution.models import ExecutionRecord, Indicator, Milestone, ProgressReport, Recovery, Tranche
 from gongyi.funding.models import Disbursement
+from gongyi.library.grants import library_fen
 from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import AttachmentError, Upload, check_upload
 from gongyi.submissions.models import Submission
@@ -36,8 +39,9 @@ def open_execution_records(session: Session, actor: Any, run: Run) -> list[Execu
         select(RunRow, Submission.organisation_id).join(Submission, Submission.id == RunRow.submission_id)
         .where(RunRow.run_id == run.id, (RunRow.matching_fen > 0) | (RunRow.library_grant_fen > 0))
         .order_by(RunRow.position)).all()
-    existing = {r.submission_id: r for r in session.scalars(
-        select(ExecutionRecord).where(ExecutionRecord.call_id == run.call_id))}
+    ids = [row.submission_id for row, _ in rows]  # a project carried on and granted later has its record there
+    existing = {r.submission_id: r for r in session.scalars(select(ExecutionRecord).where(
+        (ExecutionRecord.call_id == run.call_id) | ExecutionRecord.submission_id.in_(ids)))}
     opened = []
     for row, organisation_id in rows:
         pool = "matching" if row.matching_fen > 0 else "library"
@@ -53,32 +57,64 @@ def open_execution_records(session: Session, actor: Any, run: Run) -> list[Execu
         _schedule(session, rec, list(DEFAULT_SCHEDULE))
         record(session, actor, "execution.open", rec, ref=row.ref, run=run.number, pool=pool, allocated_fen=allocated)
         opened.append(rec)
-    funded = {row.submission_id for row, _ in rows}
+    # Projects carried in and granted from the call's library pool keep their records (they have no row).
+    funded = {row.submission_id for row, _ in rows} | set(library_fen(session, {}, call_id=run.call_id))
     for rec in existing.values():
         if rec.submission_id not in funded and rec.status == "active":
-            _defund(session, actor, rec, run)
+            _defund(session, actor, rec, run.number)
     return opened
 
 
-def _defund(session: Session, actor: Any, rec: ExecutionRecord, run: Run) -> None:
-    """Revised final results no longer fund the project (it withdrew, or a hold): nothing more is paid."""
+def open_for_grant(session: Session, actor: Any, call_id: int, run: Run, submission: Submission,
+                   grant_fen: int) -> ExecutionRecord | None:
+    """A record for a project carried into `call_id`'s library and granted `grant_fen` from its pool
+    (library.entries.fund_from_pool), paid out of that call's final results `run`; a project that
+    already has a record keeps it (audited)."""
+    current = session.scalar(select(ExecutionRecord).where(ExecutionRecord.submission_id == submission.id))
+    if current is not None:
+        record(session, actor, "execution.grant_kept", current, ref=submission.ref, grant_fen=grant_fen)
+        return None
+    rec = ExecutionRecord(call_id=call_id, submission_id=submission.id, organisation_id=submission.organisation_id,
+                          run_id=run.id, pool="library", allocated_fen=grant_fen)
+    session.add(rec)
+    session.flush()
+    _schedule(session, rec, list(DEFAULT_SCHEDULE))
+    record(session, actor, "execution.open", rec, ref=submission.ref, run=run.number, pool="library",
+           allocated_fen=grant_fen, grant=True)
+    return rec
+
+
+def stop_for_released_grant(session: Session, actor: Any, call_id: int, submission_id: int) -> None:
+    """A grant from `call_id`'s library pool given back (the entry left the library): its record,
+    if still active there, pays nothing more."""
+    rec = session.scalar(select(ExecutionRecord).where(ExecutionRecord.call_id == call_id,
+                                                       ExecutionRecord.submission_id == submission_id))
+    if rec is not None and rec.status == "active":
+        _defund(session, actor, rec, None)
+
+
+def _defund(session: Session, actor: Any, rec: ExecutionRecord, run_number: int | None) -> None:
+    """Revised final results (of `run_number`) no longer fund the project (it withdrew, or a hold),
+    or its library grant was given back (None): nothing more is paid."""
+    reason = N_("修订后的最终结果不再资助该项目") if run_number is not None else N_("项目库资助已收回，不再资助该项目")
     for tranche in rec.tranches:
         if tranche.status == "scheduled":
-            tranche.status, tranche.stopped_reason = "stopped", N_("修订后的最终结果不再资助该项目")
+            tranche.status, tranche.stopped_reason = "stopped", reason
     rec.status = "stopped"
     session.flush()
-    record(session, actor, "execution.stop", rec, because="revision", run=run.number)
+    record(session, actor, "execution.stop", rec, because="revision" if run_number is not None else "grant_released",
+           run=run_number)
 
 
 def _follow_revision(session: Session, actor: Any, rec: ExecutionRecord, run: Run, pool: str, allocated: int) -> None:
-    if (rec.pool, rec.allocated_fen) == (pool, allocated):
+    if (rec.call_id, rec.pool, rec.allocated_fen) == (run.call_id, pool, allocated):
         rec.run_id = run.id
         return
     if paid_fen(session, rec) > 0:
         record(session, actor, "execution.revision_kept", rec, run=run.number, allocated_fen=rec.allocated_fen,
                revised_fen=allocated)
         return
-    rec.run_id, rec.pool, rec.allocated_fen = run.id, pool, allocated
+    rec.call_id, rec.run_id, rec.pool, rec.allocated_fen = run.call_id, run.id, pool, allocated
     _schedule(session, rec, [(t.gate, t.share) for t in rec.tranches])
     record(session, actor, "execution.revise", rec, run=run.number, pool=pool, allocated_fen=allocated)
 

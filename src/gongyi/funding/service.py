@@ -15,6 +15,8 @@ from gongyi.clock import china_date
 from gongyi.errors import N_, UserError, UserErrors
 from gongyi.funding.models import Disbursement
 from gongyi.funding.vocab import POOLS
+from gongyi.library.grants import GRANTED, committed_fen, library_fen
+from gongyi.library.models import LibraryEntry
 from gongyi.money import MoneyError, format_fen, parse_yuan
 from gongyi.results.models import Run, RunRow
 from gongyi.funding.sources import FUND_SOURCES
@@ -44,15 +46,19 @@ class PoolStatus:
 
 
 def pool_status(session: Session, call: Call, run: Run | None) -> list[PoolStatus]:
-    """Both pools: totals and allocations from `run` (the results in force), disbursed from the ledger of payments."""
+    """Both pools: totals and allocations from `run` (the results in force, and the library pool's grants),
+    disbursed from the ledger of payments."""
     disbursed = dict(session.execute(
         select(Disbursement.pool, func.sum(Disbursement.amount_fen)).where(Disbursement.call_id == call.id)
         .group_by(Disbursement.pool)).all())
     rules = run.rules if run is not None else call.rules
+    # The library pool's allocation counts what administrators granted from it to carried entries,
+    # as its balance does (library.entries.pool_balance).
     return [
         PoolStatus("matching", parse_yuan(rules["matching"]["pool"]), run.matching_allocated_fen if run else 0,
                    int(disbursed.get("matching", 0))),
-        PoolStatus("library", parse_yuan(rules["library"]["pool"]), run.library_allocated_fen if run else 0,
+        PoolStatus("library", parse_yuan(rules["library"]["pool"]),
+                   run.library_allocated_fen + committed_fen(session, call.id) if run else 0,
                    int(disbursed.get("library", 0))),
     ]
 
@@ -75,7 +81,10 @@ def _read_payment(session: Session, call: Call, ref: str, amount: str, paid_on: 
     except ValueError:
         problems.append(FundingError(N_("请填写日期"), "paid_on"))
     ref = (ref or "").strip()
-    submission_id = session.scalar(select(Submission.id).where(Submission.call_id == call.id, Submission.ref == ref))
+    granted_here = select(LibraryEntry.submission_id).where(LibraryEntry.call_id == call.id, GRANTED)
+    submission_id = session.scalar(  # the call's own project of that ref, else one carried in and granted
+        select(Submission.id).where(Submission.ref == ref, (Submission.call_id == call.id) | Submission.id.in_(granted_here))
+        .order_by(Submission.call_id != call.id).limit(1))
     if submission_id is None:
         problems.append(FundingError(N_("没有编号为 %(ref)s 的项目"), "ref", ref=ref))
     if problems:
@@ -86,7 +95,9 @@ def _read_payment(session: Session, call: Call, ref: str, amount: str, paid_on: 
 def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, pool: str, ref: str,
                         amount: str, paid_on: str | date, reference: str) -> Disbursement:
     """Record a tranche paid to project `ref` out of the final results (`run`, published as final);
-    a project is never paid more than it was allocated there, nor before they were published.
+    a project is never paid more than it was allocated there (with, from the library pool, what
+    administrators granted it since: a project carried in from an earlier edition is paid its grant
+    here), nor before they were published.
 
     `amount` is in yuan and `paid_on` a date or YYYY-MM-DD, as typed on the pools page.
     """
@@ -101,12 +112,9 @@ def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, p
         raise FundingError(N_("金额必须大于零"), "amount")
     if not (reference or "").strip():
         raise FundingError(N_("请填写凭证号或说明"), "reference")
-    # Lock the project's row so that two payments at once cannot both pass the check below.
-    row = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == submission_id)
-                         .with_for_update())
-    if row is None:
+    allocated = _allocated(session, call, run, pool, submission_id)
+    if allocated is None:
         raise FundingError(N_("该项目不在本次结果中"), "ref")
-    allocated = row.matching_fen if pool == "matching" else row.library_grant_fen
     paid = session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
         Disbursement.call_id == call.id, Disbursement.pool == pool, Disbursement.submission_id == submission_id)) or 0
     paid = int(paid)
@@ -117,8 +125,26 @@ def record_disbursement(session: Session, actor: Any, call: Call, run: Run, *, p
                            paid_on=paid_on, reference=reference.strip(), created_by_id=getattr(actor, "id", None))
     session.add(tranche)
     session.flush()
-    record(session, actor, "disbursement.record", tranche, call=call.slug, ref=row.ref, pool=pool, amount_fen=amount_fen)
+    record(session, actor, "disbursement.record", tranche, call=call.slug, ref=ref.strip(), pool=pool, amount_fen=amount_fen)
     return tranche
+
+
+def _allocated(session: Session, call: Call, run: Run, pool: str, submission_id: int) -> int | None:
+    """What the project may be paid from the call's `pool` in all, or None when it has nothing there:
+    its row's allocation in `run`, and from the library pool what administrators granted it since
+    (library/grants.py; a carried project has only that). Its row and its granted entry are locked,
+    so that two payments at once cannot both pass the check."""
+    row = session.scalar(select(RunRow).where(RunRow.run_id == run.id, RunRow.submission_id == submission_id)
+                         .with_for_update())
+    if pool == "matching":
+        return row.matching_fen if row is not None else None
+    entry = session.scalar(select(LibraryEntry.id).where(LibraryEntry.call_id == call.id,
+                                                         LibraryEntry.submission_id == submission_id, GRANTED)
+                           .with_for_update())
+    if row is None and entry is None:
+        return None
+    own = {submission_id: row.library_grant_fen} if row is not None else {}
+    return library_fen(session, own, call_id=call.id).get(submission_id, 0)
 
 
 def disbursements(session: Session, call: Call) -> list[tuple[Disbursement, str | None]]:

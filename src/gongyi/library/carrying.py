@@ -11,6 +11,8 @@ from __future__ import annotations
 from gongyi.library.vocab import OPEN_STATUSES
 
 CARRY, EXPIRE, KEEP = "carry", "expire", "keep"
+# Statuses by which an entry leaves the library: its project withdrew or was matched after all.
+LEAVING = ("withdrawn", "matched")
 
 
 def entry_status(library_grant_fen: int) -> str:

@@ -107,7 +107,10 @@ def make_pledge(session: Session, actor: Any, submission: Submission, *, amount:
 def confirm_pledge(session: Session, actor: Any, pledge: Pledge, *, allow_over: bool = False) -> Pledge:
     """Confirm a pending pledge: a verified funding line of the project, source the co-funder's kind.
 
-    The project's row is locked first, so two confirmations at once cannot both fit in its need.
+    The project's row is locked first, so two confirmations at once cannot both fit in its need
+    (entries.fund_from_pool locks it too, before the entry). A pledge that covers what a waiting
+    entry still needs makes it adopted; an entry funded from a library pool stays funded, the pledge
+    being one more funding source of it.
     """
     session.execute(select(Submission.id).where(Submission.id == pledge.submission_id).with_for_update())
     session.refresh(pledge)
@@ -121,9 +124,9 @@ def confirm_pledge(session: Session, actor: Any, pledge: Pledge, *, allow_over: 
     pledge.status, pledge.over_need_allowed, pledge.funding_line_id = "confirmed", allow_over, line.id
     pledge.decided_by_id, pledge.decided_at = getattr(actor, "id", None), utcnow()
     session.flush()
-    if need_of(session, submission).covered:
+    if need_of(session, submission).covered:  # a funded entry stays funded: the pledge completes its grant
         for entry in session.scalars(select(LibraryEntry).where(LibraryEntry.submission_id == submission.id,
-                                                                LibraryEntry.status.in_(PLEDGEABLE_STATUSES))):
+                                                                LibraryEntry.status == "waiting")):
             entry.status, entry.changed_at = "adopted", utcnow()
     session.flush()
     record(session, actor, "pledge.confirm", pledge, ref=submission.ref, amount_fen=pledge.amount_fen,

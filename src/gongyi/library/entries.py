@@ -3,8 +3,8 @@ when a matched project withdraws after results. Each edition's settings (library
 
 `record_final_results` is called by results.publication.publish_results whenever a run is
 published as final (first or revised), so the library follows the results in force.
-`fund_from_pool` lets an administrator fund a waiting entry (carried ones included) from what its
-edition's final results left of that edition's library pool; `entry_chain` is an entry's rows across
+`fund_from_pool` lets an administrator fund a waiting entry carried in from an earlier edition out of
+what the edition's final results left of its library pool (library/grants.py); `entry_chain` is an entry's rows across
 editions, the status history the entry page shows.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import already, record
@@ -23,21 +23,26 @@ from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
 from gongyi.db import lock
 from gongyi.errors import N_, UserError
+from gongyi.execution.records import open_for_grant, stop_for_released_grant
 from gongyi.library import carrying
 from gongyi.library.cofunders import need_of
+from gongyi.library.grants import committed_fen
 from gongyi.library.models import EditionSettings, LibraryEntry
 from gongyi.money import MoneyError, format_fen, parse_yuan
 from gongyi.orgs.models import Organisation
 from gongyi.pagination import Page, paginate
 from gongyi.results.inputs import calculate, load_inputs
 from gongyi.results.models import Run, RunRow
-from gongyi.results.service import TrialChange, diff_against_run, withdraw_after_results
+from gongyi.results.service import TrialChange, diff_against_run, published_run, withdraw_after_results
 from gongyi.submissions.models import Submission, SubmissionItem
 
 
 class LibraryError(UserError):
     pass
 
+
+# Why a carried entry left a later library: the revised final results of its own edition funded it.
+FUNDED_BY_OWN_EDITION = N_("该项目所属一届修订后的最终结果已资助该项目")
 
 SETTING_FIELDS = ("expires_after", "failed_evaluation_editions", "no_second_funding", "barred_list",
                   "mark_replications")
@@ -77,7 +82,8 @@ def update_settings(session: Session, actor: Any, call: Call, **values: Any) -> 
 def record_final_results(session: Session, actor: Any, run: Run) -> list[LibraryEntry]:
     """Bring the call's own library in line with its final results `run`: rows of outcome
     "library" enter it (frozen scores, rank, round, request, grant); entries already there follow
-    their rows (moved up to matching, funded, withdrawn)."""
+    their rows (moved up to matching, funded, withdrawn); a carried one so decided takes its copies in
+    later libraries out of them, giving back any administrator's grant."""
     rows = session.execute(select(RunRow, Submission.status).join(Submission, Submission.id == RunRow.submission_id)
                            .where(RunRow.run_id == run.id)).all()
     by_submission = {row.submission_id: (row, status) for row, status in rows}
@@ -90,20 +96,29 @@ def record_final_results(session: Session, actor: Any, run: Run) -> list[Library
                                  status=carrying.entry_status(row.library_grant_fen))
             session.add(entry)
             entered.append(entry)
+    moved_on = {}  # submission id -> withdrawn, matched or funded, for entries carried on to later editions
     for submission_id, entry in existing.items():
         row, status = by_submission.get(submission_id, (None, None))
-        if entry.status in ("carried", "expired"):
+        if entry.status == "expired":
             continue
         new = carrying.revised_status(entry.status, row.outcome if row else None,
                                       row.library_grant_fen if row else 0, status == "withdrawn")
-        if entry.pool_granted_at is not None and new not in ("withdrawn", "matched"):
-            continue  # funded by an administrator from what the results left of the pool: it stays so
+        if entry.status == "carried":
+            if new in carrying.LEAVING or new == "funded":  # decided in its own edition after all
+                moved_on[submission_id] = new
+                if new == "funded":
+                    for name, value in _frozen(run, row).items():
+                        setattr(entry, name, value)
+                _set_status(session, actor, entry, new)
+                changed.append(entry)
+            continue
         if row is not None and row.outcome == "library":
             for name, value in _frozen(run, row).items():
                 setattr(entry, name, value)
         if new != entry.status:
-            entry.status, entry.changed_at = new, utcnow()
+            _set_status(session, actor, entry, new)
             changed.append(entry)
+    changed += _follow_carried(session, actor, run, moved_on)
     session.flush()
     if entered or changed:
         refs = dict(session.execute(select(Submission.id, Submission.ref).where(
@@ -112,6 +127,35 @@ def record_final_results(session: Session, actor: Any, run: Run) -> list[Library
                entered=[refs[e.submission_id] for e in entered],
                changed={refs[e.submission_id]: e.status for e in changed})
     return entered
+
+
+def _set_status(session: Session, actor: Any, entry: LibraryEntry, status: str, reason: str | None = None) -> None:
+    """A new status; an entry that leaves its library (withdrawn, or its project matched) gives back
+    what an administrator granted it, so the pool's balance and the figures stop counting it."""
+    entry.status, entry.changed_at = status, utcnow()
+    if reason:
+        entry.status_reason = reason
+    if status in carrying.LEAVING and entry.pool_granted_at is not None:
+        record(session, actor, "library.grant_released", entry, ref=entry.submission.ref, edition=entry.call.slug,
+               grant_fen=entry.library_grant_fen, because=status)
+        entry.library_grant_fen, entry.pool_granted_at = 0, None
+        stop_for_released_grant(session, actor, entry.call_id, entry.submission_id)
+
+
+def _follow_carried(session: Session, actor: Any, run: Run, moved_on: dict[int, str]) -> list[LibraryEntry]:
+    """Projects carried on from this edition that its revised results withdraw, match or fund after
+    all: their copies in later editions' libraries (waiting, adopted or funded there) leave them,
+    and give back any grant (a project funded by its own edition is withdrawn from the later one)."""
+    if not moved_on:
+        return []
+    later = list(session.scalars(select(LibraryEntry).where(
+        LibraryEntry.submission_id.in_(list(moved_on)), LibraryEntry.call_id != run.call_id,
+        LibraryEntry.status.in_(("waiting", "adopted", "funded"))).with_for_update()))
+    for entry in later:
+        own = moved_on[entry.submission_id]
+        _set_status(session, actor, entry, own if own in carrying.LEAVING else "withdrawn",
+                    None if own in carrying.LEAVING else FUNDED_BY_OWN_EDITION)
+    return later
 
 
 def _frozen(run: Run, row: RunRow) -> dict[str, Any]:
@@ -197,16 +241,15 @@ class PoolBalance:
         return self.pool_fen - self.allocated_fen - self.granted_fen
 
 
-def pool_balance(session: Session, call: Call) -> PoolBalance | None:
+def pool_balance(session: Session, call: Call, run: Run | None = None) -> PoolBalance | None:
     """The edition's library pool balance, or None before its final results are published (the
-    engine allocates the pool first, spec section 6; only what it left may be granted)."""
-    run = session.scalar(select(Run).where(Run.call_id == call.id, Run.published == "final")
-                         .order_by(Run.number.desc()).limit(1))
+    engine allocates the pool first, spec section 6, less what was granted before it ran; only what
+    it left may be granted). The pools page shows the same figures (funding.service.pool_status)."""
+    run = run or published_run(session, call, "final")
     if run is None:
         return None
-    granted = session.scalar(select(func.coalesce(func.sum(LibraryEntry.library_grant_fen), 0))
-                             .where(LibraryEntry.call_id == call.id, LibraryEntry.pool_granted_at.is_not(None)))
-    return PoolBalance(run.library_pool_fen, run.library_allocated_fen, int(granted or 0))
+    return PoolBalance(parse_yuan(run.rules["library"]["pool"]), run.library_allocated_fen,
+                       committed_fen(session, call.id))
 
 
 _GRANT_PROBLEMS = {
@@ -214,21 +257,28 @@ _GRANT_PROBLEMS = {
     "over_request": N_("不能超过该项目的申请金额 ¥%(requested)s"),
     "over_need": N_("超出该项目尚需的金额 ¥%(remaining)s（申请 ¥%(requested)s，已有公共资金和认捐 ¥%(covered)s）"),
     "over_pool": N_("超出本届项目库资金池的余额 ¥%(left)s"),
+    "own_edition": N_("本届自己的项目只由本届的结果计算从项目库资金池资助；管理员只能资助从往届转入的项目"),
 }
 
 
 def fund_from_pool(session: Session, actor: Any, entry: LibraryEntry, *, amount: str, reason: str = "") -> LibraryEntry:
-    """Fund a waiting entry of an edition's library (carried ones included) from that edition's
-    library pool: never above its request nor what it still needs, nor above what the edition's final
-    results left of the pool. The edition's row is locked first (grants from one pool one at a
-    time), then the entry's (two clicks fund it once)."""
+    """Fund a waiting entry carried into an edition's library from an earlier edition out of that
+    edition's library pool: never above its request nor what it still needs, nor above what the
+    edition's final results left of the pool (a project's own edition funds it through its results
+    only, so the engine never pays it twice). Rows are locked call, submission, entry, the order of
+    cofunders.confirm_pledge (submission, entry): grants from one pool one at a time, a pledge
+    confirmed meanwhile counted, two clicks funding it once."""
     lock(session, entry.call)
+    session.execute(select(Submission.id).where(Submission.id == entry.submission_id).with_for_update())
     entry = lock(session, entry)
     submission = entry.submission
     if entry.status != "waiting":
         raise already(LibraryError, N_("%(ref)s 已由 %(name)s 于 %(at)s 资助"), N_("%(ref)s 现在不在等待资助"),
                       session, entry, "library.fund", field="amount", ref=submission.ref)
-    balance = pool_balance(session, entry.call)
+    if submission.call_id == entry.call_id:
+        raise LibraryError(_GRANT_PROBLEMS["own_edition"], "amount")
+    run = published_run(session, entry.call, "final")
+    balance = pool_balance(session, entry.call, run)
     if balance is None:
         raise LibraryError(N_("本届最终结果发布后才能从项目库资金池资助：最终结果先按规则分配资金池"), "amount")
     try:
@@ -248,6 +298,7 @@ def fund_from_pool(session: Session, actor: Any, entry: LibraryEntry, *, amount:
     session.flush()
     record(session, actor, "library.fund", entry, ref=submission.ref, edition=entry.call.slug, grant_fen=amount_fen,
            reason=entry.status_reason)
+    open_for_grant(session, actor, entry.call_id, run, submission, amount_fen)  # paid in tranches from this pool
     return entry
 
 

@@ -47,13 +47,14 @@ def _rules(session: Session, call: Call) -> Rules:
 
 
 def past_projects(session: Session, call: Call, organisation_id: int) -> list[PastProject]:
-    """The organisation's projects in editions before `call`, with how many editions ago."""
+    """The organisation's projects in editions before `call`, with how many editions ago; funded by
+    matching, by its results' library grant or by an administrator's grant from a library pool."""
     earlier = list(session.scalars(select(Call.id).where(Call.opens_at < call.opens_at).order_by(Call.opens_at.desc())))
     ago = {call_id: n for n, call_id in enumerate(earlier, 1)}
-    rows = [(s, row, c) for s, row, c in final_rows(session, organisation_id) if c.id in ago]
-    evaluated = evaluations(session, [s.id for s, _, _ in rows])
-    return [PastProject(s.ref, s.title, c.title, ago[c.id], bool(row.matching_fen or row.library_grant_fen),
-                        evaluated.get(s.id)) for s, row, c in rows]
+    rows = [f for f in final_rows(session, organisation_id) if f.call.id in ago]
+    evaluated = evaluations(session, [f.submission.id for f in rows])
+    return [PastProject(f.submission.ref, f.submission.title, f.call.title, ago[f.call.id], f.funded,
+                        evaluated.get(f.submission.id)) for f in rows]
 
 
 def bars_of(session: Session, organisation_id: int) -> list[OrganisationBar]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
+from gongyi.library.grants import GRANTED
 from gongyi.library.leverage import CallFunds, ProjectFunds, call_funds
 from gongyi.library.models import LibraryEntry, Pledge
 from gongyi.results.models import Run, RunRow
@@ -55,7 +56,7 @@ def project_funds(session: Session) -> list[ProjectFunds]:
     raised_of = {sid: int(raised) for sid, _call_id, raised, _m, _l in rows}
     for call_id, sid, grant in session.execute(
             select(LibraryEntry.call_id, LibraryEntry.submission_id, LibraryEntry.library_grant_fen)
-            .where(LibraryEntry.pool_granted_at.is_not(None), LibraryEntry.call_id.in_(list(runs)))):
+            .where(GRANTED, LibraryEntry.call_id.in_(list(runs)))):
         own = found.get((call_id, sid))
         found[(call_id, sid)] = (dataclasses.replace(own, library_fen=own.library_fen + int(grant)) if own else
                                  ProjectFunds(call_id, sid, {}, raised_of.get(sid, 0), 0, int(grant), 0))

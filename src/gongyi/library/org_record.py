@@ -42,15 +42,15 @@ def org_record(session: Session, org: Organisation) -> OrgRecord:
     subs = list(session.execute(select(Submission, Call).join(Call, Call.id == Submission.call_id)
                                 .where(Submission.organisation_id == org.id)
                                 .order_by(Call.opens_at, Submission.ref)))
-    finals = {s.id: row for s, row, _ in final_rows(session, org.id)}
+    finals = {f.submission.id: f for f in final_rows(session, org.id)}
     ids = [s.id for s, _ in subs]
     evaluated = evaluations(session, ids)
     brands = {b.submission_id: b for b in session.scalars(select(Brand).where(Brand.submission_id.in_(ids)))} if ids else {}
     origins = dict(session.execute(select(Replication.submission_id, Brand).join(Brand, Brand.id == Replication.brand_id)
                                    .where(Replication.submission_id.in_(ids))).all()) if ids else {}
-    lines = [Line(s, c, finals[s.id].outcome if s.id in finals else None,
+    lines = [Line(s, c, finals[s.id].row.outcome if s.id in finals else None,
                   finals[s.id].matching_fen if s.id in finals else 0,
-                  finals[s.id].library_grant_fen if s.id in finals else 0,
+                  finals[s.id].library_fen if s.id in finals else 0,
                   evaluated.get(s.id), brands.get(s.id), origins.get(s.id)) for s, c in subs]
     ours = list(session.scalars(select(Replication).where(Replication.brand_id.in_([b.id for b in brands.values()]))
                                 .order_by(Replication.id))) if brands else []

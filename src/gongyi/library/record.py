@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
 from gongyi.execution.models import Evaluation, ExecutionRecord
 from gongyi.library.eligibility import same_project
-from gongyi.library.models import LibraryEntry
-from gongyi.results.models import Run, RunRow
+from gongyi.library.figures import final_runs
+from gongyi.library.grants import library_fen
+from gongyi.results.models import RunRow
 from gongyi.submissions.models import Submission
 
 
@@ -35,20 +36,38 @@ class KnownRecord:
         return self.matching_fen > 0 or self.library_fen > 0
 
 
-def final_rows(session: Session, organisation_id: int) -> list[tuple[Submission, RunRow, Call]]:
-    """Each submission of the organisation with its row in its call's final results in force."""
-    latest = (select(Run.call_id, Run.id).where(Run.published == "final")
-              .order_by(Run.call_id, Run.number.desc()))
-    final_of: dict[int, int] = {}
-    for call_id, run_id in session.execute(latest):
-        final_of.setdefault(call_id, run_id)
+@dataclass(frozen=True)
+class FinalRow:
+    """A submission with its row in its call's final results in force and what it got from library
+    pools: the row's grant and what administrators granted it since (library/grants.py)."""
+
+    submission: Submission
+    row: RunRow
+    call: Call
+    library_fen: int
+
+    @property
+    def matching_fen(self) -> int:
+        return self.row.matching_fen
+
+    @property
+    def funded(self) -> bool:
+        return self.matching_fen > 0 or self.library_fen > 0
+
+
+def final_rows(session: Session, organisation_id: int) -> list[FinalRow]:
+    """Each submission of the organisation with its row in its call's final results in force, oldest
+    call first: the one place the record, the entry rules and the organisation's page read them."""
+    final_of = final_runs(session)
     if not final_of:
         return []
-    return list(session.execute(
+    rows = list(session.execute(
         select(Submission, RunRow, Call).join(RunRow, RunRow.submission_id == Submission.id)
         .join(Call, Call.id == Submission.call_id)
         .where(Submission.organisation_id == organisation_id, RunRow.run_id.in_(final_of.values()))
         .order_by(Call.opens_at)))
+    money = library_fen(session, {s.id: row.library_grant_fen for s, row, _ in rows})
+    return [FinalRow(s, row, call, money.get(s.id, 0)) for s, row, call in rows]
 
 
 def evaluations(session: Session, submission_ids: list[int]) -> dict[int, str]:
@@ -64,12 +83,9 @@ def evaluations(session: Session, submission_ids: list[int]) -> dict[int, str]:
 
 def known_record(session: Session, submission: Submission) -> KnownRecord:
     rows = final_rows(session, submission.organisation_id)
-    own = next((row for s, row, _ in rows if s.id == submission.id), None)
-    years = {call.id for s, row, call in rows if (row.matching_fen or row.library_grant_fen)
-             and same_project(s.title, submission.title)}
+    own = next((f for f in rows if f.submission.id == submission.id), None)
+    years = {f.call.id for f in rows if f.funded and same_project(f.submission.title, submission.title)}
     execution = session.scalar(select(ExecutionRecord.status).where(ExecutionRecord.submission_id == submission.id))
-    granted = session.scalar(select(func.coalesce(func.sum(LibraryEntry.library_grant_fen), 0)).where(
-        LibraryEntry.submission_id == submission.id, LibraryEntry.pool_granted_at.is_not(None)))
-    return KnownRecord(own.outcome if own else None, own.matching_fen if own else 0,
-                       (own.library_grant_fen if own else 0) + int(granted or 0), len(years),
+    return KnownRecord(own.row.outcome if own else None, own.matching_fen if own else 0,
+                       own.library_fen if own else 0, len(years),
                        evaluations(session, [submission.id]).get(submission.id), execution)

@@ -1,13 +1,14 @@
 """What a computation of a call's results reads from the database, and its fingerprint.
 
-Five set-based queries whatever the call's size: the competing submissions, their funding
-lines, the call's reviewer panels, the totals of their complete reviews by round, and their
-active holds. The
+Six set-based queries whatever the call's size: the competing submissions, their funding
+lines, the call's reviewer panels, the totals of their complete reviews by round, their
+active holds, and what administrators already granted from the call's library pool. The
 rules (which lines count, which reviews are complete, which panels review in which round) are
 applied by the pure modules or stated in the queries below, never hidden elsewhere.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from gongyi.calls.models import Call
 from gongyi.calls.rules import DEFAULT_PANEL_CODE, engine_rules, rubric
 from gongyi.funding.counted import CountedFunds, FundLine, FundsRules, count_funds
 from gongyi.funding.models import Hold
+from gongyi.library.grants import committed_fen
 from gongyi.library.models import Pledge
 from gongyi.results.engine import Results, compute_results
 from gongyi.results.rank import Entry, ReviewTotal
@@ -34,6 +36,9 @@ class Inputs:
     submission_ids: dict[str, int]
     funds: dict[str, CountedFunds] = field(default_factory=dict)  # ref -> how its funding lines counted
     line_ids: dict[str, tuple[int, ...]] = field(default_factory=dict)  # ref -> its funding line ids, in order
+    # What administrators already granted from the call's library pool to entries carried in from
+    # earlier editions (library/grants.py): committed, so the engine allocates only the rest.
+    library_committed_fen: int = 0
 
 
 def competing_submissions(call: Call):
@@ -95,7 +100,8 @@ def held_submissions(session: Session, call: Call) -> set[int]:
 
 
 def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
-    """Requests, counted raised funds and donors, complete review totals and holds, in five queries."""
+    """Requests, counted raised funds and donors, complete review totals, holds and the library
+    pool's grants, in six queries."""
     funds_rules: FundsRules = engine_rules(rules)[3]
     subs = session.execute(
         select(Submission.id, Submission.ref, Submission.requested_fen, Submission.submitted_at)
@@ -113,11 +119,16 @@ def load_inputs(session: Session, call: Call, rules: dict[str, Any]) -> Inputs:
                              requested_fen=int(requested), reviews=tuple(totals.get(sid, ())),
                              donors=counted.donors, held=sid in held))
     return Inputs(entries=tuple(entries), submission_ids={ref: sid for sid, ref, _, _ in subs}, funds=funds,
-                  line_ids=line_ids)
+                  line_ids=line_ids, library_committed_fen=committed_fen(session, call.id))
 
 
 def calculate(inputs: Inputs, rules: dict[str, Any]) -> Results:
-    return compute_results(inputs.entries, *engine_rules(rules))
+    """The engine's results; its library pool is the rules' pool less what is already committed
+    from it (the same pool for a call with no grants, as the contract's checker sees every call)."""
+    review, matching, library, funds = engine_rules(rules)
+    if inputs.library_committed_fen:
+        library = dataclasses.replace(library, pool_fen=max(0, library.pool_fen - inputs.library_committed_fen))
+    return compute_results(inputs.entries, review, matching, library, funds)
 
 
 def input_digest(inputs: Inputs, rules: dict[str, Any]) -> str:
@@ -125,6 +136,8 @@ def input_digest(inputs: Inputs, rules: dict[str, Any]) -> str:
     (and the same explanation of every funding line). Entries are written in ref order, each
     with its reviews sorted, so the order the database returns rows in does not matter."""
     digest = hashlib.sha256(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode())
+    if inputs.library_committed_fen:  # a call without grants keeps the digest it always had
+        digest.update(f"library committed {inputs.library_committed_fen}".encode())
     for e in sorted(inputs.entries, key=lambda e: e.ref):
         funds = inputs.funds.get(e.ref)
         lines = tuple((line_id, c.donor_key, c.amount_fen, c.counted_fen, c.reason)

@@ -37,7 +37,7 @@ from gongyi.library.entries import record_final_results
 from gongyi.mail.service import queue_message
 from gongyi.orgs.models import Organisation
 from gongyi.results.models import Objection, Run, RunRow
-from gongyi.results.service import COMPARED, RowChange, is_current
+from gongyi.results.service import COMPARED, RowChange, is_current, published_run
 from gongyi.results.vocab import ANSWERS, OBJECTION_STATUSES, PUBLICATIONS
 from gongyi.submissions.attachments import AttachmentError, Upload, check_upload
 from gongyi.submissions.models import Submission
@@ -79,14 +79,6 @@ def publicity_open(run: Run, now: datetime | None = None) -> bool:
     """Whether objections to this run are accepted now."""
     return (run.published == "provisional" and run.publicity_until is not None
             and (now or utcnow()) < run.publicity_until)
-
-
-def published_run(session: Session, call: Call, kind: str | None = None) -> Run | None:
-    """The call's latest published run (of the given kind)."""
-    stmt = select(Run).where(Run.call_id == call.id, Run.published.is_not(None))
-    if kind is not None:
-        stmt = stmt.where(Run.published == kind)
-    return session.scalar(stmt.order_by(Run.number.desc()).limit(1))
 
 
 def _check_current(session: Session, call: Call, run: Run) -> None:

@@ -40,6 +40,14 @@ def what_if(session: Session, call: Call, changes: dict[str, Any]) -> tuple[dict
     return rules, calculate(load_inputs(session, call, rules), rules)
 
 
+def published_run(session: Session, call: Call, kind: str | None = None) -> Run | None:
+    """The call's latest published run (of the given kind)."""
+    stmt = select(Run).where(Run.call_id == call.id, Run.published.is_not(None))
+    if kind is not None:
+        stmt = stmt.where(Run.published == kind)
+    return session.scalar(stmt.order_by(Run.number.desc()).limit(1))
+
+
 def merge_rules(rules: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """`changes` (tables of settings) merged into a copy of `rules`, table by table."""
     merged = {section: (dict(values) if isinstance(values, dict) else values) for section, values in rules.items()}
