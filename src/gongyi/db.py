@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Annotated, Iterable, Iterator, Sequence, TypeVar
+from typing import Annotated, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event, select
@@ -129,6 +129,19 @@ def _copy_processor(column_type, dialect):
     return column_type.bind_processor(dialect)
 
 
+def _repeating(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, remembering its last value: a bulk load repeats one value down a column (every
+    review of an import assigned at the same moment), which is then processed once."""
+    last: list = [object(), None]
+
+    def remembered(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return remembered
+
+
 def bulk_insert(session: Session, model: type, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert many rows of plain values (in `columns` order) in the session's transaction, as fast
     as the database takes them: COPY on PostgreSQL, one executemany of the driver on SQLite (the
@@ -142,7 +155,7 @@ def bulk_insert(session: Session, model: type, columns: Sequence[str], rows: Ite
     names = ", ".join(f'"{c}"' for c in columns)
     count = 0
     processors = [(i, _copy_processor(table.c[c].type, dialect)) for i, c in enumerate(columns)]
-    processors = [(i, p) for i, p in processors if p is not None]
+    processors = [(i, _repeating(p)) for i, p in processors if p is not None]
 
     def prepared() -> Iterator[Sequence]:
         nonlocal count
