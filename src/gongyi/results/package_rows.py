@@ -36,8 +36,6 @@ class State:
     refs: dict[str, str] = field(default_factory=dict)  # every ref of submissions.csv -> credit code
     affiliations: dict[str, str | None] = field(default_factory=dict)  # reviewer e-mail -> credit code
     panels: dict[str, str] = field(default_factory=dict)  # reviewer e-mail -> panel
-    # (ref, e-mail, round) -> criterion -> the line that first scored it (rows with problems included)
-    review_lines: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
 
     def rows(self, name: str):
         return csv_rows(name, self.texts[name], self.problems) if name in self.texts else ()
@@ -227,14 +225,18 @@ def _reviewer_problem(state: State, where: str, ref: str, email: str, shown: str
 def parse_reviews(state: State) -> None:
     """Every row checked; what a row shares with others (its reviewer's standing for that
     submission and round, a score text under a criterion) is checked once and remembered, and a
-    row's `file:line` is written only for a problem: a call has hundreds of thousands of rows."""
+    row's `file:line` is written only for a problem: a call has hundreds of thousands of rows.
+    The line a score was first given on is not kept for every row: the rare message naming it
+    is completed by reading the file again (_first_lines)."""
     name = "reviews.csv"
     rounds = state.pkg.rules["rounds"] if state.rules_ok else []
     by_code = {r["code"]: r for r in rounds}
     criteria = {r["code"]: {c["code"]: int(c["max"]) for c in rubric(state.pkg.rules, r["code"])} for r in rounds}
     reviewer_ok: set[tuple[str, str, str | None]] = set()  # (ref, e-mail, round) with no reviewer problem
     scores_ok: dict[tuple[str, str, str], int] = {}  # (round, criterion, score text) -> hundredths (one int each)
-    refs, lines, scores, rules_ok = state.refs, state.review_lines, state.pkg.scores, state.rules_ok
+    refused: dict[tuple[str, str, str], set[str]] = {}  # criteria of a review first given on a row with a problem
+    repeated: list[tuple[int, tuple[str, str, str], str, int]] = []  # (problem's index, review, criterion, line)
+    refs, scores, rules_ok = state.refs, state.pkg.scores, state.rules_ok
     for line, row in state.rows(name):
         # interned: a call's hundreds of thousands of rows name a few thousand refs, reviewers and criteria
         ref, email, criterion = intern(row["ref"]), intern(row["reviewer"].lower()), intern(row["criterion"])
@@ -250,6 +252,7 @@ def parse_reviews(state: State) -> None:
             else:
                 reviewer_ok.add((ref, email, code))
         if rnd is not None:
+            key = (ref, email, code)
             centi = scores_ok.get((code, criterion, row["score"]))
             if centi is None:
                 problem, centi = _score_problem(state, f"{name}:{line}", row, rnd, criteria[code])
@@ -257,15 +260,36 @@ def parse_reviews(state: State) -> None:
                     found.append(problem)
                 else:
                     centi = scores_ok.setdefault((code, criterion, row["score"]), centi)  # type: ignore[arg-type]
-            seen = lines.setdefault((ref, email, code), {})
-            if criterion in seen:
-                found.append(f"{name}:{line}: {email} already scored {criterion} of {ref} on line {seen[criterion]}")
+            if criterion in scores.get(key, ()) or criterion in refused.get(key, ()):
+                repeated.append((len(state.problems) + len(found), key, criterion, line))
+                found.append("")  # completed below with the line that first scored it
+            elif found:
+                refused.setdefault(key, set()).add(criterion)
             else:
-                seen[criterion] = line
-            if not found:
-                scores.setdefault((ref, email, code), {})[criterion] = centi  # type: ignore[assignment]
+                scores.setdefault(key, {})[criterion] = centi  # type: ignore[assignment]
         if found:
             state.problems.extend(found)
+    first = _first_lines(state, {key for _, key, _, _ in repeated})
+    for index, (ref, email, code), criterion, line in repeated:
+        state.problems[index] = (f"{name}:{line}: {email} already scored {criterion} of {ref} "
+                                 f"on line {first[((ref, email, code), criterion)]}")
+
+
+def _first_lines(state: State, reviews: set[tuple[str, str, str]]) -> dict[tuple[tuple[str, str, str], str], int]:
+    """The line of reviews.csv that first gave each criterion of these reviews (ref, e-mail,
+    round), read again from the file (its problems were reported on the first reading)."""
+    if not reviews:
+        return {}
+    rounds = state.pkg.rules["rounds"]
+    codes = {r["code"] for r in rounds}
+    only = rounds[0]["code"] if len(rounds) == 1 else None
+    first: dict[tuple[tuple[str, str, str], str], int] = {}
+    for line, row in csv_rows("reviews.csv", state.texts["reviews.csv"], []):
+        code = row["round"] if row["round"] in codes else (only if not row["round"] else None)
+        key = (row["ref"], row["reviewer"].lower(), code)
+        if key in reviews:
+            first.setdefault((key, row["criterion"]), line)  # type: ignore[arg-type]
+    return first
 
 
 def check_rounds_taken_part_in(state: State) -> None:
@@ -289,9 +313,10 @@ def check_rounds_taken_part_in(state: State) -> None:
         entries.append(Entry(s.ref, (), counted.raised_fen, s.submitted_at, s.requested_fen,
                              reviews=tuple(totals.get(s.ref, ())), donors=counted.donors))
     took_part = {r.ref: {p.round for p in r.rounds} for r in rank_submissions(entries, review_rules)}
-    outside = {key: [state.review_lines[key][c] for c in scores] for key, scores in state.pkg.scores.items()
-               if key[0] in took_part and key[2] not in took_part[key[0]]}
-    for (ref, email, code), found_on in sorted(outside.items(), key=lambda item: item[1][0]):
+    outside = [key for key in state.pkg.scores if key[0] in took_part and key[2] not in took_part[key[0]]]
+    first = _first_lines(state, set(outside))
+    found = {key: [first[(key, c)] for c in state.pkg.scores[key]] for key in outside}
+    for (ref, email, code), found_on in sorted(found.items(), key=lambda item: item[1][0]):
         state.problems.extend(f"reviews.csv:{line}: {ref} did not take part in round {code} "
                               f"(it did not advance from an earlier round)" for line in found_on)
 
