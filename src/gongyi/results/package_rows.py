@@ -304,9 +304,13 @@ def check_rounds_taken_part_in(state: State) -> None:
     for f in state.pkg.funds:
         lines.setdefault(f.ref, []).append(FundLine(f.source, f.donor, f.amount_fen, f.status))
     totals: dict[str, list[ReviewTotal]] = {}
+    points: dict[int, Fraction] = {}  # one Fraction per distinct total (a call has a few thousand)
     for (ref, email, code), scores in state.pkg.scores.items():
-        if set(scores) == criteria[code]:
-            totals.setdefault(ref, []).append(ReviewTotal(code, state.panels[email], Fraction(sum(scores.values()), 100)))
+        if scores.keys() == criteria[code]:
+            total = sum(scores.values())
+            if total not in points:
+                points[total] = Fraction(total, 100)
+            totals.setdefault(ref, []).append(ReviewTotal(code, state.panels[email], points[total]))
     entries = []
     for s in state.pkg.submissions:
         counted = count_funds(lines.get(s.ref, ()), funds_rules)
