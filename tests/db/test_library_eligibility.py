@@ -98,6 +98,8 @@ def test_a_replication_is_not_the_same_project(db, world):
     assert brands.marked_replication(db, draft) == brand and brands.marked_replication(db, a) is None
     tree = brands.family_tree(db, brand)
     assert tree.submission.id == a.id and [n.submission.id for n in tree.children] == [draft.id]
+    assert tree.disclosed and not tree.children[0].disclosed and tree.children[0].organisation == ""  # a draft
+    assert brands.family_tree(db, brand, full=True).children[0].organisation == org.name
     assert [line.replicates.id for line in org_record(db, org).lines if line.replicates] == [brand.id]
     origin_record = org_record(db, db.get(Organisation, a.organisation_id))
     assert [r.submission_id for r in origin_record.replications_of_ours] == [draft.id]

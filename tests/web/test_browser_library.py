@@ -167,8 +167,9 @@ def test_library_editions_pledge_brand_replication_and_a_barred_organisation(liv
     visitor.goto(base + "/brands/")
     visitor.get_by_role("link", name="长者助餐").click()
     tree = visitor.locator("section", has_text="推广复制谱系")
-    expect(tree).to_contain_text("深圳市长者关爱协会")
+    expect(tree).to_contain_text("推广复制项目")  # a draft: where and which edition, not whose
     expect(tree).to_contain_text("2027 春季征集")
+    expect(tree).not_to_contain_text("深圳市长者关爱协会")
 
     # An organisation on the barred list is refused with the rule's name.
     admin.get_by_role("link", name="组织认证").click()

@@ -175,8 +175,15 @@ def test_a_brand_project_is_designated_and_replicated_into_an_open_call(client, 
     draft = db.scalar(select(Submission).where(Submission.call_id == open_call.id))
     assert draft.title == "长者助餐" and {i.item_code for i in draft.items} == {"02.01", "02.02"}
     assert db.scalar(select(Replication.brand_id).where(Replication.submission_id == draft.id)) == brand.id
+    draft.title = "草稿里正在写的标题"
+    db.commit()
+    page = client.get(f"/brands/{brand.id}").get_data(as_text=True)  # its own member: as the public sees it
+    assert "推广复制谱系" in page and "推广复制项目" in page and open_call.title in page
+    assert org.name not in page and "草稿里正在写的标题" not in page  # a draft's name and organisation stay private
+    auth.logout()
+    login_admin(auth, world)
     page = client.get(f"/brands/{brand.id}").get_data(as_text=True)
-    assert org.name in page and "推广复制谱系" in page
+    assert org.name in page and "草稿里正在写的标题" in page  # administrators see the whole tree
 
 
 def test_a_barred_organisation_is_refused_with_the_rules_name(client, auth, db, world):

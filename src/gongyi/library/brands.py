@@ -117,6 +117,7 @@ class Node:
     funders: list[str]
     brand_id: int | None = None
     children: list["Node"] = field(default_factory=list)
+    disclosed: bool = True  # its title, organisation and funders shown (see family_tree)
 
 
 def _funders(session: Session, submission_id: int) -> list[str]:
@@ -125,20 +126,26 @@ def _funders(session: Session, submission_id: int) -> list[str]:
     return sorted(set(donors))
 
 
-def _node(session: Session, submission: Submission, depth: int) -> Node:
+def _node(session: Session, submission: Submission, depth: int, full: bool) -> Node:
     own_brand = session.scalar(select(Brand).where(Brand.submission_id == submission.id))
-    node = Node(submission, submission.organisation.name, submission.call, known_record(session, submission).outcome,
-                _funders(session, submission.id), own_brand.id if own_brand else None)
+    outcome = known_record(session, submission).outcome
+    disclosed = full or depth == 0 or outcome is not None
+    node = Node(submission, submission.organisation.name if disclosed else "", submission.call, outcome,
+                _funders(session, submission.id) if disclosed else [], own_brand.id if own_brand else None,
+                disclosed=disclosed)
     if own_brand is not None and depth < 5:
         for rep in session.scalars(select(Replication).where(Replication.brand_id == own_brand.id)
                                    .order_by(Replication.id)):
-            node.children.append(_node(session, rep.submission, depth + 1))
+            node.children.append(_node(session, rep.submission, depth + 1, full))
     return node
 
 
-def family_tree(session: Session, brand: Brand) -> Node:
-    """The brand's project and its replications (and theirs, when a replication became a brand)."""
-    return _node(session, brand.submission, 0)
+def family_tree(session: Session, brand: Brand, *, full: bool = False) -> Node:
+    """The brand's project and its replications (and theirs, when a replication became a brand).
+    A replication whose final results are not published yet is a draft or an entry under review:
+    the public sees where and in which edition, not its title, organisation or funders (a blind
+    review keeps the organisation from its reviewers); `full` (administrators) shows everything."""
+    return _node(session, brand.submission, 0, full)
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,7 @@ class Profile:
         return own_criteria(self.brand.criteria)
 
 
-def brand_profile(session: Session, brand_id: int) -> Profile | None:
+def brand_profile(session: Session, brand_id: int, *, full: bool = False) -> Profile | None:
     brand = session.get(Brand, brand_id)
     if brand is None:
         return None
@@ -168,7 +175,7 @@ def brand_profile(session: Session, brand_id: int) -> Profile | None:
     funders = sorted(set(_funders(session, s.id)) | {p.co_funder.name for p in pledged})
     photos = [a for a in s.attachments if a.id in set(brand.photo_ids)]
     known = known_record(session, s)
-    return Profile(brand, s, s.organisation, s.call, family_tree(session, brand), funders, photos,
+    return Profile(brand, s, s.organisation, s.call, family_tree(session, brand, full=full), funders, photos,
                    replication_of(session, s.id), known, checked_criteria(known))
 
 

@@ -77,7 +77,7 @@ def brand_index():
 @bp.get("/brands/<int:brand_id>")
 def brand_page(brand_id: int):
     db = get_session()
-    profile = brands.brand_profile(db, brand_id) or abort(404)
+    profile = brands.brand_profile(db, brand_id, full=policy.is_admin(current_user)) or abort(404)
     return render_template("library/brand.html", p=profile)
 
 
