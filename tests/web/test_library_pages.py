@@ -54,6 +54,9 @@ def test_the_public_library_lists_and_filters_the_entries(client, db, world):
     assert listed(client.get("/library/?district=440303").get_data(as_text=True)) == set()
     for junk in ("call=abc&min_score=x", "min_score=63.x", "call=99999999999", "status=nope&district=1"):
         assert client.get(f"/library/?{junk}").status_code == 200
+    assert listed(client.get("/library/?min_score=9999999999").get_data(as_text=True)) == set()  # past the column
+    assert listed(client.get("/library/?q=%25").get_data(as_text=True)) == set()  # "%" matches itself
+    assert listed(client.get("/library/?q=_").get_data(as_text=True)) == set()
 
 
 def test_only_administrators_reach_the_library_administration(client, auth, make_user, world):

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gongyi.audit.service import already, record
@@ -354,8 +354,9 @@ def library_page(session: Session, filters: Filters, page: int = 1, per_page: in
             Item.category_code == filters.category)
         stmt = stmt.where(LibraryEntry.submission_id.in_(items))
     if filters.query.strip():
-        like = f"%{filters.query.strip()}%"
-        stmt = stmt.where(Submission.title.ilike(like) | Organisation.name.ilike(like) | Submission.ref.ilike(like))
+        typed = filters.query.strip()  # "%" and "_" match themselves
+        stmt = stmt.where(or_(*(c.icontains(typed, autoescape=True) for c in (Submission.title, Organisation.name,
+                                                                             Submission.ref))))
     stmt = stmt.order_by(Call.opens_at.desc(), LibraryEntry.score_hundredths.desc().nulls_last(), LibraryEntry.id)
     return paginate(session, stmt, page, per_page)
 

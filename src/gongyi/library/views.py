@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from gongyi import policy
+from gongyi.numbers import MAX_ID
 from gongyi.audit.history import object_history
 from gongyi.catalogue.models import Category
 from gongyi.db import get_session
@@ -22,6 +23,8 @@ bp = Blueprint("library", __name__)
 def _filters() -> entries.Filters:
     args = request.args
     min_score = carrying.score_hundredths(args.get("min_score", "").strip()[:10])  # "63.5" -> 6350; junk -> None
+    if min_score is not None:
+        min_score = min(min_score, MAX_ID)  # above any score there is: nothing matches (never past the column)
     return entries.Filters(call_id=int_arg("call"), category=args.get("category", "")[:4], item=args.get("item", "")[:5],
                            district=args.get("district", "") if args.get("district") in DISTRICTS else "",
                            min_score=min_score, status=args.get("status", "") if args.get("status") in ENTRY_STATUSES else "",
