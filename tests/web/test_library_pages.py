@@ -125,6 +125,9 @@ def test_a_co_funder_pledges_within_the_need_and_the_administrator_confirms(clie
     assert "¥6,666.67" in client.get(f"/pledge/{g.id}").get_data(as_text=True)
     over = client.post(f"/pledge/{g.id}", data={"amount": "6666.68", "conditions": "", "message": ""})
     assert over.status_code == 422 and "超出该项目尚需的金额 ¥6,666.67" in over.get_data(as_text=True)
+    long = client.post(f"/pledge/{g.id}", data={"amount": "100", "conditions": "条" * 2001, "message": ""})
+    assert long.status_code == 422 and 'id="conditions-error"' in long.get_data(as_text=True)  # beside the field
+    assert db.scalar(select(Pledge)) is None
     assert client.post(f"/pledge/{g.id}", data={"amount": "5000", "conditions": "用于心理咨询", "message": "加油"},
                        ).status_code == 302
     assert client.get("/admin/pledges").status_code == 403

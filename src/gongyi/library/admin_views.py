@@ -117,12 +117,13 @@ def move_up(slug: str):
     submission = db.get(Submission, int_arg("submission_id", source=request.form) or 0)
     if submission is None or submission.call_id != call.id:
         abort(404)
-    with attempt(form) as done:
-        run = entries.confirm_move_up(db, current_user, call, submission, form.reason.data or "")
-        done.flash(_("%(ref)s 已撤回，已计算第 %(n)s 次结果；发布为修订后的最终结果后项目库随之更新。",
-                     ref=submission.ref, n=run.number))
-    if done.ok:
-        return redirect(url_for(".call_library", slug=slug))
+    if form.validate():
+        with attempt(form) as done:
+            run = entries.confirm_move_up(db, current_user, call, submission, form.reason.data or "")
+            done.flash(_("%(ref)s 已撤回，已计算第 %(n)s 次结果；发布为修订后的最终结果后项目库随之更新。",
+                         ref=submission.ref, n=run.number))
+        if done.ok:
+            return redirect(url_for(".call_library", slug=slug))
     return _render(call, move_form=form, preview=(submission, entries.who_moves_up(db, call, submission)), status=422)
 
 
@@ -131,12 +132,13 @@ def new_edition(slug: str):
     """A new call created from this one, for the administrator to adjust before opening."""
     call = call_or_404(slug)
     form = NewEditionForm()
-    with attempt(form) as done:
-        created = editions.new_edition(get_session(), current_user, call, slug=form.slug.data or "",
-                                       title=form.title.data or "")
-        done.flash(_("已从“%(old)s”创建新一届：%(title)s。请检查设置后再开放征集。", old=call.title, title=created.title))
-    if done.ok:
-        return redirect(url_for("calls.admin_detail", slug=created.slug))
+    if form.validate():
+        with attempt(form) as done:
+            created = editions.new_edition(get_session(), current_user, call, slug=form.slug.data or "",
+                                           title=form.title.data or "")
+            done.flash(_("已从“%(old)s”创建新一届：%(title)s。请检查设置后再开放征集。", old=call.title, title=created.title))
+        if done.ok:
+            return redirect(url_for("calls.admin_detail", slug=created.slug))
     return _render(call, edition_form=form, status=422)
 
 

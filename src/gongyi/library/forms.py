@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from gongyi.forms import Form, WholeNumberField
+
+NAME, TEXT, PROFILE = [Length(max=200)], [Length(max=2000)], [Length(max=20000)]  # as the rest of the app
 
 
 class SettingsForm(Form):
@@ -31,14 +33,14 @@ class MoveUpForm(Form):
     fallback_field = "reason"
 
     submission_id = SelectField(_l("撤回的获配套项目"), choices=[], validate_choice=False)
-    reason = TextAreaField(_l("撤回理由"), render_kw={"rows": 2})
+    reason = TextAreaField(_l("撤回理由"), validators=TEXT, render_kw={"rows": 2})
 
 
 class NewEditionForm(Form):
     fallback_field = "slug"
 
-    slug = StringField(_l("新一届的标识"), validators=[InputRequired()])
-    title = StringField(_l("新一届的标题"), validators=[InputRequired()])
+    slug = StringField(_l("新一届的标识"), validators=[InputRequired(), *NAME])
+    title = StringField(_l("新一届的标题"), validators=[InputRequired(), *NAME])
 
 
 class CoFunderForm(Form):
@@ -46,7 +48,7 @@ class CoFunderForm(Form):
 
     email = StringField(_l("账号邮箱"), validators=[InputRequired()],
                         description=_l("该账号须已注册；授予后可浏览项目库和品牌项目并认捐"))
-    name = StringField(_l("共同资助方名称"), validators=[InputRequired()])
+    name = StringField(_l("共同资助方名称"), validators=[InputRequired(), *NAME])
     kind = SelectField(_l("类型"), choices=[], validate_choice=False)
 
 
@@ -54,24 +56,24 @@ class PledgeForm(Form):
     fallback_field = "amount"
 
     amount = StringField(_l("认捐金额（元）"), validators=[InputRequired()])
-    conditions = TextAreaField(_l("资助条件"), render_kw={"rows": 2})
-    message = TextAreaField(_l("给项目的留言"), render_kw={"rows": 2})
+    conditions = TextAreaField(_l("资助条件"), validators=TEXT, render_kw={"rows": 2})
+    message = TextAreaField(_l("给项目的留言"), validators=TEXT, render_kw={"rows": 2})
 
 
 class PledgeDecisionForm(Form):
     fallback_field = "reason"
 
     allow_over = BooleanField(_l("允许超出项目尚需的金额"))
-    reason = TextAreaField(_l("说明（不确认时必填）"), render_kw={"rows": 2})
+    reason = TextAreaField(_l("说明（不确认时必填）"), validators=TEXT, render_kw={"rows": 2})
 
 
 class BrandForm(Form):
     fallback_field = "name"
 
-    name = StringField(_l("品牌名称"), validators=[InputRequired()])
-    what = TextAreaField(_l("做什么"), render_kw={"rows": 3})
-    for_whom = TextAreaField(_l("服务对象"), render_kw={"rows": 2})
-    results = TextAreaField(_l("成效"), render_kw={"rows": 3})
+    name = StringField(_l("品牌名称"), validators=[InputRequired(), *NAME])
+    what = TextAreaField(_l("做什么"), validators=PROFILE, render_kw={"rows": 3})
+    for_whom = TextAreaField(_l("服务对象"), validators=PROFILE, render_kw={"rows": 2})
+    results = TextAreaField(_l("成效"), validators=PROFILE, render_kw={"rows": 3})
     criteria = SelectMultipleField(_l("管理员认定的标准"), choices=[], validate_choice=False,
                                    description=_l("记录核实的标准（结项评估合格、连续运行多年）满足时自动记入，无需选择"))
     photo_ids = SelectMultipleField(_l("公开展示的照片（项目附件中的图片）"), choices=[], validate_choice=False)
@@ -86,7 +88,7 @@ class ReplicateForm(Form):
 class BarForm(Form):
     fallback_field = "reason"
 
-    reason = TextAreaField(_l("限制理由"), render_kw={"rows": 2})
+    reason = TextAreaField(_l("限制理由"), validators=TEXT, render_kw={"rows": 2})
     starts_on = DateField(_l("开始日期"), validators=[InputRequired()])
     ends_on = DateField(_l("结束日期（可不填）"), validators=[Optional()])
 
@@ -96,4 +98,4 @@ class PoolGrantForm(Form):
 
     amount = StringField(_l("资助金额（元）"), validators=[InputRequired()], render_kw={"inputmode": "decimal"},
                          description=_l("不超过项目的申请金额和本届项目库资金池的余额"))
-    reason = TextAreaField(_l("说明"), render_kw={"rows": 2})
+    reason = TextAreaField(_l("说明"), validators=TEXT, render_kw={"rows": 2})
