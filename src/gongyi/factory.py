@@ -50,6 +50,8 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "REDIS_URL": None,
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+        # Mail sent to an address on anyone's request (registration, password reset): a few an hour.
+        "MAIL_LIMIT_PER_ACCOUNT": "3 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -180,6 +180,31 @@ def test_sign_in_is_limited_per_account_whether_it_exists_or_not(limited, make_u
     assert auth.login("other@example.org", "wrong-pass").status_code == 200  # another account is not locked
 
 
+def test_mail_sent_to_an_address_on_request_is_limited_whether_it_has_an_account_or_not(limited, make_user):
+    app, auth = limited
+    client = auth.client if isinstance(auth, AuthOf) else auth._client
+    make_user("m@example.org")
+    outbox = app.extensions["gongyi.sessionmaker"]
+    for email in ("m@example.org", "ghost@example.org"):
+        for path, data in (("/auth/register", {"email": email, "name": "某人", "password": "a-long-password-1"}),
+                           ("/auth/forgot", {"email": email})):
+            answers = [client.post(path, data=data).status_code for _ in range(4)]
+            assert answers == [200, 200, 200, 429], (path, email)
+    with outbox() as session:  # three each at most: registration's "you have an account" and the resets
+        assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.to == "m@example.org")) <= 6
+
+
+def test_the_current_password_is_not_guessed_without_end(limited, make_user):
+    app, auth = limited
+    client = auth.client if isinstance(auth, AuthOf) else auth._client
+    make_user("m@example.org")
+    auth.login("m@example.org")
+    answers = [client.post("/auth/profile", data={"pw-current": "wrong-pass", "pw-password": "a-new-password-1",
+                                                  "pw-confirm": "a-new-password-1"}).status_code for _ in range(6)]
+    assert answers == [422] * 5 + [429]
+
+
 def test_sign_in_is_limited_per_address(limited):
     app, auth = limited
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"

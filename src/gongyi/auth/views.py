@@ -39,6 +39,8 @@ def _account_key() -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["MAIL_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -114,6 +116,7 @@ def change_password():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["MAIL_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"])
 def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -142,8 +145,18 @@ def reset(token: str):
     return render_template("auth/reset.html", form=form)
 
 
+def _signed_in_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "user:none"
+
+
+def _refused(response) -> bool:
+    return response.status_code == 422
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_signed_in_key, methods=["POST"],
+               deduct_when=_refused)  # the current password is checked here too: not guessed without end
 def profile():
     """One's account: name, address and roles; change the password or the sign-in address."""
     password_form, email_form = ChangePasswordForm(prefix="pw"), ChangeEmailForm(prefix="em")
