@@ -56,6 +56,12 @@ def label(value: str | None, labels: Mapping[str, str]) -> str:
     return _(labels[value]) if value in labels else value
 
 
+def translated(labels: Mapping[str, str]) -> dict[str, str]:
+    """A whole vocabulary's labels in the reader's language, for a list that shows one per row:
+    `{% set outcome = vocab.outcomes|translated %}` then `outcome.get(row.outcome, row.outcome)`."""
+    return {value: _(msgid) for value, msgid in labels.items()}
+
+
 def yuan_text(text: str | None) -> str:
     """A stored amount text ("1000.00") shown as yuan with separators."""
     return format_fen(parse_yuan(text)) if text else ""
@@ -97,6 +103,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "countdown": countdown,
     "fingerprint": fingerprint,
     "label": label,
+    "translated": translated,
     "yuan": format_fen,
     "yuan_text": yuan_text,
     "score_points": score_points,

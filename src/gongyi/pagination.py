@@ -20,9 +20,11 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def paginate(session: Session, stmt: Select, number: int, per_page: int = 50) -> Page:
-    """One page of `stmt` (clamped to the pages there are) and the total, in two queries."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def paginate(session: Session, stmt: Select, number: int, per_page: int = 50, total: int | None = None) -> Page:
+    """One page of `stmt` (clamped to the pages there are) and the total, in two queries; or in one
+    when the caller knows the total (counted more cheaply than by wrapping the whole select)."""
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     number = min(max(number, 1), max(1, -(-total // per_page)))
     rows = list(session.execute(stmt.limit(per_page).offset((number - 1) * per_page)))
     return Page(rows, total, number, per_page)

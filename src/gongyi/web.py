@@ -71,7 +71,7 @@ from gongyi.submissions.admin_views import bp as screening_bp
 from gongyi.submissions.views import bp as submissions_bp
 from gongyi.submissions.vocabularies import ELIGIBILITY, STAGES, SUBMISSION_STATUSES
 from gongyi.numbers import has_control_characters, whole_number
-from gongyi.webutil import MAX_ID, url_with
+from gongyi.webutil import MAX_ID, url_pattern, url_with
 from gongyi.workspace.views import bp as workspace_bp, navigation_counts
 
 BLUEPRINTS = (main_bp, auth_bp, orgs_bp, catalogue_bp, calls_bp, results_admin_bp, screening_bp, review_bp,
@@ -232,7 +232,8 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
-    app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with, allows=allows,
+    app.jinja_env.globals.update(policy=policy, vocab=VOCABULARIES, url_with=url_with, url_pattern=url_pattern,
+                                 allows=allows,
                                  get_locale=lambda: str(get_locale()),
                                  replication_mark=lambda submission: marked_replication(get_session(), submission))
     app.jinja_env.filters.update(formatting.FILTERS)

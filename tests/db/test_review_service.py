@@ -403,7 +403,7 @@ def test_progress_counts_and_overdue(db, world):
     db.commit()
     rows = {p.submission.id: (p.assigned, p.submitted, p.overdue) for p in service.submission_progress(db, call)}
     assert rows[s1.id] == (2, 1, True) and sorted(rows.values())[0] == (0, 0, False)
-    people = {p.reviewer.id: (p.assigned, p.submitted, p.overdue) for p in service.reviewer_progress(db, call)}
+    people = {p.reviewer.id: (p.assigned, p.submitted, p.overdue) for p in service.reviewer_progress(db, call).rows}
     assert people[a.id] == (1, 1, False) and people[b.id] == (1, 0, True)
 
 

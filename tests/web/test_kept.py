@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import g
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import record
@@ -67,3 +67,24 @@ def test_an_entry_committed_late_with_a_lower_id_changes_the_stamp(app, db):
     db.execute(insert(AuditEntry), [{"action": "x.c", "object_type": "call", "object_id": "1", "detail": {}}])
     db.rollback()  # a change that did not happen leaves the stamp as it was
     assert stamp() == second
+
+
+def test_the_calibration_pages_together_are_the_whole_summary(app, db, competition):  # noqa: F811
+    from gongyi.review import service
+    from gongyi.review.models import Score
+
+    call, run, orgs, places, reviewers = competition
+    _grow(db, call, run, orgs, places, reviewers, 0, 30)
+    db.execute(update(Score).where(Score.review_id % 2 == 1).values(points_centi=0))  # every project disagrees
+    record(db, None, "call.import", call)
+    db.commit()
+    with app.test_request_context("/"):
+        summary = service.calibration_summary(db, call)
+        assert len(summary.flagged) > 7  # several pages of disagreements, or this proves nothing
+        last = -(-len(summary.flagged) // 7)
+        pages = [service.calibration_page(db, call, n, 7) for n in range(1, last + 1)]
+        assert [row for p in pages for row in p.flagged.rows] == summary.flagged
+        assert {p.flagged.total for p in pages} == {len(summary.flagged)} and pages[-1].flagged.number == last
+        beyond = service.calibration_page(db, call, last + 5, 7)
+        assert (beyond.flagged.number, beyond.flagged.rows) == (last, pages[-1].flagged.rows)
+        assert (beyond.panel, beyond.reviewers, beyond.compared) == (summary.panel, summary.reviewers, summary.compared)

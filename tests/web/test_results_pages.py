@@ -50,7 +50,7 @@ def test_the_ranking_pages_through_the_shared_pager(client, auth, make_user, run
 
     folder = tmp_path / "pkg"
     folder.mkdir()
-    for name, data in random_package(7, submissions=260, reviewers=10).items():
+    for name, data in random_package(7, submissions=160, reviewers=10).items():
         (folder / name).write_bytes(data)
     assert runner.invoke(args=["calls", "import", str(folder)]).exit_code == 0
     assert runner.invoke(args=["calls", "compute", "random-7"]).exit_code == 0

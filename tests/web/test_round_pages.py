@@ -46,6 +46,24 @@ def test_the_board_shows_the_rounds_and_puts_reviewers_on_panels(client, auth, d
     assert db.scalar(select(ReviewerPanel.panel).where(ReviewerPanel.user_id == expert.id)) is None
 
 
+def test_the_board_lists_reviewers_a_page_at_a_time_and_saves_panels_of_the_page_shown(client, auth, db):
+    admin, call, subs, expert, public = arrange(db)
+    many = [make_reviewer(db, admin, name=f"专家{i:02d}") for i in range(60)]  # 62 with expert and public
+    db.commit()
+    auth.login(ADMIN)
+    first = client.get(f"/admin/review/{call.slug}").get_data(as_text=True)
+    assert f'name="panel-{expert.id}"' in first and f'name="panel-{many[47].id}"' in first
+    assert f'name="panel-{many[48].id}"' not in first and "reviewers_page=2#reviewers" in first
+    second = client.get(f"/admin/review/{call.slug}?reviewers_page=2").get_data(as_text=True)
+    assert f'name="panel-{many[48].id}"' in second and f'name="panel-{expert.id}"' not in second
+    assert '<input type="hidden" name="reviewers_page" value="2">' in second
+    r = client.post(f"/admin/review/{call.slug}/panels", data={f"panel-{many[59].id}": "public", "reviewers_page": "2"})
+    assert r.status_code == 302 and r.location.endswith(f"/admin/review/{call.slug}?reviewers_page=2#reviewers")
+    db.rollback()
+    assert db.scalars(select(ReviewerPanel.user_id).where(ReviewerPanel.call_id == call.id)).all() == [many[59].id]
+    assert client.get(f"/admin/review/{call.slug}?reviewers_page=99").status_code == 200  # clamped to the last page
+
+
 def test_closing_a_round_shows_who_advances_and_the_next_round_opens_on_confirmation(client, auth, db):
     admin, call, subs, expert, public = arrange(db)
     auth.login(ADMIN)

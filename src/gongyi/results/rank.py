@@ -32,6 +32,8 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def exact(value: Fraction | int | Decimal, what: str) -> Fraction:
     """An exact Fraction from an exact number; floats are refused because they are not exact."""
+    if type(value) is Fraction:
+        return value  # immutable: the same number
     if isinstance(value, (bool, float)) or not isinstance(value, (Fraction, int, Decimal)):
         raise TypeError(f"{what} must be an exact number (Fraction, int or Decimal), not {type(value).__name__}")
     return Fraction(value)

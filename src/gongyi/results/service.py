@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Bundle, Session
 
 from gongyi.audit.service import record
 from gongyi.calls.models import Call
@@ -180,16 +180,19 @@ SORTS = {
 
 
 def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: bool = False,
-                 outcome: str | None = None, query: str = "", page: int = 1, per_page: int = 250) -> Page:
+                 outcome: str | None = None, query: str = "", page: int = 1, per_page: int = 100) -> Page:
     """One page (clamped to the pages there are) of a run's rows with project title and
     organisation name, and the filtered count: two statements whatever the call's size.
 
-    Rows are (RunRow, title, organisation name). Sorting by score is rank order, since rank
-    order is score order with the call's tie-breakers. Without a search, the count and the page
-    are taken on run_row alone, so the page is read by its index however large the run.
+    Rows are (row, title, organisation name), the row a plain record of RunRow's columns but the
+    ledger and the totals (not shown; a page of records costs a fraction of a page of objects).
+    Sorting by score is rank order, since rank order is score order with the call's tie-breakers.
+    Without a search, the count and the page are taken on run_row alone, so the page is read by
+    its index however large the run.
     """
-    stmt = (ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query)
-            .options(defer(RunRow.ledger, raiseload=True), defer(RunRow.totals, raiseload=True)))  # not shown
+    shown = Bundle("row", *(c for c in RunRow.__table__.c if c.name not in ("ledger", "totals")))
+    stmt = ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query).with_only_columns(
+        shown, Submission.title, Organisation.name, maintain_column_froms=True)
     if query.strip():  # the search reads titles and names: counted and paged over the join
         return paginate(session, stmt, page, per_page)
     conditions, order = _filter_and_order(run, sort, descending, outcome)

@@ -23,7 +23,7 @@ from gongyi.db import get_session
 from gongyi.exports import send_table
 from gongyi.formatting import exact2_decimal, label, local_time
 from gongyi.orgs.models import Organisation
-from gongyi.pagination import Page, paginate
+from gongyi.pagination import paginate
 from gongyi.review import service
 from gongyi.review.forms import ConflictForm, DeadlineForm, NewReviewerForm, ReasonForm, ReviewerChoiceForm, ReviewerForm
 from gongyi.review.models import DEFAULT_MAX_REVIEWS, REVIEW_STATUSES, Conflict, Review
@@ -131,7 +131,7 @@ def _board(call: Call, deadline_form: DeadlineForm | None = None, status: int = 
     return render_template(
         "review/board.html", call=call, page=service.submission_progress_page(db, call, page_number(), now),
         counts=service.review_counts(db, call),
-        reviewers=service.reviewer_progress(db, call, now), per_submission=service.reviewers_per_submission(call),
+        reviewers=service.reviewer_progress(db, call, page_number("reviewers_page"), now), per_submission=service.reviewers_per_submission(call),
         blind=service.is_blind(call), assigning=allows(call, "assign"), deadline_form=deadline_form, now=now,
         reminder_days=service.reminder_window(current_app.config).days, **rounds_context(db, call),
     ), status
@@ -339,15 +339,13 @@ def calibration(slug: str):
     z-score is the export below (a city's call has tens of thousands)."""
     call = _call_or_404(slug)
     db = get_session()
-    summary = service.calibration_summary(db, call)
+    summary = service.calibration_page(db, call, page_number(), CALIBRATION_PER_PAGE)
     users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(summary.reviewers)))}
-    pages = max(1, -(-len(summary.flagged) // CALIBRATION_PER_PAGE))
-    number = min(page_number(), pages)
-    shown = summary.flagged[(number - 1) * CALIBRATION_PER_PAGE:number * CALIBRATION_PER_PAGE]
+    shown = summary.flagged.rows
     submissions = {s.id: s for s in db.scalars(select(Submission).where(Submission.id.in_([row[0] for row in shown])))}
     return render_template(
         "review/calibration.html", call=call, summary=summary, users=users, submissions=submissions,
-        page=Page(shown, len(summary.flagged), number, CALIBRATION_PER_PAGE),
+        page=summary.flagged,
         threshold=service.disagreement_threshold(call), assigning=allows(call, "assign"),
     )
 

@@ -90,4 +90,6 @@ def panels(slug: str):
     with attempt() as done:
         changed = service.set_reviewer_panels(get_session(), current_user, call, chosen)
         done.flash(_("已调整 %(n)s 位评审专家的评审组。", n=len(changed)))
-    return redirect(url_for("review_admin.board", slug=call.slug, _anchor="reviewers"))
+    back = whole_number(request.form.get("reviewers_page", ""))  # the page of reviewers the form showed
+    return redirect(url_for("review_admin.board", slug=call.slug, reviewers_page=back if back and back > 1 else None,
+                            _anchor="reviewers"))

@@ -87,8 +87,8 @@ def index():
     db = get_session()
     form, filters = _submission_filters(db)
     stmt = screening_lists.filtered_submissions(db, filters)
-    page = paginate(db, stmt, page_number(), screening_lists.PER_PAGE)
     counts = screening_lists.status_counts(db, filters)
+    page = paginate(db, stmt, page_number(), screening_lists.PER_PAGE, total=screening_lists.total_of(counts, filters))
     bulk = BulkEligibilityForm(formdata=None, next=request.full_path)
     export_args = {f.name: request.args[f.name] for f in form if request.args.get(f.name)}
     return render_template("submissions/admin_list.html", form=form, filters=filters, page=page, counts=counts,

@@ -22,6 +22,7 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("call_id", "ref"),
         Index("ix_submission_call_org", "call_id", "organisation_id"),
+        Index("ix_submission_call_status", "call_id", "status"),  # the screening tabs count a call by status
         CheckConstraint(SUBMISSION_STATUSES.check("status"), name="status"),
         CheckConstraint(ELIGIBILITY.check("eligibility"), name="eligibility"),
         CheckConstraint("requested_fen >= 0", name="requested_nonnegative"),

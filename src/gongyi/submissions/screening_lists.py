@@ -100,14 +100,24 @@ def filtered_submissions(session: Session, filters: SubmissionFilters) -> Select
     return stmt.order_by(order.nulls_last(), Submission.ref, Submission.id)
 
 
+def _counted(stmt: Select, filters: SubmissionFilters) -> Select:
+    """`stmt` over submissions, joined to their organisations only when a filter names one."""
+    return stmt.join(Organisation, Organisation.id == Submission.organisation_id) if filters.organisation.strip() else stmt
+
+
 def status_counts(session: Session, filters: SubmissionFilters) -> dict[str, int]:
     """How many submissions of each status match the other filters (for the status tabs)."""
-    stmt = _where(
-        select(Submission.status, func.count()).select_from(Submission)
-        .join(Organisation, Organisation.id == Submission.organisation_id),
-        filters, with_status=False,
-    ).group_by(Submission.status)
+    stmt = _where(_counted(select(Submission.status, func.count()).select_from(Submission), filters),
+                  filters, with_status=False).group_by(Submission.status)
     return {status: int(n) for status, n in session.execute(stmt)}
+
+
+def total_of(counts: dict[str, int], filters: SubmissionFilters) -> int:
+    """How many rows filtered_submissions() has, from the status tabs' counts (the fund totals
+    and the joined names do not change the number of rows)."""
+    if filters.status == "":
+        return sum(n for status, n in counts.items() if status != "draft")
+    return sum(counts.values()) if filters.status == "all" else counts.get(filters.status, 0)
 
 
 def items_by_submission(session: Session, stmt: Select) -> dict[int, list[str]]:

@@ -24,7 +24,7 @@ from gongyi.review.service.assignment import (AssignReport, Candidate, add_extra
 from gongyi.review.service.conflicts import (affiliation_conflicts, conflict_source, conflicted_pairs,
                                              declare_conflict, review_of, withdraw_conflict)
 from gongyi.review.service.progress import (CallProgress, ReviewerProgress, ScoreSheetRow, SubmissionProgress,
-                                            calibration, calibration_summary, calls_progress, disagreement_threshold,
+                                            calibration, calibration_page, calibration_summary, calls_progress, disagreement_threshold,
                                             reviewer_progress, review_counts, score_sheet, scored_reviews, submission_progress,
                                             submission_progress_page)
 from gongyi.review.service.panels import (default_panel, panel_of, reviewer_panels, round_needs,

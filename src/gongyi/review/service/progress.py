@@ -9,16 +9,16 @@ from fractions import Fraction
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gongyi.auth.models import User
+from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call
 from gongyi.calls.workflow import ACTIVITIES
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
-from gongyi.pagination import Page, paginate
+from gongyi.pagination import Page, paginate, paginate_keys
 from gongyi.review.models import Review, ReviewerProfile, Score
 from gongyi.kept import kept
 from gongyi.review.scoring import Calibration, ScoredReview, Stats, calibrate
-from gongyi.review.service.assignment import cap_of, reviewed_submissions, reviewer_pool
+from gongyi.review.service.assignment import cap_of, reviewed_submissions
 from gongyi.review.service.rounds import round_participants
 from gongyi.review.service.scoring import complete_reviews, criterion_codes, scoring_round
 from gongyi.submissions.models import Submission
@@ -108,8 +108,12 @@ def submission_progress(session: Session, call: Call, now: datetime | None = Non
 
 def submission_progress_page(session: Session, call: Call, number: int, now: datetime | None = None,
                              per_page: int = BOARD_PER_PAGE) -> Page:
-    """One page of the board's submissions (two queries), its rows SubmissionProgress."""
-    page = paginate(session, _progress_statement(session, call), number, per_page)
+    """One page of the board's submissions (two queries; the total is kept between changes of the
+    data), its rows SubmissionProgress."""
+    stmt = _progress_statement(session, call)
+    total = kept(session, "board-total", (call.id, scoring_round(call)),
+                 lambda: session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    page = paginate(session, stmt, number, per_page, total=total)
     return Page(_progress_rows(page.rows, _overdue(call, now or utcnow())), page.total, page.number, page.per_page)
 
 
@@ -131,21 +135,25 @@ def review_counts(session: Session, call: Call) -> tuple[int, int]:
     return _review_counts(session, call)[0]
 
 
-def reviewer_progress(session: Session, call: Call, now: datetime | None = None) -> list[ReviewerProgress]:
-    """Every reviewer of the pool and anyone else holding reviews in the call (three queries)."""
+def reviewer_progress(session: Session, call: Call, number: int = 1, now: datetime | None = None,
+                      per_page: int = BOARD_PER_PAGE) -> Page:
+    """A page of the reviewers: the active pool and anyone else holding reviews in the call, by id
+    (three queries; the counts are kept between changes of the data), its rows ReviewerProgress."""
     late = _overdue(call, now or utcnow())
     counts = _review_counts(session, call)[1]
-    pool = reviewer_pool(session)
-    in_pool = {user.id for user, _ in pool}
-    others = [rid for rid in counts if rid not in in_pool]
-    if others:
-        profiles = {p.user_id: p for p in session.scalars(select(ReviewerProfile).where(ReviewerProfile.user_id.in_(others)))}
-        pool += [(u, profiles.get(u.id)) for u in session.scalars(select(User).where(User.id.in_(others)).order_by(User.id))]
+    in_pool = and_(User.active.is_(True), exists().where(UserRole.user_id == User.id, UserRole.role == "reviewer"))
+    keys = select(User.id).where(or_(in_pool, User.id.in_(list(counts)))).order_by(User.id)
+
+    def rows(ids):
+        return (select(User, ReviewerProfile).join(ids, ids.c.id == User.id)
+                .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id).order_by(User.id))
+
+    page = paginate_keys(session, keys, rows, number, per_page)
     result = []
-    for user, profile in pool:
+    for user, profile in page.rows:
         assigned, submitted = counts.get(user.id, (0, 0))
         result.append(ReviewerProgress(user, assigned, submitted, cap_of(profile), late and submitted < assigned))
-    return result
+    return Page(result, page.total, page.number, page.per_page)
 
 
 def scored_reviews(session: Session, call: Call) -> list[ScoredReview]:
@@ -183,6 +191,29 @@ def calibration_summary(session: Session, call: Call) -> CalibrationSummary:
                                   [(sid, result.spreads[sid], tuple(totals[sid])) for sid in flagged], len(result.spreads))
 
     return kept(session, "calibration", (call.id, disagreement_threshold(call)), compute)
+
+
+@dataclass(frozen=True)
+class CalibrationPage:
+    """The calibration page's figures with one page of the flagged disagreements."""
+
+    panel: Stats
+    reviewers: dict[int, Stats]
+    compared: int
+    flagged: Page  # rows as in CalibrationSummary.flagged
+
+
+def calibration_page(session: Session, call: Call, number: int, per_page: int) -> CalibrationPage:
+    """calibration_summary() with the flagged rows of one page only, kept per page: a city's call
+    flags thousands of projects, and reading them all back from the cache costs more than the page."""
+    def compute() -> CalibrationPage:
+        summary = calibration_summary(session, call)
+        shown = min(number, max(1, -(-len(summary.flagged) // per_page)))
+        rows = summary.flagged[(shown - 1) * per_page:shown * per_page]
+        return CalibrationPage(summary.panel, summary.reviewers, summary.compared,
+                               Page(rows, len(summary.flagged), shown, per_page))
+
+    return kept(session, "calibration-page", (call.id, disagreement_threshold(call), number, per_page), compute)
 
 
 @dataclass(frozen=True)
