@@ -54,9 +54,23 @@ def data_stamp(session: Session) -> str:
 def kept(session: Session, name: str, args: tuple, compute: Callable[[], T]) -> T:
     """`compute()` once per stamp of the data, then from the cache. Its value must be plain data
     (numbers, strings, tuples, dataclasses of them): it is pickled, and never holds a row."""
-    if not has_app_context() or not current_app.config.get("KEPT_FIGURES", True):
-        return compute()  # outside the app (a script, a test of the figures): nothing to keep them in
-    key = f"{PREFIX}{name}:{args!r}:{data_stamp(session)}"
+    return _kept(f"{PREFIX}{name}:{args!r}:{data_stamp(session)}" if _keeping() else None, compute)
+
+
+def kept_for_good(name: str, args: tuple, compute: Callable[[], T]) -> T:
+    """kept() for a figure of data that never changes once written (a results run's rows): its
+    key is the data's own identity in `args`, with no stamp, so it outlives other changes."""
+    return _kept(f"{PREFIX}{name}:{args!r}" if _keeping() else None, compute)
+
+
+def _keeping() -> bool:
+    """Outside the app (a script, a test of the figures) there is nothing to keep figures in."""
+    return has_app_context() and current_app.config.get("KEPT_FIGURES", True)
+
+
+def _kept(key: str | None, compute: Callable[[], T]) -> T:
+    if key is None:
+        return compute()
     value: Any = cache.get(key)
     if value is None:
         value = compute()

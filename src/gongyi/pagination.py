@@ -31,12 +31,14 @@ def paginate(session: Session, stmt: Select, number: int, per_page: int = 50, to
 
 
 def paginate_keys(session: Session, keys: Select, rows: Callable[[Subquery], Select], number: int,
-                  per_page: int = 50) -> Page:
+                  per_page: int = 50, total: int | None = None) -> Page:
     """paginate() for a query whose filter and order are on one table: `keys` selects that table's
     id under the filter, in the order. The total and the page's ids are taken from it alone (its
     index serves the order, whatever the planner believes of the join), and `rows(ids)` reads the
-    whole rows of the page's ids only (a subquery with the column `id`), in the same order."""
-    total = session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0
+    whole rows of the page's ids only (a subquery with the column `id`), in the same order. A
+    caller that knows the total passes it."""
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0
     number = min(max(number, 1), max(1, -(-total // per_page)))
     ids = keys.limit(per_page).offset((number - 1) * per_page).subquery()
     return Page(list(session.execute(rows(ids))), total, number, per_page)

@@ -18,6 +18,7 @@ from gongyi.calls.rules import validate_rules
 from gongyi.calls.workflow import allows
 from gongyi.db import bulk_insert
 from gongyi.errors import N_, UserError
+from gongyi.kept import kept_for_good
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
 from gongyi.pagination import Page, paginate, paginate_keys
@@ -190,14 +191,23 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
     Without a search, the count and the page are taken on run_row alone, so the page is read by
     its index however large the run.
     """
-    shown = Bundle("row", *(c for c in RunRow.__table__.c if c.name not in ("ledger", "totals")))
-    stmt = ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query).with_only_columns(
-        shown, Submission.title, Organisation.name, maintain_column_froms=True)
+    shown = (Bundle("row", *(c for c in RunRow.__table__.c if c.name not in ("ledger", "totals"))),
+             Submission.title, Organisation.name)
     if query.strip():  # the search reads titles and names: counted and paged over the join
-        return paginate(session, stmt, page, per_page)
+        stmt = ranking_query(run, sort=sort, descending=descending, outcome=outcome, query=query)
+        return paginate(session, stmt.with_only_columns(*shown, maintain_column_froms=True), page, per_page)
     conditions, order = _filter_and_order(run, sort, descending, outcome)
     keys = select(RunRow.id).where(*conditions).order_by(*order)
-    return paginate_keys(session, keys, lambda ids: stmt.join(ids, ids.c.id == RunRow.id), page, per_page)
+
+    def rows(ids):  # the page's ids alone: no condition the planner could scan the whole run for
+        return (select(*shown).select_from(RunRow).join(ids, ids.c.id == RunRow.id)
+                .join(Submission, Submission.id == RunRow.submission_id)
+                .join(Organisation, Organisation.id == Submission.organisation_id).order_by(*order))
+
+    # A run's rows never change once computed: their count under a filter is kept for good.
+    total = kept_for_good("run-rows", (run.id, str(run.created_at), run.input_digest, outcome if outcome in OUTCOMES else None),
+                          lambda: session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0)
+    return paginate_keys(session, keys, rows, page, per_page, total=total)
 
 
 def _filter_and_order(run: Run, sort: str, descending: bool, outcome: str | None) -> tuple[list, list]:

@@ -21,7 +21,7 @@ from gongyi.calls.models import Call, LateEntry
 from gongyi.calls.service import organisation_late_entries, submissions_open_for
 from gongyi.calls.workflow import ACTIVITIES
 from gongyi.catalogue.models import Category, Item
-from gongyi.catalogue.service import browse
+from gongyi.catalogue.service import MenuCategory, MenuItem, menu
 from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.db import lock
@@ -336,8 +336,8 @@ def named_categories(session: Session, call: Call) -> list[Category]:
 
 
 class MenuGroup(NamedTuple):
-    category: Category
-    items: list[Item]
+    category: MenuCategory
+    items: list[MenuItem]
     open: bool  # the call opens the category; else it is listed only so picked items can be unpicked
     chosen: int  # how many of its items are picked
 
@@ -346,7 +346,7 @@ def order_menu(session: Session, call: Call, picked: Collection[str]) -> list[Me
     """The catalogue by category for ordering (点单): the call's open categories, plus any
     category a `picked` item belongs to."""
     groups = []
-    for category, items in browse(session):
+    for category, items in menu(session):
         is_open = category_open(category.code, call.rules["entry"]["categories"])
         chosen = sum(1 for i in items if i.code in picked)
         if is_open or chosen:

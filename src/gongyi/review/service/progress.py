@@ -148,7 +148,9 @@ def reviewer_progress(session: Session, call: Call, number: int = 1, now: dateti
         return (select(User, ReviewerProfile).join(ids, ids.c.id == User.id)
                 .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id).order_by(User.id))
 
-    page = paginate_keys(session, keys, rows, number, per_page)
+    total = kept(session, "board-reviewers", (call.id,),
+                 lambda: session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0)
+    page = paginate_keys(session, keys, rows, number, per_page, total=total)
     result = []
     for user, profile in page.rows:
         assigned, submitted = counts.get(user.id, (0, 0))
