@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, render_template, request
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
 from gongyi import create_app
+from gongyi.collector import settle_after_start
 from gongyi.db import get_session
 from gongyi.extensions import csrf
 
@@ -53,7 +54,9 @@ def add_baselines(app: Flask) -> Flask:
 
 
 def _gunicorn_app() -> Flask:
-    return add_baselines(create_app())
+    app = add_baselines(create_app())
+    settle_after_start()  # as app.py does for the app served alone
+    return app
 
 
 if os.environ.get("GONGYI_BENCH_SERVE"):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, aliased
 
+from gongyi import collector
 from gongyi.audit.service import record
 from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call, RulesVersion
@@ -44,7 +45,8 @@ def import_call_package(session: Session, actor: Any, path: str, max_unpacked: i
     commits on success (the CLI and the view do), so a failure midway leaves nothing either.
     """
     files = read_package(path, max_unpacked)
-    return import_package_files(session, actor, files)
+    with collector.paused():  # 350,000 rows become millions of objects and no cycles
+        return import_package_files(session, actor, files)
 
 
 def import_package_files(session: Session, actor: Any, files: dict[str, bytes]) -> ImportReport:
