@@ -88,3 +88,24 @@ def test_the_calibration_pages_together_are_the_whole_summary(app, db, competiti
         beyond = service.calibration_page(db, call, last + 5, 7)
         assert (beyond.flagged.number, beyond.flagged.rows) == (last, pages[-1].flagged.rows)
         assert (beyond.panel, beyond.reviewers, beyond.compared) == (summary.panel, summary.reviewers, summary.compared)
+
+
+def test_a_runs_row_count_is_kept_for_good_as_its_rows_never_change(app, client, auth, db, competition):  # noqa: F811
+    call, run, orgs, places, reviewers = competition
+    _grow(db, call, run, orgs, places, reviewers, 0, 120)
+    db.commit()
+    auth.login(ADMIN)
+    engine = app.extensions["gongyi.engine"]
+
+    def row_counts(url: str) -> tuple[str, list[str]]:
+        with StatementRecorder(engine) as recorder:
+            page = client.get(url).get_data(as_text=True)
+        shown = re.search(r"共 (\d+) 项", page).group(1)
+        return shown, [s for s in recorder.statements if "count(" in s.lower() and "run_row" in s]
+
+    for url, total in ((f"/admin/calls/{call.slug}/results", "120"), (f"/admin/calls/{call.slug}/results?outcome=matched", None)):
+        shown, counts = row_counts(url)
+        assert counts and (total is None or shown == total), url  # counted once
+        record(db, None, "call.import", call)  # other data changes: the run's rows do not
+        db.commit()
+        assert row_counts(url) == (shown, []), url
