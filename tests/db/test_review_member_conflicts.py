@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from gongyi.auth.service import grant_role
@@ -137,3 +137,24 @@ def test_database_refuses_a_review_by_a_member_of_the_submitting_organisation(db
     db.rollback()
     assert set(db.execute(select(Review.submission_id, Review.reviewer_id)).all()) == {(foreign.id, member.id),
                                                                                        (own.id, free.id)}
+
+
+def test_database_refuses_a_bulk_load_of_reviews_with_one_conflicted_among_them(db, world):
+    """A package import loads its reviews in one statement (COPY on PostgreSQL): one conflicted
+    review among many refuses them all, and the free ones load alone."""
+    from gongyi.db import bulk_insert
+
+    admin, call, member, own, foreign = world
+    grant_role(db, admin, member, "reviewer")
+    free = [make_reviewer(db, admin) for _ in range(3)]
+    db.commit()
+    now = datetime.now(timezone.utc)
+    columns = ("submission_id", "reviewer_id", "status", "overall_comment", "version", "assigned_at", "round")
+    good = [(sub.id, r.id, "assigned", "", 1, now, "review") for sub in (own, foreign) for r in free]
+    with pytest.raises(Exception, match="review_conflict"):  # the driver's own error: bulk_insert bypasses the ORM
+        bulk_insert(db, Review, columns, [*good[:3], (own.id, member.id, "assigned", "", 1, now, "review"), *good[3:]])
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Review)) == 0
+    assert bulk_insert(db, Review, columns, good) == 6
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Review)) == 6
