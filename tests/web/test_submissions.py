@@ -544,3 +544,34 @@ def test_the_menu_shows_each_item_picked_or_not_in_the_reader_s_language(client,
         assert re.search(r'value="02.01" id="item-02.01" checked>', page)  # the project's own pick
         assert re.search(r'value="02.02" id="item-02.02">', page) and f"<code>02.02</code> {name}" in page
         assert page.count('name="items"') == db.scalar(select(func.count()).select_from(Item))
+
+
+def test_the_menus_unpicked_categories_are_kept_yet_follow_the_catalogue_and_the_picks(client, auth, db, world):
+    """A category with nothing picked is rendered once per process (submissions.menu_html); a
+    renamed item, a pick or a problem beside a need still shows at once."""
+    from gongyi.catalogue.models import Item
+
+    admin, call, member, org = world
+    s = _draft(db, call, member)
+    auth.login("member@example.org")
+    url = f"/submissions/{s.id}/edit"
+
+    def category(page: str, code: str) -> str:
+        return re.search(rf'<details class="menu-category"[^>]*>\s*<summary>{code} .*?</details>', page, re.S).group(0)
+
+    first = client.get(url).get_data(as_text=True)
+    assert "<details class=\"menu-category\">" in category(first, "02") and 'value="02.01"' in category(first, "02")
+    item = db.get(Item, "02.01")
+    item.name_zh = "助餐服务（新名称）"
+    db.commit()
+    assert "助餐服务（新名称）" in category(client.get(url).get_data(as_text=True), "02")  # kept under what it shows
+    client.post(url, data={"items": ["02.01"], "need-02.01": "长者用餐困难", "action": "save"})
+    picked = category(client.get(url).get_data(as_text=True), "02")
+    assert picked.startswith('<details class="menu-category" open>') and "已选 1" in picked
+    assert re.search(r'value="02.01" id="item-02.01" checked', picked) and "长者用餐困难</textarea>" in picked
+    unpicked = category(client.get(url).get_data(as_text=True), "03")
+    assert "checked" not in unpicked and "已选" not in unpicked
+    r = client.post(url, data={"items": ["02.01", "03.01"], "need-02.01": "x", "need-03.01": "", "action": "submit"})
+    assert r.status_code == 422
+    problem = category(r.get_data(as_text=True), "03")
+    assert 'id="need-03.01-error"' in problem  # the category with the problem is rendered with it

@@ -4,11 +4,13 @@ The order form lists all 144 items of the catalogue; an item the project has not
 whose need has no problem) looks the same on every project's form, so rendering it again for
 each request was most of the form's time. Its HTML is kept under everything it is made of (the
 item's code, names and description, and the language), so a changed catalogue entry is simply
-rendered anew.
+rendered anew. A whole category none of whose items is picked or has a problem is kept the
+same way (most of the 31 on any form), under its items, whether the call opens it, and which of
+its items the community's needs list shows above it.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import current_app, g
 from flask_babel import get_locale
@@ -19,15 +21,37 @@ LIMIT = 5_000  # entries kept at most (the catalogue has 144 items in two langua
 _entries: dict[tuple, Markup] = {}
 
 
-def unpicked(item: Any) -> Markup:
-    """The menu entry of `item` for a project that has not picked it."""
-    key = (item.code, item.name_zh, item.name_en, item.description_zh, str(get_locale()))
+def _module() -> Any:
+    """The menu's macros with nothing picked and no problem, made once per request that renders anew."""
+    if "gongyi_menu_module" not in g:
+        g.gongyi_menu_module = current_app.jinja_env.get_template(TEMPLATE).make_module(
+            {"picked": {}, "rest": {}, "unpicked": unpicked})
+    return g.gongyi_menu_module
+
+
+def _kept(key: tuple, render: Callable[[], Any]) -> Markup:
     html = _entries.get(key)
     if html is None:
-        if "gongyi_menu_module" not in g:  # made once per request that renders anything anew
-            g.gongyi_menu_module = current_app.jinja_env.get_template(TEMPLATE).make_module({"picked": {}, "rest": {}})
-        html = Markup(str(g.gongyi_menu_module.pick(item)).strip())
+        html = Markup(str(render()).strip())
         if len(_entries) >= LIMIT:
             _entries.clear()
         _entries[key] = html
     return html
+
+
+def group_has_problems(group: Any, rest: dict[str, list[str]]) -> bool:
+    """Whether a problem is shown beside the need of one of the category's items."""
+    return any(f"need-{item.code}" in rest for item in group.items)
+
+
+def unpicked_group(group: Any, listed_codes: list[str]) -> Markup:
+    """The menu entry of a whole category (a MenuGroup) none of whose items is picked."""
+    listed = tuple(item.code for item in group.items if item.code in listed_codes)
+    key = ("group", group.category, tuple(group.items), group.open, listed, str(get_locale()))
+    return _kept(key, lambda: _module().menu_group(group, listed))
+
+
+def unpicked(item: Any) -> Markup:
+    """The menu entry of `item` for a project that has not picked it."""
+    key = (item.code, item.name_zh, item.name_en, item.description_zh, str(get_locale()))
+    return _kept(key, lambda: _module().pick(item))

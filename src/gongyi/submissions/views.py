@@ -36,7 +36,7 @@ from gongyi.funding.line_counts import submission_counts
 from gongyi.results.holds import active_hold, active_holds
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, FundingLine, Submission
-from gongyi.submissions.menu_html import unpicked
+from gongyi.submissions.menu_html import group_has_problems, unpicked, unpicked_group
 from gongyi.submissions.project import SubmissionInvalid
 from gongyi.submissions.screening import FUND_SOURCE_LABELS, FUND_STATUS_LABELS
 from gongyi.webutil import call_or_404, send_stored_file
@@ -210,7 +210,8 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
     attachment_form.file.description = _("PDF、PNG/JPEG 图片、Word（.doc/.docx）或 Excel（.xls/.xlsx），不超过 %(n)s", n=limit)
     return render_template(
         "submissions/edit.html", submission=submission, call=submission.call, form=form, picked=picked,
-        menu=service.order_menu(db, submission.call, picked), unpicked=unpicked, rest=form.rest, summary=form.problem_list(),
+        menu=service.order_menu(db, submission.call, picked), unpicked=unpicked, unpicked_group=unpicked_group,
+        group_has_problems=group_has_problems, rest=form.rest, summary=form.problem_list(),
         entry=submission.call.rules["entry"], funding_form=funding_form, attachment_form=attachment_form,
         totals=funding_totals(submission.funding_lines), evidence_of=_evidence_of(submission), labels=FUND_LABELS,
         removable_lines={line.id for line in submission.funding_lines
