@@ -269,3 +269,32 @@ def test_an_existing_member_may_not_score_their_own_organisations_project(runner
         fh.write("A,insider@example.org,need,10\n")
     result = runner.invoke(args=["calls", "import", str(package)])
     assert result.exit_code == 1 and "insider@example.org may not score A" in result.output, result.output
+
+
+def test_reviewers_are_created_or_given_the_role_and_profile_they_lack(runner, db):
+    from gongyi.auth.models import UNUSABLE_PASSWORD, UserRole
+    from gongyi.review.models import ReviewerProfile
+    from tests.factories import make_admin, make_org, make_reviewer
+
+    admin = make_admin(db, "boss@example.org")
+    member, own = make_org(db, admin, email="r1@example.org")  # an account already, not a reviewer
+    _m, elsewhere = make_org(db, admin, email="someone@example.org")
+    known = make_reviewer(db, admin, email="r6@example.org", affiliation=elsewhere)
+    kept_hash = member.password_hash
+    db.commit()
+    result = runner.invoke(args=["calls", "import", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "reviewers 4 new, 2 reused" in result.output
+    db.expire_all()
+    users = {u.email: u for u in db.scalars(select(User).where(User.email.like("r_@example.org")))}
+    assert sorted(users) == [f"r{i}@example.org" for i in range(1, 7)]
+    assert users["r1@example.org"].password_hash == kept_hash and users["r1@example.org"].organisation_id == own.id
+    fresh = [users[f"r{i}@example.org"] for i in range(2, 6)]
+    assert all(u.password_hash == UNUSABLE_PASSWORD and u.active for u in fresh)
+    assert len({u.session_token for u in fresh}) == 4 and all(u.session_token for u in fresh)
+    roles = set(db.scalars(select(UserRole.user_id).where(UserRole.role == "reviewer")))
+    assert {u.id for u in users.values()} <= roles
+    profiles = {p.user_id: p.affiliation_id for p in db.scalars(select(ReviewerProfile))}
+    assert all(profiles[u.id] is None for u in fresh) and profiles[users["r1@example.org"].id] is None
+    coded = db.scalar(select(Organisation.id).where(Organisation.credit_code == "52440304MJL000010R"))
+    assert profiles[known.id] == coded != elsewhere.id  # the package names r6's organisation

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from gongyi import collector
 from gongyi.audit.service import record
-from gongyi.auth.models import User, UserRole
+from gongyi.auth.models import UNUSABLE_PASSWORD, User, UserRole
 from gongyi.calls.models import Call, RulesVersion
 from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
@@ -117,29 +117,33 @@ def _reviewers(session: Session, pkg: Package, call: Call, org_ids: dict[str, in
     """Reuse reviewers by e-mail (granting the reviewer role), create the rest with an unusable
     password; each sits on the panel reviewers.csv names, in this call."""
     users = {email.lower(): uid for uid, email in session.execute(select(User.id, User.email))}
-    created = 0
+    new = list({r.email: r for r in pkg.reviewers if r.email not in users}.values())
+    if new:  # in bulk, as every table of the import: a city's pool has hundreds
+        session.execute(insert(User), [{"email": r.email, "name": r.name, "password_hash": UNUSABLE_PASSWORD} for r in new])
+        users.update((email.lower(), uid) for uid, email in session.execute(
+            select(User.id, User.email).where(User.email.in_([r.email for r in new]))))
+    ids = list(dict.fromkeys(users[r.email] for r in pkg.reviewers))
+    with_role = set(session.scalars(select(UserRole.user_id).where(UserRole.role == "reviewer", UserRole.user_id.in_(ids))))
+    if len(with_role) < len(ids):
+        session.execute(insert(UserRole), [{"user_id": uid, "role": "reviewer"} for uid in ids if uid not in with_role])
+    profiles = {p.user_id: p for p in session.scalars(select(ReviewerProfile).where(ReviewerProfile.user_id.in_(ids)))}
+    affiliations: dict[int, int | None] = {}  # of the reviewers without a profile yet
     for reviewer in pkg.reviewers:
-        if reviewer.email not in users:
-            user = User(email=reviewer.email, name=reviewer.name)
-            user.set_unusable_password()
-            session.add(user)
-            session.flush()
-            users[reviewer.email] = user.id
-            created += 1
         uid = users[reviewer.email]
-        if session.get(UserRole, (uid, "reviewer")) is None:
-            session.add(UserRole(user_id=uid, role="reviewer"))
-        profile = session.get(ReviewerProfile, uid)
         affiliation = org_ids.get(reviewer.credit_code) if reviewer.credit_code else None
-        if profile is None:
-            session.add(ReviewerProfile(user_id=uid, affiliation_id=affiliation, expertise=[]))
-        elif affiliation is not None:  # a code no organisation has keeps what the profile says
-            profile.affiliation_id = affiliation
+        if uid in profiles:
+            if affiliation is not None:  # a code no organisation has keeps what the profile says
+                profiles[uid].affiliation_id = affiliation
+        elif affiliation is not None or uid not in affiliations:
+            affiliations[uid] = affiliation
+    if affiliations:
+        session.execute(insert(ReviewerProfile), [{"user_id": uid, "affiliation_id": affiliation, "expertise": []}
+                                                  for uid, affiliation in affiliations.items()])
     if pkg.reviewers:
         session.execute(insert(ReviewerPanel), [{"call_id": call.id, "user_id": users[r.email], "panel": r.panel}
                                                 for r in pkg.reviewers])
     session.flush()
-    return users, created
+    return users, len(new)
 
 
 def _submissions(session: Session, pkg: Package, call: Call, org_ids: dict[str, int], now) -> dict[str, int]:
