@@ -113,6 +113,19 @@ def test_the_api_is_cached_with_validators(app, published):
     assert again.status_code == 304
 
 
+def test_a_release_that_changes_the_code_renders_the_pages_anew(app, published, monkeypatch):
+    from gongyi.results import page_cache
+
+    for url in (PAGE, API):
+        _get(app, app.test_client(), url)
+        cached, statements = _get(app, app.test_client(), url)
+        assert not any("run_row" in s for s in statements), url
+        with monkeypatch.context() as patch:
+            patch.setattr(page_cache, "_code_stamp", lambda root: "another release")
+            anew, statements = _get(app, app.test_client(), url)
+        assert any("run_row" in s for s in statements) and anew.headers["ETag"] != cached.headers["ETag"], url
+
+
 def test_signed_in_people_and_searches_are_rendered_afresh(app, client, auth, db, make_user, published):
     anonymous = app.test_client()
     anonymous.get(PAGE)

@@ -11,7 +11,9 @@ The cache key is a digest of everything the page shows that could ever change: t
 publication kind, time and publicity window, whether objections are open now, and the call's
 state and title. Publishing another run, withdrawing one or closing the window therefore
 changes the key: a page of an earlier publication is never served again, on any instance, and
-its entry simply expires.
+its entry simply expires. The key also holds a stamp of the code that renders (every template
+and Python module of the app): a deployment that changes a page, or how many rows it shows,
+renders it anew rather than serving what the previous release cached in a shared Redis.
 
 The page carries the visitor's own CSRF token (the language switch is a form): it is rendered
 with a placeholder that each response replaces, and the visitor's session is part of the ETag
@@ -19,8 +21,11 @@ so that a 304 never hands one session's page to another.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import Response, current_app, make_response, request, session
@@ -37,8 +42,20 @@ TOKEN_PLACEHOLDER = "__gongyi_csrf_token__"
 CACHED_ARGS = frozenset({"page", "outcome"})  # a search (q) or any other argument is rendered afresh
 
 
+@functools.cache
+def _code_stamp(root: str) -> str:
+    """A digest of the app's templates and modules (read once per process)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(root).rglob("*")):
+        if path.suffix in (".html", ".py", ".txt", ".mo") and path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _version(kind: str, call: Call, run: Run, *parts: Any) -> str:
-    stamp = (kind, call.id, call.status, call.title, run.id, run.number, run.published, _iso(run.published_at),
+    code = (_code_stamp(current_app.root_path), _code_stamp(os.path.join(current_app.root_path, current_app.template_folder))
+            if current_app.template_folder else "")
+    stamp = (kind, code, call.id, call.status, call.title, run.id, run.number, run.published, _iso(run.published_at),
              _iso(run.publicity_until), publicity_open(run), *parts)
     return hashlib.sha256(repr(stamp).encode()).hexdigest()[:40]
 

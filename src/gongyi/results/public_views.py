@@ -48,7 +48,7 @@ def _rules_context(run: Run) -> dict:
 
 @bp.get("/results/<slug>")
 def results(slug: str):
-    """The latest published results of a call, 250 rows a page, in a fixed handful of statements;
+    """The latest published results of a call, PER_PAGE rows a page, in a fixed handful of statements;
     for visitors who are not signed in, from the page cache with validators (page_cache)."""
     db = get_session()
     call = call_or_404(slug, public=True, user=current_user)
