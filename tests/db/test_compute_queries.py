@@ -17,12 +17,13 @@ def _statements(app, files: dict[str, bytes], slug: str) -> tuple[int, int]:
         import_package_files(session, None, files)
         session.commit()
         call = find_call(session, slug)
+        rules = call.rules  # read before counting: whether it needs a statement depends on what the session still holds
         seen: list[str] = []
         engine = app.extensions["gongyi.engine"]
         listener = lambda *args, **kwargs: seen.append(args[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
-            inputs = load_inputs(session, call, call.rules)
+            inputs = load_inputs(session, call, rules)
             loading = len(seen)
             compute_call(session, None, call)
             session.commit()
