@@ -20,11 +20,16 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def count_rows(session: Session, stmt: Select) -> int:
+    """How many rows `stmt` selects (its order left out)."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
 def paginate(session: Session, stmt: Select, number: int, per_page: int = 50, total: int | None = None) -> Page:
     """One page of `stmt` (clamped to the pages there are) and the total, in two queries; or in one
     when the caller knows the total (counted more cheaply than by wrapping the whole select)."""
     if total is None:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = count_rows(session, stmt)
     number = min(max(number, 1), max(1, -(-total // per_page)))
     rows = list(session.execute(stmt.limit(per_page).offset((number - 1) * per_page)))
     return Page(rows, total, number, per_page)
@@ -38,7 +43,7 @@ def paginate_keys(session: Session, keys: Select, rows: Callable[[Subquery], Sel
     whole rows of the page's ids only (a subquery with the column `id`), in the same order. A
     caller that knows the total passes it."""
     if total is None:
-        total = session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0
+        total = count_rows(session, keys)
     number = min(max(number, 1), max(1, -(-total // per_page)))
     ids = keys.limit(per_page).offset((number - 1) * per_page).subquery()
     return Page(list(session.execute(rows(ids))), total, number, per_page)

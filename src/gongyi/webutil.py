@@ -65,7 +65,7 @@ _SEGMENT_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's default converter leaves unq
 
 
 def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[object], str]:
-    """url_for(endpoint, key=v, **values) for each row's v, the URL built once: a list of 250 rows
+    """url_for(endpoint, key=v, **values) for each row's v, the URL built once: a list of 100 rows
     would otherwise build 250 URLs through the router. `key` is a path segment of the default
     converter (a ref, a slug); should the marker show up elsewhere, each URL is built in full."""
     url = url_for(endpoint, **{key: _MARKER}, **values)

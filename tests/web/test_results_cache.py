@@ -121,7 +121,7 @@ def test_a_release_that_changes_the_code_renders_the_pages_anew(app, published, 
         cached, statements = _get(app, app.test_client(), url)
         assert not any("run_row" in s for s in statements), url
         with monkeypatch.context() as patch:
-            patch.setattr(page_cache, "_code_stamp", lambda root: "another release")
+            patch.setattr(page_cache, "_code_stamp", lambda roots: "another release")
             anew, statements = _get(app, app.test_client(), url)
         assert any("run_row" in s for s in statements) and anew.headers["ETag"] != cached.headers["ETag"], url
 

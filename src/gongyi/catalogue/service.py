@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any, Iterable, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from gongyi.audit.service import record
 from gongyi.catalogue.models import Category, Item
@@ -139,9 +139,10 @@ class MenuItem(NamedTuple):
     description_zh: str
 
 
-def menu(session: Session) -> list[tuple[MenuCategory, list[MenuItem]]]:
-    """browse() without a query, as plain records in one statement: the order form lists the whole
-    catalogue each time it opens, and 175 loaded objects cost more than the rest of its data."""
+def browse(session: Session, query: str = "") -> list[tuple[MenuCategory, list[MenuItem]]]:
+    """Categories with their items as plain records, in one statement (the order form lists the
+    whole catalogue each time it opens, and 175 loaded objects cost more than the rest of its
+    data); with a query, only matching items (by code, name or description)."""
     groups: dict[str, tuple[MenuCategory, list[MenuItem]]] = {}
     for row in session.execute(
             select(Category.code, Category.name_zh, Category.name_en, Item.code, Item.name_zh, Item.name_en,
@@ -150,20 +151,13 @@ def menu(session: Session) -> list[tuple[MenuCategory, list[MenuItem]]]:
         _category, items = groups.setdefault(row[0], (MenuCategory(*row[:3]), []))
         if row[3] is not None:
             items.append(MenuItem(*row[3:]))
-    return list(groups.values())
-
-
-def browse(session: Session, query: str = "") -> list[tuple[Category, list[Item]]]:
-    """Categories with their items; with a query, only matching items (by code, name or description)."""
-    categories = session.scalars(select(Category).options(selectinload(Category.items)).order_by(Category.code)).all()
     q = query.strip().lower()
+    if not q:
+        return list(groups.values())
     result = []
-    for cat in categories:
-        if not q:
-            result.append((cat, list(cat.items)))
-            continue
+    for cat, items in groups.values():
         cat_hit = q in cat.name_zh.lower() or q in cat.name_en.lower() or q == cat.code
-        hits = [i for i in cat.items if cat_hit or any(q in s.lower() for s in (i.code, i.name_zh, i.name_en, i.description_zh))]
+        hits = [i for i in items if cat_hit or any(q in s.lower() for s in (i.code, i.name_zh, i.name_en, i.description_zh))]
         if hits:
             result.append((cat, hits))
     return result

@@ -43,18 +43,18 @@ CACHED_ARGS = frozenset({"page", "outcome"})  # a search (q) or any other argume
 
 
 @functools.cache
-def _code_stamp(root: str) -> str:
-    """A digest of the app's templates and modules (read once per process)."""
+def _code_stamp(roots: tuple[str, ...]) -> str:
+    """A digest of the app's templates and modules under `roots` (read once per process)."""
     digest = hashlib.sha256()
-    for path in sorted(Path(root).rglob("*")):
-        if path.suffix in (".html", ".py", ".txt", ".mo") and path.is_file():
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for root in roots:
+        for path in sorted(Path(root).rglob("*")):
+            if path.suffix in (".html", ".py", ".txt", ".mo") and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def _version(kind: str, call: Call, run: Run, *parts: Any) -> str:
-    code = (_code_stamp(current_app.root_path), _code_stamp(os.path.join(current_app.root_path, current_app.template_folder))
-            if current_app.template_folder else "")
+    code = _code_stamp((current_app.root_path, os.path.join(current_app.root_path, current_app.template_folder or "")))
     stamp = (kind, code, call.id, call.status, call.title, run.id, run.number, run.published, _iso(run.published_at),
              _iso(run.publicity_until), publicity_open(run), *parts)
     return hashlib.sha256(repr(stamp).encode()).hexdigest()[:40]

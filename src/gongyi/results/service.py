@@ -21,7 +21,7 @@ from gongyi.errors import N_, UserError
 from gongyi.kept import kept_for_good
 from gongyi.money import fen_to_str
 from gongyi.orgs.models import Organisation
-from gongyi.pagination import Page, paginate, paginate_keys
+from gongyi.pagination import Page, count_rows, paginate, paginate_keys
 from gongyi.results.engine import CSV_COLUMNS, OUTCOMES, ResultRow, Results, round_place_dict
 from gongyi.results.inputs import Inputs, calculate, input_digest, load_inputs
 from gongyi.results.models import Run, RunRow
@@ -206,7 +206,7 @@ def ranking_page(session: Session, run: Run, *, sort: str = "rank", descending: 
 
     # A run's rows never change once computed: their count under a filter is kept for good.
     total = kept_for_good("run-rows", (run.id, str(run.created_at), run.input_digest, outcome if outcome in OUTCOMES else None),
-                          lambda: session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0)
+                          lambda: count_rows(session, keys))
     return paginate_keys(session, keys, rows, page, per_page, total=total)
 
 

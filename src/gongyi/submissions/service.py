@@ -21,7 +21,7 @@ from gongyi.calls.models import Call, LateEntry
 from gongyi.calls.service import organisation_late_entries, submissions_open_for
 from gongyi.calls.workflow import ACTIVITIES
 from gongyi.catalogue.models import Category, Item
-from gongyi.catalogue.service import MenuCategory, MenuItem, menu
+from gongyi.catalogue.service import MenuCategory, MenuItem, browse
 from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.db import lock
@@ -346,7 +346,7 @@ def order_menu(session: Session, call: Call, picked: Collection[str]) -> list[Me
     """The catalogue by category for ordering (点单): the call's open categories, plus any
     category a `picked` item belongs to."""
     groups = []
-    for category, items in menu(session):
+    for category, items in browse(session):
         is_open = category_open(category.code, call.rules["entry"]["categories"])
         chosen = sum(1 for i in items if i.code in picked)
         if is_open or chosen:

@@ -14,7 +14,7 @@ from gongyi.calls.models import Call
 from gongyi.calls.workflow import ACTIVITIES
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
-from gongyi.pagination import Page, paginate, paginate_keys
+from gongyi.pagination import Page, count_rows, paginate, paginate_keys
 from gongyi.review.models import Review, ReviewerProfile, Score
 from gongyi.kept import kept
 from gongyi.review.scoring import Calibration, ScoredReview, Stats, calibrate
@@ -112,7 +112,7 @@ def submission_progress_page(session: Session, call: Call, number: int, now: dat
     data), its rows SubmissionProgress."""
     stmt = _progress_statement(session, call)
     total = kept(session, "board-total", (call.id, scoring_round(call)),
-                 lambda: session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+                 lambda: count_rows(session, stmt))
     page = paginate(session, stmt, number, per_page, total=total)
     return Page(_progress_rows(page.rows, _overdue(call, now or utcnow())), page.total, page.number, page.per_page)
 
@@ -149,7 +149,7 @@ def reviewer_progress(session: Session, call: Call, number: int = 1, now: dateti
                 .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id).order_by(User.id))
 
     total = kept(session, "board-reviewers", (call.id,),
-                 lambda: session.scalar(select(func.count()).select_from(keys.order_by(None).subquery())) or 0)
+                 lambda: count_rows(session, keys))
     page = paginate_keys(session, keys, rows, number, per_page, total=total)
     result = []
     for user, profile in page.rows:
