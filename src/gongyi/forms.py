@@ -1,10 +1,15 @@
 """What every form shares: where a service's problem is shown, and the bare action button."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterator
 
+from babel.support import Translations
+from flask import current_app
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField
+from wtforms.i18n import messages_path
 
 from gongyi.errors import N_
 from gongyi.numbers import MAX_ID, has_control_characters, whole_number
@@ -41,6 +46,11 @@ def _refuse_control_characters(fields: Any) -> bool:
     return ok
 
 
+@lru_cache(maxsize=8)
+def _wtforms_messages(locale: str) -> Translations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class Form(FlaskForm):
     """A form that shows a service's problems beside the fields they name.
 
@@ -49,6 +59,14 @@ class Form(FlaskForm):
     """
 
     fallback_field: str | None = None
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            """WTForms' own messages in the page's language, read from their file once per
+            process and language (Flask-WTF reads the file again for every request)."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _wtforms_messages(str(get_locale()))
 
     def validate(self, extra_validators=None) -> bool:
         """WTForms' checks, and no control character (NUL, escape, ...) in any field: each such

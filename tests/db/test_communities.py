@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from gongyi.communities import needs, service
+from gongyi.communities import needs, picking, service
 from gongyi.communities.models import CommunityNeed, SubmissionCommunity
 from gongyi.errors import UserError
 from gongyi.submissions import service as submissions
@@ -156,3 +156,24 @@ def test_the_project_form_links_a_pickable_community_and_copies_its_address(db, 
     assert db.get(SubmissionCommunity, s.id).community_id == listed.id
     assert submissions.save_draft(db, member, s, {"community_id": "", "community_name": "手写社区"}) == []
     assert db.get(SubmissionCommunity, s.id) is None and s.community_name == "手写社区"
+
+
+def test_the_form_shows_a_linked_community_no_longer_offered_and_offers_the_pickable(db, admin, statements):
+    member, org = make_org(db, admin)
+    other_member, _other = make_org(db, admin)
+    listed = service.create_community(db, admin, district_code="440305", street="南头街道", name="荔林社区")
+    own = service.propose_community(db, member, district_code="440304", street="华富街道", name="莲花北社区")
+    service.propose_community(db, other_member, district_code="440304", street="华富街道", name="田面社区")
+    call = make_call(db, admin)
+    s = submissions.create_submission(db, member, call, community_id=str(own.id))
+    db.flush()
+    with statements:
+        linked, offered = picking.form_communities(db, s.id, org.id)
+    assert len(statements) == 1
+    assert linked is own and [c.name for c in offered] == ["莲花北社区", "荔林社区"]
+    own.status = "rejected"  # no longer pickable: still the project's community, not offered
+    db.flush()
+    linked, offered = picking.form_communities(db, s.id, org.id)
+    assert linked is own and offered == [listed]
+    other = submissions.create_submission(db, member, call)
+    assert picking.form_communities(db, other.id, org.id) == (None, [listed])

@@ -150,3 +150,20 @@ def test_a_barred_organisation_is_refused_on_its_days_only(db, world):
     assert bar.ends_on == today - timedelta(days=1) and entry_check.entry_refusal(db, later, org.id) is None
     with pytest.raises(Exception, match="结束日期不能早于开始日期"):
         entry_check.bar_organisation(db, admin, org, reason="x", starts_on=today, ends_on=today - timedelta(days=1))
+
+
+def test_only_what_the_calls_rules_look_at_is_read(db, world, statements):
+    """A submit at the deadline asks the entry rules of every project: with the defaults (the
+    barred list only) the organisation's earlier editions and replications are not read."""
+    call, admin, later = world
+    a = sub(db, "A")
+    assert entry_check.entry_refusal(db, later, a.organisation_id, title="长者助餐") is None
+    with statements:
+        assert entry_check.entry_refusal(db, later, a.organisation_id, title="长者助餐", submission_id=a.id) is None
+    default = list(statements.statements)
+    assert len(default) == 2 and not any("FROM replication" in s or "run_row" in s for s in default), default
+    entries.update_settings(db, admin, later, no_second_funding=True)
+    with statements:
+        refused = entry_check.entry_refusal(db, later, a.organisation_id, title="长者助餐", submission_id=a.id)
+    assert refused is not None and refused.rule == "second_funding"
+    assert any("FROM replication" in s for s in statements.statements) and len(statements) > len(default)

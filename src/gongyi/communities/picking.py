@@ -33,15 +33,18 @@ def lookup(session: Session, organisation_id: int | None) -> Callable[[int], tup
     return find
 
 
-def pickable_communities(session: Session, organisation_id: int | None) -> list[Community]:
-    """The list the project form offers, by district, street and name (one query)."""
-    return list(session.scalars(select(Community).where(pickable(organisation_id))
-                                .order_by(Community.district_code, Community.street, Community.name)))
-
-
-def linked_community(session: Session, submission_id: int) -> Community | None:
-    return session.scalar(select(Community).join(SubmissionCommunity, SubmissionCommunity.community_id == Community.id)
-                          .where(SubmissionCommunity.submission_id == submission_id))
+def form_communities(session: Session, submission_id: int,
+                     organisation_id: int | None) -> tuple[Community | None, list[Community]]:
+    """The submission's linked community (None when it has none) and the list the project form
+    offers, by district, street and name, in one statement: a link to a community that is no
+    longer pickable still shows as the project's community, but is not offered."""
+    linked_id = (select(SubmissionCommunity.community_id).where(SubmissionCommunity.submission_id == submission_id)
+                 .scalar_subquery())
+    offered = pickable(organisation_id)
+    rows = session.execute(select(Community, offered, Community.id == linked_id).where(or_(offered, Community.id == linked_id))
+                           .order_by(Community.district_code, Community.street, Community.name)).all()
+    linked = next((community for community, _offered, is_linked in rows if is_linked), None)
+    return linked, [community for community, is_offered, _linked in rows if is_offered]
 
 
 def link_community(session: Session, submission_id: int, community_id: int) -> bool:

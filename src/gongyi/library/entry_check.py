@@ -64,12 +64,15 @@ def bars_of(session: Session, organisation_id: int) -> list[OrganisationBar]:
 
 def entry_refusal(session: Session, call: Call, organisation_id: int, *, title: str | None = None,
                   submission_id: int | None = None, day: date | None = None) -> EntryRefused | None:
-    """The first rule of `call` that refuses the organisation's entry, as an error naming it."""
-    bars = [Bar(b.reason, b.starts_on, b.ends_on) for b in bars_of(session, organisation_id)]
-    replication = submission_id is not None and session.scalar(
+    """The first rule of `call` that refuses the organisation's entry, as an error naming it. Only
+    what the call's rules look at is read (a submit at the deadline asks this of every project)."""
+    rules = _rules(session, call)
+    bars = [Bar(b.reason, b.starts_on, b.ends_on) for b in bars_of(session, organisation_id)] if rules.barred_list else []
+    second_funding = bool(rules.no_second_funding and title)
+    past = past_projects(session, call, organisation_id) if rules.failed_evaluation_editions or second_funding else []
+    replication = second_funding and submission_id is not None and session.scalar(
         select(Replication.id).where(Replication.submission_id == submission_id)) is not None
-    refusals = entry_refusals(_rules(session, call), day or china_date(utcnow()), bars,
-                              past_projects(session, call, organisation_id), title=title, replication=replication)
+    refusals = entry_refusals(rules, day or china_date(utcnow()), bars, past, title=title, replication=replication)
     if not refusals:
         return None
     return EntryRefused(refusals[0], "title" if refusals[0].rule == "second_funding" else None)

@@ -237,6 +237,7 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
     check_member(actor, submission)
     # One submit per organisation at a time (the limit holds); a double click waits and is told.
     session.execute(select(Organisation.id).where(Organisation.id == submission.organisation_id).with_for_update())
+    _held = (submission.call, submission.organisation)  # alive, so the reread below finds them in the session
     submission = lock(session, submission)
     if submission.status == "submitted":
         raise already(SubmissionError, N_("该项目已由 %(name)s 于 %(at)s 提交"), N_("该项目已提交"),

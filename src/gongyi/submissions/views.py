@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from gongyi import policy
 from gongyi.actions import attempt
+from gongyi.calls.models import Call
 from gongyi.calls.service import organisation_late_entries
 from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
@@ -62,11 +63,11 @@ def signed_in_only():
     return current_app.login_manager.unauthorized()
 
 
-def _viewable(submission_id: int) -> Submission:
-    submission = get_session().scalar(
+def _viewable(submission_id: int) -> Submission:  # with its call, the call's rules and its organisation
+    submission = get_session().scalars(
         select(Submission).where(Submission.id == submission_id)
-        .options(joinedload(Submission.call), joinedload(Submission.organisation))
-    )
+        .options(joinedload(Submission.call).joinedload(Call.rules_versions), joinedload(Submission.organisation))
+    ).unique().one_or_none()
     if submission is None or not policy.can_view_submission(current_user, submission):
         abort(404)
     return submission
@@ -193,7 +194,7 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
                  attachment_form: AttachmentForm | None = None, status: int = 200):
     """The project form page; without `form`, as stored. Each of `problems` goes beside its input."""
     db = get_session()
-    community = picking.linked_community(db, submission.id)
+    community, communities = picking.form_communities(db, submission.id, submission.organisation_id)
     if form is None:
         form = ProjectForm.stored(submission, community.id if community else None)
         picked = {i.item_code: i.need for i in submission.items}
@@ -218,14 +219,14 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
                          if refusals.funding_line_removal_refusal(line) is None},
         removable_files={a.id for a in submission.attachments if refusals.attachment_removal_refusal(a) is None},
         version=_version(submission), submit_ready=not service.submit_problems(db, submission),
-        **_community_context(db, submission, community),
+        **_community_context(db, submission, community, communities),
     ), status
 
 
-def _community_context(db, submission: Submission, community) -> dict:
+def _community_context(db, submission: Submission, community, communities) -> dict:
     """The project form's community list, and the picked community's needs list of the call's year."""
     year = edition_year(submission.call.opens_at)
-    return {"community": community, "communities": picking.pickable_communities(db, submission.organisation_id),
+    return {"community": community, "communities": communities,
             "listed": picking.listed_needs(db, community.id if community else None, year), "needs_year": year}
 
 
