@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, Flask, render_template, request
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert
 
 from gongyi import create_app
 from gongyi.collector import settle_after_start
@@ -47,14 +47,23 @@ def insert_row():
     return "ok"
 
 
-def add_baselines(app: Flask) -> Flask:
+def add_baselines(app: Flask, create_tables: bool = True) -> Flask:
     app.register_blueprint(bp)
-    METADATA.create_all(app.extensions["gongyi.engine"])
+    if create_tables:
+        METADATA.create_all(app.extensions["gongyi.engine"])
     return app
 
 
+def create_tables(url: str) -> None:
+    """The baselines' table, made before gunicorn starts: its workers start together, and two
+    CREATE TABLEs at once on PostgreSQL fail one worker."""
+    engine = create_engine(url)
+    METADATA.create_all(engine)
+    engine.dispose()
+
+
 def _gunicorn_app() -> Flask:
-    app = add_baselines(create_app())
+    app = add_baselines(create_app(), create_tables=False)
     settle_after_start()  # as app.py does for the app served alone
     return app
 

@@ -125,6 +125,9 @@ class Server:
     """gunicorn serving the app with the benchmark's baseline routes."""
 
     def __init__(self, url: str, port: int, workers: int = 4):
+        from bench.baseline import create_tables
+
+        create_tables(url)
         env = {**os.environ, "GONGYI_DATABASE_URL": url, "GONGYI_SECRET_KEY": "bench-secret",
                "GONGYI_BENCH_SERVE": "1", "PYTHONPATH": str(ROOT)}
         self.port = port
