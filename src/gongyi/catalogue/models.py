@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongyi.db import Base
@@ -30,3 +30,14 @@ class Item(Base):
     description_zh: Mapped[str] = mapped_column(Text, default="")
 
     category: Mapped[Category] = relationship(back_populates="items")
+
+
+class CatalogueVersion(Base):
+    """One row: a token that database triggers change with every write to a category or an item
+    (migration 0042), so a process may keep the catalogue it read under the token."""
+
+    __tablename__ = "catalogue_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
