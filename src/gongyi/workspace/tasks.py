@@ -11,9 +11,11 @@ counting its rows (the progress reports of funded projects are counted this way)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
 from typing import Any, Callable
 
-from sqlalchemy import ScalarSelect, and_, func, select
+from sqlalchemy import Date, Integer, ScalarSelect, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from gongyi.calls.models import Call
@@ -103,17 +105,22 @@ def _reports_to_review(_user) -> ScalarSelect:
             .scalar_subquery())
 
 
-def overdue_milestones():
-    """Milestones of projects in execution past their due date (Beijing) without a submitted report."""
+TODAY = bindparam("today", type_=Date)  # in the counts statement: the day it is read on (Beijing)
+
+
+def overdue_milestones(today: Any = None):
+    """Milestones of projects in execution past their due date (Beijing, today unless `today`
+    is given: a date or a bound parameter) without a submitted report."""
     reported = select(ProgressReport.milestone_id).where(ProgressReport.status.in_(COUNTED))
     return (select(func.count()).select_from(Milestone)
             .join(ExecutionRecord, ExecutionRecord.id == Milestone.execution_id)
-            .where(ExecutionRecord.status == "active", Milestone.due_on < china_date(utcnow()),
+            .where(ExecutionRecord.status == "active",
+                   Milestone.due_on < (china_date(utcnow()) if today is None else today),
                    Milestone.id.not_in(reported)))
 
 
 def _reports_due(user) -> ScalarSelect:
-    return overdue_milestones().where(ExecutionRecord.organisation_id == user.organisation_id).scalar_subquery()
+    return overdue_milestones(TODAY).where(ExecutionRecord.organisation_id == user.organisation_id).scalar_subquery()
 
 
 def _reports_returned(user) -> ScalarSelect:
@@ -183,17 +190,36 @@ class Counts:
     waiting: int  # everything to do (news not included): the navigation's badge
 
 
+# Stands for the user in the counts statement, which is built once per set of tasks.
+_SOMEONE = SimpleNamespace(id=bindparam("user_id", type_=Integer), organisation_id=bindparam("organisation_id", type_=Integer))
+
+
+_statements: dict[tuple[str, ...], Select] = {}  # the keys of a set of tasks -> its counts statement
+
+
+def _counts_statement(tasks: tuple[Task, ...]) -> Select:
+    """One statement counting every task, with the user, their organisation and the day as
+    parameters, built once per set of tasks: a busy day changes the data many times a second,
+    and building the statement anew for each person's navigation cost more than running it."""
+    keys = tuple(t.key for t in tasks)
+    if keys not in _statements:
+        _statements[keys] = select(*(t.count(_SOMEONE) for t in tasks))
+    return _statements[keys]
+
+
 def counts(session: Session, user: Any) -> Counts:
     """Every count the user sees, in one statement kept between changes of the data (gongyi.kept,
     keyed by the user, their tasks and the day, as overdue milestones are counted by the day),
     and the unread messages, read each time (reading a message is no audited change)."""
     tasks = tasks_for(user)
+    today: date = china_date(utcnow())
 
     def compute() -> dict[str, int]:
-        row = session.execute(select(*(t.count(user) for t in tasks))).one() if tasks else ()
+        row = session.execute(_counts_statement(tasks), {
+            "user_id": user.id, "organisation_id": user.organisation_id, "today": today}).one() if tasks else ()
         return {t.key: int(n or 0) for t, n in zip(tasks, row)}
 
-    key = (user.id, tuple(t.key for t in tasks), china_date(utcnow()).isoformat())
+    key = (user.id, tuple(t.key for t in tasks), today.isoformat())
     by_key = kept(session, "tasks", key, compute)
     news = {t.key for t in MEMBER_NEWS + EVALUATOR_TASKS}  # shown, not counted as waiting
     unread = session.scalar(select(unread_messages(user)))
