@@ -72,7 +72,7 @@ def _derived_settings(config) -> None:
         config.setdefault("CACHE_TYPE", "RedisCache")
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
     else:
-        config.setdefault("CACHE_TYPE", "FileSystemCache")
+        config.setdefault("CACHE_TYPE", "gongyi.filecache.FileCache")  # pruned in one pass (see there)
         # files kept before the oldest are pruned: the kept figures (an hour each, gongyi.kept)
         # must not push the day-long results pages out
         config.setdefault("CACHE_THRESHOLD", 5000)

@@ -4,13 +4,16 @@ A city's call holds tens of thousands of reviews; summarising them (calibration,
 editions dashboards, the coverage map, the review board's counts) takes hundreds of
 milliseconds, and those pages are opened far more often than the data changes. So the
 summaries are kept in `extensions.cache` (files under instance/cache, or Redis when configured,
-shared by every instance) under a key made of the figure's name, its arguments and a stamp of
-the data.
+shared by every instance) under a key made of the figure's name and its arguments, with the
+stamp of the data it was computed from.
 
 The stamp is the audit log's tail. Every committed change of state writes an audit entry
 (tests/audit_watch.py fails a request that commits without one, and the log is append-only),
-so any change gives a new stamp and a new key; a kept figure is never served for data it was
-not computed from, and entries of older stamps simply expire. The one change that writes no
+so any change gives a new stamp; a kept figure is never served for data it was not computed
+from. A figure read at another stamp is computed again and replaces its entry, so the cache
+holds one entry per figure however often the data changes (a deadline day changes it many times
+a second, and each person's navigation counts are a figure: entries per stamp filled the file
+cache until its pruning, which reads every file, ran at each write). The one change that writes no
 entry of its own is a draft's autosave (`audit.service.covered_by`), and no kept figure counts
 drafts. The stamp is the latest entry's id and the number of entries among the last `WINDOW`
 ids: PostgreSQL hands ids out in order but transactions commit in any order, so an entry
@@ -54,7 +57,15 @@ def data_stamp(session: Session) -> str:
 def kept(session: Session, name: str, args: tuple, compute: Callable[[], T]) -> T:
     """`compute()` once per stamp of the data, then from the cache. Its value must be plain data
     (numbers, strings, tuples, dataclasses of them): it is pickled, and never holds a row."""
-    return _kept(f"{PREFIX}{name}:{args!r}:{data_stamp(session)}" if _keeping() else None, compute)
+    if not _keeping():
+        return compute()
+    key, stamp = f"{PREFIX}{name}:{args!r}", data_stamp(session)
+    found: Any = cache.get(key)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == stamp:
+        return found[1]
+    value = compute()
+    cache.set(key, (stamp, value), timeout=TIMEOUT)
+    return value
 
 
 def kept_for_good(name: str, args: tuple, compute: Callable[[], T]) -> T:

@@ -109,3 +109,34 @@ def test_a_runs_row_count_is_kept_for_good_as_its_rows_never_change(app, client,
         record(db, None, "call.import", call)  # other data changes: the run's rows do not
         db.commit()
         assert row_counts(url) == (shown, []), url
+
+
+def test_a_figure_keeps_one_entry_however_often_the_data_changes(app, db):
+    """Each audited change gives a new stamp; the figure is computed again and replaces its
+    entry (a deadline day's changes never fill the cache with figures of past stamps)."""
+    from gongyi.extensions import cache
+    from gongyi.kept import kept
+    from tests.factories import make_admin, make_call
+
+    call = make_call(db, make_admin(db, "boss@example.org"))
+    db.commit()
+    computed = []
+
+    def figure():
+        computed.append(1)
+        return len(computed)
+
+    values = []
+    for change in range(4):
+        for _ in range(2):
+            with app.test_request_context():
+                values.append(kept(db, "figure", (7,), figure))
+        record(db, None, "call.import", call, n=change)
+        db.commit()
+    assert values == [1, 1, 2, 2, 3, 3, 4, 4]  # once per stamp, then from the cache
+    with app.test_request_context():
+        stamp = data_stamp(db)
+        assert cache.get("kept:figure:(7,)") != (stamp, 4)  # the last change came after it
+        assert kept(db, "figure", (7,), figure) == 5 and cache.get("kept:figure:(7,)") == (stamp, 5)
+    if hasattr(cache.cache, "_list_dir"):  # the file cache: one file for the figure
+        assert sum(1 for _ in cache.cache._list_dir()) <= 2  # the figure and the cache's own count
