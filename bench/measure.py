@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -144,18 +143,20 @@ class Server:
             raise SystemExit("gunicorn did not start")
 
     def worker_cpu(self) -> float:
-        """CPU seconds (user + system) the master's worker processes have used so far."""
+        """CPU seconds the master's worker processes have run so far, from each thread's
+        /proc/<pid>/task/<tid>/schedstat (nanoseconds): the clock ticks of /proc/<pid>/stat
+        (10 ms each) would make 16 requests of 20 ms a measure to within 2.5 ms a request."""
         total = 0
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != self.process.pid:  # ppid
+                    continue
+                total += sum(int((task / "schedstat").read_text().split()[0]) for task in (entry / "task").iterdir())
             except OSError:
                 continue
-            if int(fields[1]) == self.process.pid:  # ppid
-                total += int(fields[11]) + int(fields[12])
-        return total / TICK
+        return total / 1e9
 
     def stop(self) -> None:
         self.process.terminate()
