@@ -37,6 +37,11 @@ PREFIX = "kept:"
 TIMEOUT = 3600  # seconds: a figure of a busy call's stamp is soon replaced; a quiet one's is remade hourly
 
 
+_tail = select(AuditEntry.id, AuditEntry.at).order_by(AuditEntry.id.desc()).limit(1).subquery()
+_STAMP = select(_tail.c.id, _tail.c.at, select(func.count()).select_from(AuditEntry)
+                .where(AuditEntry.id > _tail.c.id - WINDOW).scalar_subquery())  # built once: every page reads it
+
+
 def data_stamp(session: Session) -> str:
     """The audit log's tail: its latest entry's id and time and the entries among the last WINDOW
     ids (one statement, index lookups), read once per request; outside a request (a command, a
@@ -44,10 +49,7 @@ def data_stamp(session: Session) -> str:
     databases whose logs have the same length (one restored from a backup, a demo rebuilt)."""
     stamp = g.get("gongyi_data_stamp") if has_request_context() else None
     if stamp is None:
-        tail = select(AuditEntry.id, AuditEntry.at).order_by(AuditEntry.id.desc()).limit(1).subquery()
-        recent = (select(func.count()).select_from(AuditEntry).where(AuditEntry.id > tail.c.id - WINDOW)
-                  .scalar_subquery())
-        row = session.execute(select(tail.c.id, tail.c.at, recent)).first()
+        row = session.execute(_STAMP).first()
         stamp = "empty" if row is None else f"{row[0]}.{row[1].isoformat()}.{row[2]}"
         if has_request_context():
             g.gongyi_data_stamp = stamp

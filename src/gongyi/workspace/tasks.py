@@ -194,6 +194,7 @@ class Counts:
 _SOMEONE = SimpleNamespace(id=bindparam("user_id", type_=Integer), organisation_id=bindparam("organisation_id", type_=Integer))
 
 
+_UNREAD = select(unread_messages(_SOMEONE))  # on every page: built once
 _statements: dict[tuple[str, ...], Select] = {}  # the keys of a set of tasks -> its counts statement
 
 
@@ -222,5 +223,5 @@ def counts(session: Session, user: Any) -> Counts:
     key = (user.id, tuple(t.key for t in tasks), today.isoformat())
     by_key = kept(session, "tasks", key, compute)
     news = {t.key for t in MEMBER_NEWS + EVALUATOR_TASKS}  # shown, not counted as waiting
-    unread = session.scalar(select(unread_messages(user)))
+    unread = session.scalar(_UNREAD, {"user_id": user.id})
     return Counts(by_key, int(unread or 0), sum(n for k, n in by_key.items() if k not in news))
