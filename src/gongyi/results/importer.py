@@ -146,13 +146,15 @@ def _reviewers(session: Session, pkg: Package, call: Call, org_ids: dict[str, in
     return users, len(new)
 
 
+SUBMISSION_COLUMNS = ("call_id", "organisation_id", "ref", "title", "community_name", "community_street", "summary",
+                      "problem", "objectives", "activities", "beneficiary_group", "team", "requested_fen", "status",
+                      "eligibility", "submitted_at", "created_at", "updated_at")  # every one without a database default
+
+
 def _submissions(session: Session, pkg: Package, call: Call, org_ids: dict[str, int], now) -> dict[str, int]:
-    sub_rows = [{"call_id": call.id, "organisation_id": org_ids[s.credit_code], "ref": s.ref, "title": s.title,
-                 "community_name": s.community, "requested_fen": s.requested_fen, "status": "submitted",
-                 "eligibility": "eligible", "submitted_at": s.submitted_at, "created_at": now, "updated_at": now}
-                for s in pkg.submissions]
-    if sub_rows:
-        session.execute(insert(Submission), sub_rows)
+    bulk_insert(session, Submission, SUBMISSION_COLUMNS, (
+        (call.id, org_ids[s.credit_code], s.ref, s.title, s.community, *[""] * 7, s.requested_fen,
+         "submitted", "eligible", s.submitted_at, now, now) for s in pkg.submissions))
     sub_ids = dict(session.execute(select(Submission.ref, Submission.id).where(Submission.call_id == call.id)).all())
     bulk_insert(session, SubmissionItem, ("submission_id", "item_code", "need"),
                 ((sub_ids[s.ref], code, "") for s in pkg.submissions for code in s.items))
