@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from gongyi.auth.models import User, UserRole
 from gongyi.calls.models import Call
@@ -15,10 +16,10 @@ from gongyi.calls.workflow import ACTIVITIES
 from gongyi.clock import utcnow
 from gongyi.orgs.models import Organisation
 from gongyi.pagination import Page, count_rows, paginate, paginate_keys
-from gongyi.review.models import Review, ReviewerProfile, Score
+from gongyi.review.models import DEFAULT_MAX_REVIEWS, Review, ReviewerProfile, Score
 from gongyi.kept import kept
 from gongyi.review.scoring import Calibration, ScoredReview, Stats, calibrate
-from gongyi.review.service.assignment import cap_of, reviewed_submissions
+from gongyi.review.service.assignment import reviewed_submissions
 from gongyi.review.service.rounds import round_participants
 from gongyi.review.service.scoring import complete_reviews, criterion_codes, scoring_round
 from gongyi.submissions.models import Submission
@@ -57,9 +58,25 @@ def calls_progress(session: Session) -> list[CallProgress]:
     return [CallProgress(c, reviewed.get(c.id, 0), *counts.get(c.id, (0, 0))) for c in calls]
 
 
+class BoardSubmission(NamedTuple):
+    """What the review board shows of a submission: a row's columns, not a loaded object (a page
+    of 50 objects with their organisations cost more than the rest of the page)."""
+    id: int
+    ref: str
+    title: str
+    eligibility: str
+    organisation_name: str
+
+
+class BoardReviewer(NamedTuple):
+    id: int
+    name: str
+    is_reviewer: bool  # holds the reviewer role (else only reviews left from before)
+
+
 @dataclass(frozen=True)
 class SubmissionProgress:
-    submission: Submission
+    submission: BoardSubmission
     assigned: int
     submitted: int
     overdue: bool
@@ -67,7 +84,7 @@ class SubmissionProgress:
 
 @dataclass(frozen=True)
 class ReviewerProgress:
-    reviewer: User
+    reviewer: BoardReviewer
     assigned: int
     submitted: int
     cap: int
@@ -90,15 +107,16 @@ def _progress_statement(session: Session, call: Call) -> Select:
     if code != call.rules["rounds"][0]["code"]:
         reviewed = and_(reviewed, Submission.id.in_(round_participants(session, call, code)))
     return (
-        select(Submission, assigned.label("assigned"), submitted.label("submitted"))
-        .where(Submission.call_id == call.id, or_(reviewed, exists().where(in_round)))
-        .options(joinedload(Submission.organisation)).order_by(Submission.ref)
+        select(Submission.id, Submission.ref, Submission.title, Submission.eligibility, Organisation.name,
+               assigned.label("assigned"), submitted.label("submitted"))
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .where(Submission.call_id == call.id, or_(reviewed, exists().where(in_round))).order_by(Submission.ref)
     )
 
 
 def _progress_rows(rows, late: bool) -> list[SubmissionProgress]:
-    return [SubmissionProgress(s, assigned or 0, submitted or 0, late and (submitted or 0) < (assigned or 0))
-            for s, assigned, submitted in rows]
+    return [SubmissionProgress(BoardSubmission(*row[:5]), row[5] or 0, row[6] or 0, late and (row[6] or 0) < (row[5] or 0))
+            for row in rows]
 
 
 def submission_progress(session: Session, call: Call, now: datetime | None = None) -> list[SubmissionProgress]:
@@ -145,16 +163,19 @@ def reviewer_progress(session: Session, call: Call, number: int = 1, now: dateti
     keys = select(User.id).where(or_(in_pool, User.id.in_(list(counts)))).order_by(User.id)
 
     def rows(ids):
-        return (select(User, ReviewerProfile).join(ids, ids.c.id == User.id)
+        return (select(User.id, User.name, exists().where(UserRole.user_id == User.id, UserRole.role == "reviewer"),
+                       ReviewerProfile.max_reviews).join(ids, ids.c.id == User.id)
                 .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id).order_by(User.id))
 
     total = kept(session, "board-reviewers", (call.id,),
                  lambda: count_rows(session, keys))
     page = paginate_keys(session, keys, rows, number, per_page, total=total)
     result = []
-    for user, profile in page.rows:
-        assigned, submitted = counts.get(user.id, (0, 0))
-        result.append(ReviewerProgress(user, assigned, submitted, cap_of(profile), late and submitted < assigned))
+    for user_id, name, is_reviewer, max_reviews in page.rows:
+        assigned, submitted = counts.get(user_id, (0, 0))
+        cap = DEFAULT_MAX_REVIEWS if max_reviews is None else max_reviews  # no profile: the default
+        result.append(ReviewerProgress(BoardReviewer(user_id, name, bool(is_reviewer)), assigned, submitted, cap,
+                                       late and submitted < assigned))
     return Page(result, page.total, page.number, page.per_page)
 
 
