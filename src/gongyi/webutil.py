@@ -61,17 +61,22 @@ def url_with(**changes: str | int | None) -> str:
 
 
 _MARKER = "0ROWKEY0"
+_NUMBER_MARKER = 9_081_726_354  # the marker for an <int:...> segment
 _SEGMENT_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's default converter leaves unquoted in a path segment
 
 
 def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[object], str]:
     """url_for(endpoint, key=v, **values) for each row's v, the URL built once: a list of 100 rows
     would otherwise build 250 URLs through the router. `key` is a path segment of the default
-    converter (a ref, a slug); should the marker show up elsewhere, each URL is built in full."""
-    url = url_for(endpoint, **{key: _MARKER}, **values)
-    if url.count(_MARKER) != 1:
+    converter (a ref, a slug) or of the int converter (an id, given as an int); should the
+    marker show up elsewhere, each URL is built in full."""
+    try:
+        marker, url = _MARKER, url_for(endpoint, **{key: _MARKER}, **values)
+    except ValueError:  # an <int:...> segment refuses the text marker
+        marker, url = str(_NUMBER_MARKER), url_for(endpoint, **{key: _NUMBER_MARKER}, **values)
+    if url.count(marker) != 1:
         return lambda value: url_for(endpoint, **{key: value}, **values)
-    before, _, after = url.partition(_MARKER)
+    before, _, after = url.partition(marker)
     return lambda value: f"{before}{quote(str(value), safe=_SEGMENT_SAFE)}{after}"
 
 

@@ -21,6 +21,9 @@ def test_a_url_pattern_builds_what_url_for_builds(app):
             row_url = url_pattern(endpoint, "ref", **values)
             for ref in TRICKY:
                 assert row_url(ref) == url_for(endpoint, ref=ref, **values), (endpoint, values, ref)
+        detail = url_pattern("screening.detail", "submission_id")  # an <int:...> segment
+        for number in (1, 12, 9_081_726_354, 10**12):
+            assert detail(number) == url_for("screening.detail", submission_id=number)
 
 
 def test_a_vocabulary_translated_once_matches_each_label(app):
