@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterator
 
-from sqlalchemy import Connection, Engine, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import Connection, Engine, LargeBinary, Table, func, insert, inspect, select, text
 from sqlalchemy.types import Date
 
 import gongyi.models  # noqa: F401  (every table in the metadata)
@@ -31,8 +32,18 @@ class BackupError(ValueError):
     """A backup that cannot be restored here, said in a sentence."""
 
 
+STATE_TABLES = {"catalogue_version"}  # a token the database's triggers keep (migration 0042), not data
+
+
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    return [t for t in Base.metadata.sorted_tables if t.name not in STATE_TABLES]
+
+
+def _catalogue_changed(conn: Connection) -> None:
+    """A new catalogue version token after a restore: PostgreSQL's replica mode keeps the
+    triggers that would change it from firing, and every process must read the catalogue anew."""
+    if "catalogue_version" in inspect(conn).get_table_names():
+        conn.execute(text("UPDATE catalogue_version SET token = :token"), {"token": uuid.uuid4().hex})
 
 
 def _revision(conn: Connection) -> str | None:
@@ -170,4 +181,5 @@ def restore_backup(engine: Engine, path: str, *, replace: bool = False) -> dict[
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET session_replication_role = DEFAULT"))
                 _reset_sequences(conn)
+            _catalogue_changed(conn)
         return counts

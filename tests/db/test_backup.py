@@ -44,10 +44,14 @@ def test_backup_then_restore_into_an_empty_database_loses_nothing(app, runner, d
     assert result.exit_code == 1 and "not empty" in result.output
     assert snapshot(engine) == before
 
+    with engine.connect() as conn:
+        token = conn.scalar(text("SELECT token FROM catalogue_version"))
     result = runner.invoke(args=["restore", "--replace", str(out)])
     assert result.exit_code == 0, result.output
     after = snapshot(engine)
     assert after == before
+    with engine.connect() as conn:  # every process reads the restored catalogue anew
+        assert conn.scalar(text("SELECT token FROM catalogue_version")) != token
     assert sum(len(rows) for rows in after.values()) > 500
     db.rollback()
     assert db.scalar(select(Attachment.data).where(Attachment.filename == "证明.png")) == PNG
