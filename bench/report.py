@@ -16,8 +16,14 @@ def _machine() -> str:
 
 
 def print_table(found: dict, big: int) -> None:
-    names = [n for n in ("SQLite", "PostgreSQL") if n in found]
     print(f"\nmachine: {_machine()}\n")
+    if "SQLite" in found:
+        _databases(found, big)
+    _rush(found.get("rush"))
+
+
+def _databases(found: dict, big: int) -> None:
+    names = [n for n in ("SQLite", "PostgreSQL") if n in found]
     print("| measure | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
 
@@ -47,7 +53,9 @@ def print_table(found: dict, big: int) -> None:
     line("results day: 16 clients, public results vs bare table (req/s)",
          lambda f: f"{f['day']['page']:.0f} vs {f['day']['bare']:.0f} = **{f['day']['page'] / f['day']['bare']:.2f}×**, "
                    f"{f['day']['errors']} errors")
-    rush = found.get("rush")
+
+
+def _rush(rush: dict | None) -> None:
     if rush:
         base = rush["cpu"]["base page"]
         print(f"\ndeadline rush (PostgreSQL, gunicorn 4 workers, 16 clients each with its own organisation, after 16 "

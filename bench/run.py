@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--submissions", type=int, default=BIG[2], help="the large call's size (a quick trial: 500)")
+    parser.add_argument("--rush-only", action="store_true", help="the deadline rush alone (needs the PostgreSQL URL)")
     args = parser.parse_args()
     BIG = (BIG[0], BIG[1], args.submissions)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -157,7 +158,9 @@ def main() -> None:
     if os.environ.get("GONGYI_BENCH_DATABASE_URL"):
         databases.append(("PostgreSQL", os.environ["GONGYI_BENCH_DATABASE_URL"]))
     found = {}
-    for index, (name, url) in enumerate(databases):
+    if args.rush_only and len(databases) < 2:
+        raise SystemExit("--rush-only: set GONGYI_BENCH_DATABASE_URL (the rush runs on PostgreSQL)")
+    for index, (name, url) in enumerate([] if args.rush_only else databases):
         print(f"[{name}] import, compute, plain script ...", flush=True)
         found[name] = {"processes": processes(url, args.repeat)}
         print(f"[{name}] pages ...", flush=True)
