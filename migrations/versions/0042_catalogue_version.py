@@ -21,6 +21,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("category", "item")
+EVENTS = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}  # SQLite: a trigger per event
 
 
 def upgrade() -> None:
@@ -48,9 +49,9 @@ def upgrade() -> None:
             """)
         return
     for name in TABLES:
-        for event in ("INSERT", "UPDATE", "DELETE"):
+        for event, done in EVENTS.items():
             op.execute(f"""
-                CREATE TRIGGER trg_{name}_{event.lower()}ed AFTER {event} ON {name}
+                CREATE TRIGGER trg_{name}_{done} AFTER {event} ON {name}
                 BEGIN UPDATE catalogue_version SET token = lower(hex(randomblob(16))); END
             """)
 
@@ -62,6 +63,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION catalogue_changed()")
     else:
         for name in TABLES:
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                op.execute(f"DROP TRIGGER trg_{name}_{event.lower()}ed")
+            for done in EVENTS.values():
+                op.execute(f"DROP TRIGGER trg_{name}_{done}")
     op.drop_table('catalogue_version')

@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from babel.support import Translations
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -84,8 +84,8 @@ class Form(FlaskForm):
         def get_translations(self, form):
             """WTForms' own messages in the page's language, read from their file once per
             process and language (Flask-WTF reads the file again for every request)."""
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return None
+            if not has_request_context() or not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None  # outside a request there is no page language (WTForms' English)
             return _wtforms_messages(str(get_locale()))
 
         def render_field(self, field, render_kw):

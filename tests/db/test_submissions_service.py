@@ -453,3 +453,20 @@ def test_absurd_values_are_refused_not_crashed_on(db, world):
         "beneficiary_count": "受益人数须为正整数"}
     with pytest.raises(SubmissionInvalid, match="单笔金额不能超过"):
         service.add_funding_line(db, member, s, source="other", donor="某人", amount="1" * 30)
+
+
+def test_submit_sees_the_organisation_as_it_is_when_the_submit_holds_its_lock(app, db, world):
+    """A verification withdrawn in another transaction after the project was read (while the
+    submit waited for the organisation's lock, say) refuses the submit."""
+    from sqlalchemy import text
+
+    admin, call, member, org = world
+    s = service.create_submission(db, member, call, **COMPLETE)
+    db.commit()
+    assert s.organisation.is_verified  # read in this session, before the change
+    with app.extensions["gongyi.engine"].begin() as other:
+        other.execute(text("UPDATE organisation SET status = 'pending' WHERE id = :id"), {"id": org.id})
+    with pytest.raises(SubmissionError, match="尚未通过认证"):
+        service.submit_project(db, member, s)
+    db.rollback()
+    assert db.get(Submission, s.id).status == "draft"

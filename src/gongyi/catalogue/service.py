@@ -82,7 +82,10 @@ def parse_catalogue(text: str, filename: str = "catalogue.csv") -> list[dict[str
 
 
 def load_catalogue(session: Session, actor: Any, rows: Iterable[dict[str, str]]) -> LoadReport:
-    """Upsert categories and items by code, so loading the same file twice changes nothing."""
+    """Upsert categories and items by code, so loading the same file twice changes nothing. One
+    load at a time: every write to the catalogue changes its version row, so two loads writing
+    items in different orders would otherwise deadlock on it."""
+    session.execute(select(CatalogueVersion.id).with_for_update())
     rows = list(rows)
     categories = {c.code: c for c in session.scalars(select(Category))}
     items = {i.code: i for i in session.scalars(select(Item))}

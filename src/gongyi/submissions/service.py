@@ -236,8 +236,10 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
     check_member(actor, submission)
     # One submit per organisation at a time (the limit holds); a double click waits and is told.
-    session.execute(select(Organisation.id).where(Organisation.id == submission.organisation_id).with_for_update())
-    _held = (submission.call, submission.organisation)  # alive, so the reread below finds them in the session
+    # The organisation comes back as it is now (a verification withdrawn meanwhile counts); held
+    # with the call, the reread below finds both in the session.
+    _held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
+                             .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
     submission = lock(session, submission)
     if submission.status == "submitted":
         raise already(SubmissionError, N_("该项目已由 %(name)s 于 %(at)s 提交"), N_("该项目已提交"),
@@ -338,7 +340,7 @@ def named_categories(session: Session, call: Call) -> list[Category]:
 
 class MenuGroup(NamedTuple):
     category: MenuCategory
-    items: list[MenuItem]
+    items: tuple[MenuItem, ...]
     open: bool  # the call opens the category; else it is listed only so picked items can be unpicked
     chosen: int  # how many of its items are picked
 

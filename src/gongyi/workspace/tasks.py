@@ -37,7 +37,9 @@ class Task:
     key: str
     label: str  # a msgid (N_), translated where it is shown
     endpoint: str
-    count: Callable[[Any], ScalarSelect]  # user -> scalar subquery counting the rows waiting
+    # user -> scalar subquery counting the rows waiting; it is built once for everyone, given a
+    # stand-in whose `id` and `organisation_id` are bound parameters (read nothing else of it)
+    count: Callable[[Any], ScalarSelect]
     args: dict[str, str] = field(default_factory=dict)
 
 
