@@ -52,7 +52,7 @@ class FileCache(FileSystemCache):
             return
         now = time.time()
         entries = self._expiries()
-        expired = [name for expires, name in entries if expires != 0 and expires < now]
-        left = sorted((e for e in entries if not (e[0] != 0 and e[0] < now)), key=lambda e: e[0] or float("inf"))
+        expired = [name for expires, name in entries if 0 < expires < now]
+        left = sorted((e for e in entries if not 0 < e[0] < now), key=lambda e: e[0] or float("inf"))
         older = [name for _expires, name in left[:max(0, len(left) - int(self._threshold * KEEP))]]
         self._update_count(value=len(entries) - self._remove(expired + older))

@@ -192,11 +192,9 @@ class Counts:
     waiting: int  # everything to do (news not included): the navigation's badge
 
 
-# Stands for the user in the counts statement, which is built once per set of tasks.
+# Stands for the user in the statements below, each built once.
 _SOMEONE = SimpleNamespace(id=bindparam("user_id", type_=Integer), organisation_id=bindparam("organisation_id", type_=Integer))
-
-
-_UNREAD = select(unread_messages(_SOMEONE))  # on every page: built once
+_UNREAD = select(unread_messages(_SOMEONE))  # on every page
 _statements: dict[tuple[str, ...], Select] = {}  # the keys of a set of tasks -> its counts statement
 
 
