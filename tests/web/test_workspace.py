@@ -239,7 +239,7 @@ def test_an_evaluator_has_a_workspace_too(client, auth, make_user):
     assert page.status_code == 200 and 'data-task="evaluated_projects"' in page.get_data(as_text=True)
 
 
-def test_every_count_a_person_sees_is_one_statement_and_the_unread_messages_another(statements, db):
+def test_a_persons_own_counts_and_unread_messages_are_one_statement_and_the_city_counts_another(statements, db):
     from gongyi.auth.service import create_user
     from gongyi.workspace.tasks import counts
 
@@ -253,5 +253,38 @@ def test_every_count_a_person_sees_is_one_statement_and_the_unread_messages_anot
     for user in (admin, both, member):
         with statements:
             result = counts(db, user)
-        assert len(statements) == 2, user.email  # the task counts (kept between changes in a request), the unread
+        assert len(statements) == (1 if user is member else 2), user.email  # own counts with the unread; city counts
     assert result.tasks.keys() >= {"drafts", "rejected_funds", "reports_due", "answered_objections"}
+
+
+def test_own_counts_are_read_on_every_page_and_the_city_counts_kept_for_every_administrator(app, db, statements):
+    """A member's counts never wait for an audited change (nor cost a cache entry each), and the
+    administrators' city-wide counts are computed once per change of the data for all of them."""
+    from sqlalchemy import update
+
+    from gongyi.audit.service import record
+    from gongyi.orgs.models import Organisation
+    from gongyi.submissions.models import Submission
+    from gongyi.workspace.tasks import counts
+
+    admin = make_admin(db)
+    other = make_admin(db, "second@example.org")
+    member, org = make_org(db, admin)
+    draft = make_submission(db, make_call(db, admin, status="open"), org, status="draft")
+    db.commit()
+
+    def seen(user):
+        with app.test_request_context():
+            return counts(db, user).tasks
+
+    assert seen(member)["drafts"] == 1 and seen(admin)["orgs_to_verify"] == 0
+    db.execute(update(Submission).where(Submission.id == draft.id).values(status="submitted"))  # no audit entry
+    db.execute(update(Organisation).where(Organisation.id == org.id).values(status="pending"))
+    db.commit()
+    assert seen(member)["drafts"] == 0  # read again: the member's own
+    with statements:
+        assert seen(other)["orgs_to_verify"] == 0  # kept at the last stamp, for the other administrator too
+    assert len(statements) == 2  # the stamp and the own counts with the unread; no city-wide count
+    record(db, None, "org.update", org)
+    db.commit()
+    assert seen(admin)["orgs_to_verify"] == 1  # any audited change is seen at once

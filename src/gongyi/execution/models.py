@@ -32,7 +32,8 @@ class ExecutionRecord(Base):
     id: Mapped[intpk]
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # indexed: the organisation's navigation counts its reports due on every page (workspace.tasks)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id"))
     pool: Mapped[str] = mapped_column(String(20))
     allocated_fen: Mapped[fen]

@@ -103,7 +103,8 @@ class Objection(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
     evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # indexed: the organisation's navigation counts its answered objections on every page
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     real_name: Mapped[str] = mapped_column(String(80))
     contact: Mapped[str] = mapped_column(String(120))

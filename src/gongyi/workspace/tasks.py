@@ -2,8 +2,9 @@
 
 Each `Task` is a count of things a role has to do, with the page that does them. A count is a
 correlated scalar subquery, so all the counts a person sees (and their unread messages) come
-back in ONE statement however many tasks, calls or rows there are (`counts`), kept between
-changes of the data; the navigation reads them once per page.
+back in one statement however many tasks, calls or rows there are (`counts`: a person's own
+counts on every page, the city-wide ones of an administrator kept between changes of the data);
+the navigation reads them once per page.
 
 A new kind of work adds a `Task` to the role's tuple below: a label, the page, and the subquery
 counting its rows (the progress reports of funded projects are counted this way).
@@ -41,6 +42,9 @@ class Task:
     # stand-in whose `id` and `organisation_id` are bound parameters (read nothing else of it)
     count: Callable[[Any], ScalarSelect]
     args: dict[str, str] = field(default_factory=dict)
+    # counts only the person's or their organisation's rows (index lookups): read on every page
+    # with the unread messages; a city-wide count (the administrators') is kept between changes
+    personal: bool = True
 
 
 def _in_state(activity: str):
@@ -139,14 +143,15 @@ def _evaluated_projects(user) -> ScalarSelect:
 
 
 ADMIN_TASKS: tuple[Task, ...] = (
-    Task("orgs_to_verify", N_("待认证的组织"), "orgs.admin_list", _orgs_to_verify, {"status": "pending"}),
+    Task("orgs_to_verify", N_("待认证的组织"), "orgs.admin_list", _orgs_to_verify, {"status": "pending"}, personal=False),
     Task("entries_to_screen", N_("待形式审查的项目"), "screening.index", _entries_to_screen,
-         {"eligibility": "pending"}),
-    Task("funds_to_verify", N_("待核实的募集资金"), "screening.funds", _funds_to_verify),
-    Task("reviews_outstanding", N_("未完成的评审"), "review_admin.calls", _reviews_outstanding),
+         {"eligibility": "pending"}, personal=False),
+    Task("funds_to_verify", N_("待核实的募集资金"), "screening.funds", _funds_to_verify, personal=False),
+    Task("reviews_outstanding", N_("未完成的评审"), "review_admin.calls", _reviews_outstanding, personal=False),
     Task("objections_to_answer", N_("待答复的异议"), "workspace.home", _objections_to_answer,
-         {"_anchor": "objections"}),
-    Task("reports_to_review", N_("待审核的进度报告"), "workspace.home", _reports_to_review, {"_anchor": "reports"}),
+         {"_anchor": "objections"}, personal=False),
+    Task("reports_to_review", N_("待审核的进度报告"), "workspace.home", _reports_to_review, {"_anchor": "reports"},
+         personal=False),
 )
 REVIEWER_TASKS: tuple[Task, ...] = (
     Task("my_reviews", N_("待完成的评审"), "review.queue", _my_reviews),
@@ -194,34 +199,39 @@ class Counts:
 
 # Stands for the user in the statements below, each built once.
 _SOMEONE = SimpleNamespace(id=bindparam("user_id", type_=Integer), organisation_id=bindparam("organisation_id", type_=Integer))
-_UNREAD = select(unread_messages(_SOMEONE))  # on every page
 _statements: dict[tuple[str, ...], Select] = {}  # the keys of a set of tasks -> its counts statement
 
 
-def _counts_statement(tasks: tuple[Task, ...]) -> Select:
-    """One statement counting every task, with the user, their organisation and the day as
-    parameters, built once per set of tasks: a busy day changes the data many times a second,
-    and building the statement anew for each person's navigation cost more than running it."""
-    keys = tuple(t.key for t in tasks)
+def _counts_statement(tasks: tuple[Task, ...], unread: bool = False) -> Select:
+    """One statement counting every task (and, with `unread`, the unread messages first), with
+    the user, their organisation and the day as parameters, built once per set of tasks: a busy
+    day changes the data many times a second, and building the statement anew for each
+    person's navigation cost more than running it."""
+    keys = ("unread",) * unread + tuple(t.key for t in tasks)
     if keys not in _statements:
-        _statements[keys] = select(*(t.count(_SOMEONE) for t in tasks))
+        _statements[keys] = select(*([unread_messages(_SOMEONE)] if unread else []), *(t.count(_SOMEONE) for t in tasks))
     return _statements[keys]
 
 
 def counts(session: Session, user: Any) -> Counts:
-    """Every count the user sees, in one statement kept between changes of the data (gongyi.kept,
-    keyed by the user, their tasks and the day, as overdue milestones are counted by the day),
-    and the unread messages, read each time (reading a message is no audited change)."""
+    """Every count the user sees. Their own (personal tasks) and their unread messages come in
+    one statement on every page: index lookups on the person and their organisation, cheaper
+    than a kept figure, which on a deadline day is computed anew after every change anywhere in
+    the city and written to the cache. The city-wide counts of an administrator come in one more
+    statement, kept between changes of the data (gongyi.kept, keyed by the tasks and the day, as
+    overdue milestones are counted by the day; every administrator shares them)."""
     tasks = tasks_for(user)
     today: date = china_date(utcnow())
+    params = {"user_id": user.id, "organisation_id": user.organisation_id, "today": today}
+    personal = tuple(t for t in tasks if t.personal)
+    city = tuple(t for t in tasks if not t.personal)
+    unread, *own = session.execute(_counts_statement(personal, unread=True), params).one()
+    by_key = dict(zip((t.key for t in personal), own))
+    if city:
+        def compute() -> dict[str, int]:
+            return dict(zip((t.key for t in city), session.execute(_counts_statement(city), params).one()))
 
-    def compute() -> dict[str, int]:
-        row = session.execute(_counts_statement(tasks), {
-            "user_id": user.id, "organisation_id": user.organisation_id, "today": today}).one() if tasks else ()
-        return {t.key: int(n or 0) for t, n in zip(tasks, row)}
-
-    key = (user.id, tuple(t.key for t in tasks), today.isoformat())
-    by_key = kept(session, "tasks", key, compute)
+        by_key |= kept(session, "tasks", (tuple(t.key for t in city), today.isoformat()), compute)
+    by_key = {t.key: int(by_key[t.key] or 0) for t in tasks}
     news = {t.key for t in MEMBER_NEWS + EVALUATOR_TASKS}  # shown, not counted as waiting
-    unread = session.scalar(_UNREAD, {"user_id": user.id})
     return Counts(by_key, int(unread or 0), sum(n for k, n in by_key.items() if k not in news))
