@@ -144,6 +144,37 @@ def test_eight_submits_of_one_project_submit_it_once(app, db):
 
 
 @POSTGRES
+def test_eight_clicks_on_the_forms_submit_submit_once_and_never_deadlock(app, db):
+    """The form's submit saves under submit's locks, taken first (the organisation, then the
+    project): each click waits for the one before, saves its values as an edit of the submitted
+    project, and is told who submitted it."""
+    admin = make_admin(db)
+    call = make_call(db, admin, rules={"entry": {"max_per_org": 2, "min_items": 2, "max_items": 3}})
+    member, org = make_org(db, admin)
+    draft = submissions.create_submission(db, member, call, **COMPLETE)
+    db.commit()
+
+    def act(session, i):
+        actor, submission = session.get(User, member.id), session.get(Submission, draft.id)
+
+        def decide():
+            _problems, refused = submissions.save_and_submit(session, actor, submission, {"team": f"社工 {i + 1} 名"})
+            if refused is not None:
+                session.commit()  # as the form does: the save stands
+                raise refused
+        return decide
+
+    outcomes = race(app, 8, act)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("该项目已由" in o and "提交" in o for o in outcomes if o != "ok"), outcomes
+    db.expire_all()
+    stored = db.get(Submission, draft.id)
+    assert stored.status == "submitted" and stored.team.startswith("社工 ")
+    assert entries(db, "submission.submit", draft) == 1
+    assert entries(db, "submission.save", draft) == 1 and entries(db, "submission.edit", draft) == 7
+
+
+@POSTGRES
 def test_two_projects_submitted_at_once_keep_the_limit_per_organisation(app, db):
     admin = make_admin(db)
     call = make_call(db, admin, rules={"entry": {"max_per_org": 2, "min_items": 2, "max_items": 3}})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from gongyi.submissions import refusals, screening, service
+from gongyi.submissions import overview, refusals, screening, service
 from gongyi.submissions.attachments import Upload
 from tests.factories import make_admin, make_call, make_org, make_submission
 
@@ -33,18 +33,18 @@ def test_open_calls_say_which_are_full(db):
     member, org = make_org(db, admin)
     service.create_submission(db, member, roomy)
     service.create_submission(db, member, full)
-    by_slug = {c.call.slug: (c.count, c.full) for c in service.open_calls_for(db, org.id)}
+    by_slug = {c.call.slug: (c.count, c.full) for c in overview.open_calls_for(db, org.id)}
     assert by_slug == {"roomy": (1, False), "full": (1, True)}
 
 
 def test_the_menu_shows_open_categories_and_those_of_picked_items(db):
     admin = make_admin(db)
     call = make_call(db, admin, rules={"entry": {"categories": ["02"]}})
-    groups = {g.category.code: (g.open, g.chosen) for g in service.order_menu(db, call, {"02.01"})}
+    groups = {g.category.code: (g.open, g.chosen) for g in overview.order_menu(db, call, {"02.01"})}
     assert groups == {"02": (True, 1)}
-    groups = {g.category.code: (g.open, g.chosen) for g in service.order_menu(db, call, {"01.01", "02.01"})}
+    groups = {g.category.code: (g.open, g.chosen) for g in overview.order_menu(db, call, {"01.01", "02.01"})}
     assert groups == {"01": (False, 1), "02": (True, 1)}
-    everything = service.order_menu(db, make_call(db, admin), set())
+    everything = overview.order_menu(db, make_call(db, admin), set())
     assert len(everything) > 2 and all(g.open for g in everything)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gongyi.audit.models import AuditEntry
 from gongyi.calls.service import add_late_entry, transition_call
-from gongyi.submissions import service
+from gongyi.submissions import overview, service
 from gongyi.submissions.attachments import Upload, check_upload, ole2_stream_names, sniff
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Submission
@@ -427,19 +427,19 @@ def test_attachments_are_stored_and_reopen_screening(db, world):
 def test_the_latest_published_run_gives_the_outcome(db, world):
     admin, call, _, org = world
     s = make_submission(db, call, org, eligibility="eligible")
-    assert service.stage(s) == "eligible"
+    assert overview.stage(s) == "eligible"
     transition_call(db, admin, call, "close")
     transition_call(db, admin, call, "start_review")
-    assert service.stage(s) == "reviewing"
+    assert overview.stage(s) == "reviewing"
     call.status = "results"
     make_published_result(db, s, outcome="library", published="provisional")
     make_published_result(db, s, outcome="matched", matching_fen=1_000_000, published="final")
     make_published_result(db, s, outcome="not_shortlisted", published=None)  # the administrators' working run
-    row, run = service.published_outcomes(db, [s.id])[s.id]
+    row, run = overview.published_outcomes(db, [s.id])[s.id]
     assert (row.outcome, row.matching_fen, run.number) == ("matched", 1_000_000, 2)
-    assert service.stage(s, row) == "results"
+    assert overview.stage(s, row) == "results"
     other = make_submission(db, call, org, eligibility="ineligible")
-    assert service.published_outcomes(db, [other.id]) == {} and service.stage(other) == "ineligible"
+    assert overview.published_outcomes(db, [other.id]) == {} and overview.stage(other) == "ineligible"
 
 
 def test_absurd_values_are_refused_not_crashed_on(db, world):
@@ -470,3 +470,37 @@ def test_submit_sees_the_organisation_as_it_is_when_the_submit_holds_its_lock(ap
         service.submit_project(db, member, s)
     db.rollback()
     assert db.get(Submission, s.id).status == "draft"
+
+
+def test_the_forms_submit_saves_first_and_a_refused_submit_keeps_the_save(db, world):
+    _, call, member, _ = world
+    s = service.create_submission(db, member, call)
+    problems, refused = service.save_and_submit(db, member, s, {"title": "长者食堂", "beneficiary_count": "很多"})
+    assert _problems(problems) == {"beneficiary_count": "受益人数须为正整数"}  # the save's own
+    assert isinstance(refused, SubmissionInvalid) and "items" in _problems(refused.errors)
+    db.commit()
+    db.expire_all()
+    stored = db.get(Submission, s.id)
+    assert stored.title == "长者食堂" and stored.status == "draft"
+    assert _actions(db, stored) == ["submission.create", "submission.save"]
+    problems, refused = service.save_and_submit(db, member, stored, {**COMPLETE, "title": "长者食堂与探访（二期）"})
+    assert problems == [] and refused is None
+    db.commit()
+    db.expire_all()
+    stored = db.get(Submission, s.id)
+    assert stored.status == "submitted" and stored.title == "长者食堂与探访（二期）"
+    assert _actions(db, stored)[-1] == "submission.submit"
+
+
+def test_the_forms_submit_reads_the_project_once_under_its_locks(app, db, world, statements):
+    """The locks come first, so the save and the checks read the project's items and budget
+    once (before, the submit's lock reread what the save had read)."""
+    _, call, member, _ = world
+    s = service.create_submission(db, member, call, **COMPLETE)
+    db.commit()
+    s = db.get(Submission, s.id)
+    with statements:
+        assert service.save_and_submit(db, member, s, COMPLETE)[1] is None
+    reads = [q for q in statements.statements if q.lstrip().upper().startswith("SELECT")]
+    assert sum("FROM submission_item" in q for q in reads) == 1
+    assert sum("FROM budget_line" in q for q in reads) == 1

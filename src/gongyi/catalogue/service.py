@@ -159,6 +159,11 @@ def _catalogue(session: Session) -> Catalogue:
     return tuple((category, tuple(items)) for category, items in groups.values())
 
 
+def items_by_code(session: Session) -> dict[str, MenuItem]:
+    """Every item of the catalogue by its code, as `browse` keeps it (a project's page names its items)."""
+    return {item.code: item for _category, items in browse(session) for item in items}
+
+
 def browse(session: Session, query: str = "") -> list[tuple[MenuCategory, tuple[MenuItem, ...]]]:
     """Categories with their items as plain records; with a query, only matching items (by code,
     name or description). The order form lists the whole catalogue each time it opens: the

@@ -16,7 +16,8 @@ from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.audit.history import object_history
 from gongyi.calls.models import Call
-from gongyi.catalogue.models import Category, Item
+from gongyi.catalogue.models import Category
+from gongyi.catalogue.service import items_by_code
 from gongyi.clock import china_date, utcnow
 from gongyi.db import get_session
 from gongyi.exports import send_table
@@ -133,14 +134,12 @@ def _get_submission(submission_id: int) -> Submission:
 def _render_detail(submission: Submission, eligibility_form: EligibilityForm | None = None,
                    failed_line: tuple[int, FundingDecisionForm] | None = None):
     db = get_session()
-    codes = [i.item_code for i in submission.items]
-    catalogue = {item.code: item for item in db.scalars(select(Item).where(Item.code.in_(codes)))} if codes else {}
     line_forms = {line.id: FundingDecisionForm(formdata=None, prefix=f"line{line.id}")
                   for line in submission.funding_lines}
     if failed_line is not None:
         line_forms[failed_line[0]] = failed_line[1]
     return render_template(
-        "submissions/admin_detail.html", submission=submission, catalogue=catalogue,
+        "submissions/admin_detail.html", submission=submission, catalogue=items_by_code(db),
         totals=funding_totals(submission.funding_lines), refusal=screening.screening_refusal(submission),
         eligibility_form=eligibility_form or EligibilityForm(formdata=None),
         line_forms=line_forms, attachments={a.id: a for a in submission.attachments},

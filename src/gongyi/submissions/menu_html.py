@@ -45,7 +45,7 @@ def group_has_problems(group: Any, rest: dict[str, list[str]]) -> bool:
 
 
 def unpicked_group(group: Any, listed_codes: list[str]) -> Markup:
-    """The menu entry of a whole category (a MenuGroup) none of whose items is picked."""
+    """The menu entry of a whole category (an overview.MenuGroup) none of whose items is picked."""
     listed = tuple(item.code for item in group.items if item.code in listed_codes)
     key = ("group", group.category, tuple(group.items), group.open, listed, str(get_locale()))
     return _kept(key, lambda: _module().menu_group(group, listed))

@@ -10,34 +10,30 @@ belongs to (see `project`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Collection, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import already, covered_by, latest, record
-from gongyi.calls.models import Call, LateEntry
-from gongyi.calls.service import organisation_late_entries, submissions_open_for
-from gongyi.calls.workflow import ACTIVITIES
-from gongyi.catalogue.models import Category, Item
-from gongyi.catalogue.service import MenuCategory, MenuItem, browse
+from gongyi.calls.models import Call
+from gongyi.catalogue.models import Item
 from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.db import lock
 from gongyi.errors import N_
 from gongyi.orgs.models import Organisation
-from gongyi.results.models import Run, RunRow
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).
 from gongyi.submissions.fund_lines import add_funding_line, remove_funding_line  # noqa: F401
 from gongyi.submissions.models import Attachment, BudgetLine, Submission, SubmissionItem
 from gongyi.submissions.project import (  # REQUIRED_FIELDS: what submit checks, for the services' callers
     PROJECT_FIELDS, REQUIRED_FIELDS, BudgetRow, Changes, Known, SubmissionError, SubmissionInvalid,  # noqa: F401
-    category_open, completeness, parse_project, text,
+    completeness, parse_project, text,
 )
 from gongyi.submissions.refusals import (
-    ENTRY_STATUSES, actor_organisation, attachment_removal_refusal, check_editable, check_member, entry_count,
+    actor_organisation, attachment_removal_refusal, check_editable, check_member, entry_count,
     entry_problems, entry_refusal, max_per_org, over_limit, window_refusal, withdraw_refusal,
 )
 from gongyi.submissions.uploads import new_attachment
@@ -232,15 +228,18 @@ def _draft_save_recorded_recently(session: Session, actor: Any, submission: Subm
     return entry if recent else None
 
 
-def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
-    """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
+def _hold(session: Session, actor: Any, submission: Submission) -> Submission:
+    """Submit's locks: one submit per organisation at a time (the limit holds), and a double click
+    waits and is told. The organisation is locked first (a verification withdrawn meanwhile
+    counts) and held with the call, so the project's reread finds both in the session."""
     check_member(actor, submission)
-    # One submit per organisation at a time (the limit holds); a double click waits and is told.
-    # The organisation comes back as it is now (a verification withdrawn meanwhile counts); held
-    # with the call, the reread below finds both in the session.
     _held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
                              .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
-    submission = lock(session, submission)
+    return lock(session, submission)
+
+
+def _submit_held(session: Session, actor: Any, submission: Submission, now: datetime | None) -> None:
+    """Submit a project whose locks are held. It refuses before it changes anything."""
     if submission.status == "submitted":
         raise already(SubmissionError, N_("该项目已由 %(name)s 于 %(at)s 提交"), N_("该项目已提交"),
                       session, submission, "submission.submit")
@@ -255,6 +254,25 @@ def submit_project(session: Session, actor: Any, submission: Submission, now: da
     session.flush()
     record(session, actor, "submission.submit", submission, ref=submission.ref, requested_fen=submission.requested_fen,
            items=[i.item_code for i in submission.items])
+
+
+def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
+    """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
+    _submit_held(session, actor, _hold(session, actor, submission), now)
+
+
+def save_and_submit(session: Session, actor: Any, submission: Submission, data: Mapping[str, Any],
+                    now: datetime | None = None) -> tuple[list[SubmissionError], SubmissionError | None]:
+    """The form's "Submit": save_draft, then submit, in one transaction under submit's locks,
+    taken first, so what is checked is what was just saved, read once. A refused submit changes
+    nothing, so the saved changes stand: it is returned beside the save's problems, not raised."""
+    held = _hold(session, actor, submission)
+    problems = save_draft(session, actor, held, data, now)
+    try:
+        _submit_held(session, actor, held, now)
+    except SubmissionError as refusal:
+        return problems, refusal
+    return problems, None
 
 
 def withdraw_submission(session: Session, actor: Any, submission: Submission, reason: str = "") -> None:
@@ -302,96 +320,3 @@ def remove_attachment(session: Session, actor: Any, attachment: Attachment, now:
            **_reopen_screening(submission))
     submission.attachments.remove(attachment)
     session.flush()
-
-
-# ---------------------------------------------------------------------------------------------
-# The organisation's dashboard and the start page
-
-
-class OpenCall(NamedTuple):
-    call: Call
-    count: int  # the organisation's submissions that count towards max_per_org
-    full: bool  # max_per_org reached: no new submission
-
-
-def open_calls_for(session: Session, organisation_id: int, now: datetime | None = None,
-                   late: Mapping[int, LateEntry] | None = None) -> list[OpenCall]:
-    """Calls the organisation may submit in right now, each with its entry count; a fixed number
-    of queries however many calls there are."""
-    # Open calls, and closed ones for an organisation on the late list (submissions_open_for decides).
-    calls = session.scalars(select(Call).where(Call.status.in_(ACTIVITIES["entries"]))
-                            .options(selectinload(Call.rules_versions)).order_by(Call.closes_at)).all()
-    if late is None:
-        late = organisation_late_entries(session, organisation_id)
-    counts = dict(session.execute(
-        select(Submission.call_id, func.count()).where(Submission.organisation_id == organisation_id,
-                                                      Submission.status.in_(ENTRY_STATUSES))
-        .group_by(Submission.call_id)
-    ).all())
-    return [OpenCall(c, counts.get(c.id, 0), counts.get(c.id, 0) >= max_per_org(c))
-            for c in calls if submissions_open_for(session, c, organisation_id, now, late=late)]
-
-
-def named_categories(session: Session, call: Call) -> list[Category]:
-    """The catalogue categories the call opens by name (none: every category is open)."""
-    return list(session.scalars(select(Category).where(Category.code.in_(call.rules["entry"]["categories"]))
-                                .order_by(Category.code)))
-
-
-class MenuGroup(NamedTuple):
-    category: MenuCategory
-    items: tuple[MenuItem, ...]
-    open: bool  # the call opens the category; else it is listed only so picked items can be unpicked
-    chosen: int  # how many of its items are picked
-
-
-def order_menu(session: Session, call: Call, picked: Collection[str]) -> list[MenuGroup]:
-    """The catalogue by category for ordering (点单): the call's open categories, plus any
-    category a `picked` item belongs to."""
-    groups = []
-    for category, items in browse(session):
-        is_open = category_open(category.code, call.rules["entry"]["categories"])
-        chosen = sum(1 for i in items if i.code in picked)
-        if is_open or chosen:
-            groups.append(MenuGroup(category, items, is_open, chosen))
-    return groups
-
-
-def organisation_submissions(session: Session, organisation_id: int) -> list[Submission]:
-    return list(session.scalars(
-        select(Submission).where(Submission.organisation_id == organisation_id)
-        .options(selectinload(Submission.call), selectinload(Submission.funding_lines))
-        .order_by(Submission.created_at.desc(), Submission.id.desc())
-    ))
-
-
-def published_outcomes(session: Session, submission_ids: Iterable[int]) -> dict[int, tuple[RunRow, Run]]:
-    """Results hook: each submission's row in the latest published run (provisional or final) of its call.
-
-    Runs not yet published are the administrators' working results and never show here.
-    """
-    ids = list(submission_ids)
-    if not ids:
-        return {}
-    stmt = (select(RunRow, Run).join(Run, Run.id == RunRow.run_id)
-            .where(RunRow.submission_id.in_(ids), Run.published.is_not(None))
-            .order_by(Run.number))
-    return {row.submission_id: (row, run) for row, run in session.execute(stmt)}  # later runs win
-
-
-# Where a submitted, not ineligible project is while its call is in these states.
-_CALL_STAGES = {"reviewing": "reviewing", "results": "awaiting_results", "publicity": "awaiting_results",
-                "final": "awaiting_results", "archived": "awaiting_results"}
-
-
-def stage(submission: Submission, outcome: RunRow | None = None) -> str:
-    """Where a submission is, for its organisation (a value of vocabularies.STAGES)."""
-    if submission.status in ("draft", "withdrawn"):
-        return submission.status
-    if submission.eligibility == "ineligible":
-        return "ineligible"
-    if outcome is not None:
-        return "results"
-    if submission.call.status in _CALL_STAGES:
-        return _CALL_STAGES[submission.call.status]
-    return "eligible" if submission.eligibility == "eligible" else "submitted"

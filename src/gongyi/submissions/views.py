@@ -20,7 +20,7 @@ from gongyi import policy
 from gongyi.actions import attempt
 from gongyi.calls.models import Call
 from gongyi.calls.service import organisation_late_entries
-from gongyi.catalogue.models import Item
+from gongyi.catalogue.service import items_by_code
 from gongyi.clock import utcnow
 from gongyi.communities import picking
 from gongyi.communities.years import edition_year
@@ -30,7 +30,7 @@ from gongyi.extensions import csrf
 from gongyi.formatting import local_time
 from gongyi.money import format_fen
 from gongyi.orgs.models import Organisation
-from gongyi.submissions import fund_lines, refusals, service
+from gongyi.submissions import fund_lines, overview, refusals, service
 from gongyi.submissions.attachments import Upload, human_size
 from gongyi.submissions.forms import AttachmentForm, FundingLineForm, ProjectForm, WithdrawForm, row_index
 from gongyi.funding.line_counts import submission_counts
@@ -63,11 +63,15 @@ def signed_in_only():
     return current_app.login_manager.unauthorized()
 
 
-def _viewable(submission_id: int) -> Submission:  # with its call, the call's rules and its organisation
-    submission = get_session().scalars(
+def _loaded(submission_id: int) -> Submission | None:  # with its call, the call's rules and its organisation
+    return get_session().scalars(
         select(Submission).where(Submission.id == submission_id)
         .options(joinedload(Submission.call).joinedload(Call.rules_versions), joinedload(Submission.organisation))
     ).unique().one_or_none()
+
+
+def _viewable(submission_id: int) -> Submission:
+    submission = _loaded(submission_id)
     if submission is None or not policy.can_view_submission(current_user, submission):
         abort(404)
     return submission
@@ -96,16 +100,16 @@ def mine():
         return redirect(url_for("orgs.register"))
     db = get_session()
     org = db.get(Organisation, current_user.organisation_id)
-    submissions = service.organisation_submissions(db, org.id)
-    outcomes = service.published_outcomes(db, [s.id for s in submissions])
+    submissions = overview.organisation_submissions(db, org.id)
+    outcomes = overview.published_outcomes(db, [s.id for s in submissions])
     holds = active_holds(db, [s.id for s in submissions])
     late = organisation_late_entries(db, org.id)
     rows = [{"submission": s, "outcome": outcomes.get(s.id), "totals": funding_totals(s.funding_lines),
              "hold": holds.get(s.id),
-             "stage": service.stage(s, outcomes[s.id][0] if s.id in outcomes else None),
+             "stage": overview.stage(s, outcomes[s.id][0] if s.id in outcomes else None),
              "editable": refusals.edit_refusal(db, s, late=late) is None}
             for s in submissions]
-    calls = service.open_calls_for(db, org.id, late=late) if org.is_verified else []
+    calls = overview.open_calls_for(db, org.id, late=late) if org.is_verified else []
     return render_template("submissions/mine.html", org=org, rows=rows, calls=calls)
 
 
@@ -129,7 +133,7 @@ def start(slug: str):
         error = refusal.translated() if refusal is not None else None
     count = refusals.entry_count(db, call, current_user.organisation_id) if current_user.organisation_id else 0
     return render_template("submissions/start.html", call=call, entry=call.rules["entry"], count=count,
-                           categories=service.named_categories(db, call),
+                           categories=overview.named_categories(db, call),
                            error=error), 422 if error is not None and request.method == "POST" else 200
 
 
@@ -137,23 +141,16 @@ def start(slug: str):
 # Reading a submission
 
 
-def _catalogue(codes: Iterable[str]) -> dict[str, Item]:
-    codes = list(codes)
-    if not codes:
-        return {}
-    return {item.code: item for item in get_session().scalars(select(Item).where(Item.code.in_(codes)))}
-
-
 @bp.get("/submissions/<int:submission_id>")
 def detail(submission_id: int):
     db = get_session()
     submission = _viewable(submission_id)
-    outcome = service.published_outcomes(db, [submission.id]).get(submission.id)
+    outcome = overview.published_outcomes(db, [submission.id]).get(submission.id)
     manage = policy.can_manage_submission(current_user, submission)
     return render_template(
         "submissions/detail.html", submission=submission, call=submission.call, manage=manage,
-        catalogue=_catalogue(i.item_code for i in submission.items), totals=funding_totals(submission.funding_lines),
-        outcome=outcome, stage=service.stage(submission, outcome[0] if outcome else None),
+        catalogue=items_by_code(db), totals=funding_totals(submission.funding_lines),
+        outcome=outcome, stage=overview.stage(submission, outcome[0] if outcome else None),
         refusal=refusals.edit_refusal(db, submission) if manage else None,
         withdrawable=manage and refusals.withdraw_refusal(submission) is None, evidence_of=_evidence_of(submission),
         labels=FUND_LABELS, hold=active_hold(db, submission) if manage or policy.is_admin(current_user) else None,
@@ -211,7 +208,7 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
     attachment_form.file.description = _("PDF、PNG/JPEG 图片、Word（.doc/.docx）或 Excel（.xls/.xlsx），不超过 %(n)s", n=limit)
     return render_template(
         "submissions/edit.html", submission=submission, call=submission.call, form=form, picked=picked,
-        menu=service.order_menu(db, submission.call, picked), unpicked=unpicked, unpicked_group=unpicked_group,
+        menu=overview.order_menu(db, submission.call, picked), unpicked=unpicked, unpicked_group=unpicked_group,
         group_has_problems=group_has_problems, rest=form.rest, summary=form.problem_list(),
         entry=submission.call.rules["entry"], funding_form=funding_form, attachment_form=attachment_form,
         totals=funding_totals(submission.funding_lines), evidence_of=_evidence_of(submission), labels=FUND_LABELS,
@@ -251,29 +248,29 @@ def edit(submission_id: int):
         return _render_edit(submission)
     form = ProjectForm()
     picked = form.picked(request.form)
-    was_submitted = submission.status == "submitted"
-    with attempt(quiet=True) as saved:
-        problems = service.save_draft(db, current_user, submission, form.to_data(request.form))
+    submitting = request.form.get("action") == "submit" and submission.status != "submitted"
+    data = form.to_data(request.form)
+    with attempt(quiet=True) as saved:  # submitting saves the draft first; a refused submit keeps the save
+        problems, refused = (service.save_and_submit(db, current_user, submission, data) if submitting
+                             else (service.save_draft(db, current_user, submission, data), None))
+        if submitting and refused is None:
+            saved.flash(_("项目 %(ref)s 已提交。截止前您仍可修改或撤回。", ref=submission.ref))
     if not saved.ok:
         if not isinstance(saved.error, SubmissionInvalid):  # the deadline passed meanwhile
             flash(saved.error_message, "error")
             return redirect(url_for(".detail", submission_id=submission.id))
         flash(_("修改没有保存：已提交的项目必须完整，请改正标出的问题。"), "error")  # it must stay complete
         return _render_edit(submission, form, picked, saved.error.problems(), status=422)
-    if request.form.get("action") == "submit" and not was_submitted:
-        with attempt(quiet=True) as submitted:  # the draft is saved already; only submitting may wait
-            service.submit_project(db, current_user, submission)
-            submitted.flash(_("项目 %(ref)s 已提交。截止前您仍可修改或撤回。", ref=submission.ref))
-        if submitted.ok:
-            return redirect(url_for(".detail", submission_id=submission.id))
-        if isinstance(submitted.error, SubmissionInvalid):
-            problems = [*problems, *submitted.error.problems()]
-            flash(_("已保存，但尚未提交：请改正标出的 %(n)s 个问题后再提交。", n=len(problems)), "error")
-        else:
-            flash(submitted.error_message, "error")
-        return _render_edit(submission, form, picked, problems, status=422)
-    if problems:
+    if submitting and refused is None:
+        return redirect(url_for(".detail", submission_id=submission.id))
+    if isinstance(refused, SubmissionInvalid):
+        problems = [*problems, *refused.problems()]
+        flash(_("已保存，但尚未提交：请改正标出的 %(n)s 个问题后再提交。", n=len(problems)), "error")
+    elif refused is not None:
+        flash(refused.translated(), "error")
+    elif problems:
         flash(_("其余内容已保存；标出的内容未能保存，请改正。"), "error")
+    if refused is not None or problems:
         return _render_edit(submission, form, picked, problems, status=422)
     flash(_("已保存。"), "success")
     return redirect(url_for(".edit", submission_id=submission.id))
@@ -290,7 +287,7 @@ def autosave(submission_id: int):
     except CSRFError:
         return jsonify(saved=False, error=_("页面已过期：您的修改已保存在本浏览器中，请刷新页面后继续。")), 400
     db = get_session()
-    submission = db.get(Submission, submission_id)
+    submission = _loaded(submission_id)
     if submission is None or not policy.can_view_submission(current_user, submission):
         return jsonify(saved=False, error=_("页面不存在")), 404
     if not policy.can_manage_submission(current_user, submission):
@@ -314,9 +311,7 @@ def autosave(submission_id: int):
 
 
 def _upload(storage) -> Upload | None:
-    if storage is None or not getattr(storage, "filename", ""):
-        return None
-    return Upload(storage.filename, storage.read())
+    return Upload(storage.filename, storage.read()) if getattr(storage, "filename", "") else None
 
 
 def _back_to_edit(submission: Submission, anchor: str):
