@@ -66,6 +66,46 @@ class _Select(widgets.Select):
 _SELECTS = {False: _Select(), True: _Select(multiple=True)}
 
 
+def _attributes(attrs: dict[str, Any]) -> str:
+    """WTForms' html_params, written directly: sorted, True bare, False left out, every key and
+    value escaped. Its Markup.format per attribute was most of a text field's rendering time."""
+    parts = []
+    for key, value in sorted(attrs.items()):
+        key = escape(clean_key(key))
+        if value is True:
+            parts.append(key)
+        elif value is not False:
+            parts.append(f'{key}="{escape(value).replace(Markup(chr(34)), Markup("&quot;"))}"')
+    return " ".join(parts)
+
+
+def _flag_attributes(widget: Any, field: Field, attrs: dict[str, Any], call: bool) -> None:
+    """The validation attributes the field's flags give (required, maxlength, ...), as WTForms adds them."""
+    for key, value in vars(field.flags).items():
+        if key in widget.validation_attrs and key not in attrs:
+            attrs[key] = value() if call and callable(value) else value
+
+
+def _input(widget: widgets.Input, field: Field, attrs: dict[str, Any]) -> Markup:
+    """widgets.Input.__call__, with _attributes."""
+    attrs.setdefault("id", field.id)
+    attrs.setdefault("type", widget.input_type)
+    if "value" not in attrs:
+        attrs["value"] = field._value()
+    datalist = getattr(field, "_datalist", None)
+    if datalist is not None and "list" not in attrs:
+        attrs["list"] = datalist if isinstance(datalist, str) else datalist.id
+    _flag_attributes(widget, field, attrs, call=True)
+    return Markup(f"<input {_attributes({'name': field.name, **attrs})}>")
+
+
+def _textarea(widget: widgets.TextArea, field: Field, attrs: dict[str, Any]) -> Markup:
+    """widgets.TextArea.__call__, with _attributes."""
+    attrs.setdefault("id", field.id)
+    _flag_attributes(widget, field, attrs, call=False)
+    return Markup(f"<textarea {_attributes({'name': field.name, **attrs})}>\r\n{escape(field._value())}</textarea>")
+
+
 @lru_cache(maxsize=8)
 def _wtforms_messages(locale: str) -> Translations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
@@ -89,13 +129,21 @@ class Form(FlaskForm):
             return _wtforms_messages(str(get_locale()))
 
         def render_field(self, field, render_kw):
-            """WTForms' rendering, with the faster options of `_Select` for a plain select."""
-            if type(field.widget) is not widgets.Select:
+            """WTForms' rendering, the same HTML faster: a plain select's options by `_Select`, and
+            the attributes of plain inputs and text areas by `_attributes`
+            (tests/web/test_field_rendering.py compares them with WTForms' own)."""
+            widget = field.widget
+            kind = type(widget)
+            fast = (kind is widgets.Select or kind is widgets.TextArea
+                    or (isinstance(widget, widgets.Input) and kind.__call__ is widgets.Input.__call__))
+            if not fast:
                 return super().render_field(field, render_kw)
             render_kw = {clean_key(k): v for k, v in render_kw.items()}
             if field.render_kw is not None:
                 render_kw = dict({clean_key(k): v for k, v in field.render_kw.items()}, **render_kw)
-            return _SELECTS[field.widget.multiple](field, **render_kw)
+            if kind is widgets.Select:
+                return _SELECTS[widget.multiple](field, **render_kw)
+            return (_textarea if kind is widgets.TextArea else _input)(widget, field, render_kw)
 
     def validate(self, extra_validators=None) -> bool:
         """WTForms' checks, and no control character (NUL, escape, ...) in any field: each such
