@@ -27,6 +27,7 @@ from gongyi.communities.years import edition_year
 from gongyi.db import get_session
 from gongyi.errors import UserError
 from gongyi.extensions import csrf
+from gongyi.fragments import pristine_form
 from gongyi.formatting import local_time
 from gongyi.money import format_fen
 from gongyi.orgs.models import Organisation
@@ -37,7 +38,7 @@ from gongyi.funding.line_counts import submission_counts
 from gongyi.results.holds import active_hold, active_holds
 from gongyi.submissions.funds import funding_totals
 from gongyi.submissions.models import Attachment, FundingLine, Submission
-from gongyi.submissions.menu_html import group_has_problems, unpicked, unpicked_group
+from gongyi.submissions.menu_html import group_has_problems, unpicked, unpicked_group, unpicked_menu
 from gongyi.submissions.project import SubmissionInvalid
 from gongyi.submissions.screening import FUND_SOURCE_LABELS, FUND_STATUS_LABELS
 from gongyi.webutil import call_or_404, send_stored_file
@@ -209,6 +210,7 @@ def _render_edit(submission: Submission, form: ProjectForm | None = None, picked
     return render_template(
         "submissions/edit.html", submission=submission, call=submission.call, form=form, picked=picked,
         menu=overview.order_menu(db, submission.call, picked), unpicked=unpicked, unpicked_group=unpicked_group,
+        unpicked_menu=unpicked_menu, pristine_form=pristine_form,
         group_has_problems=group_has_problems, rest=form.rest, summary=form.problem_list(),
         entry=submission.call.rules["entry"], funding_form=funding_form, attachment_form=attachment_form,
         totals=funding_totals(submission.funding_lines), evidence_of=_evidence_of(submission), labels=FUND_LABELS,
