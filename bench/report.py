@@ -59,8 +59,8 @@ def _rush(rush: dict | None) -> None:
     if rush:
         base = rush["cpu"]["base page"]
         print(f"\ndeadline rush (PostgreSQL, gunicorn 4 workers, 16 clients each with its own organisation, after 16 "
-              f"others warmed the workers up; "
-              f"workers' CPU per request; {rush['errors']} errors; every project in the database exactly once: "
+              f"others warmed the workers up; workers' CPU per request, the median of {rush['rounds']} rounds; "
+              f"{rush['errors']} errors; every project in the database exactly once: "
               f"{'yes' if rush['submitted_once'] else '**NO**'}):\n")
         print("| request | CPU per request | ratio to the base page |")
         print("|---|---|---|")

@@ -9,14 +9,14 @@ import zipfile
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from gongyi.audit.models import AuditEntry
 from gongyi.calls.service import add_late_entry, transition_call
 from gongyi.submissions import overview, service
 from gongyi.submissions.attachments import Upload, check_upload, ole2_stream_names, sniff
 from gongyi.submissions.funds import funding_totals
-from gongyi.submissions.models import Submission
+from gongyi.submissions.models import BudgetLine, Submission
 from gongyi.submissions.service import SubmissionError, SubmissionInvalid
 from tests.factories import make_admin, make_call, make_org, make_published_result, make_submission
 
@@ -504,3 +504,29 @@ def test_the_forms_submit_reads_the_project_once_under_its_locks(app, db, world,
     reads = [q for q in statements.statements if q.lstrip().upper().startswith("SELECT")]
     assert sum("FROM submission_item" in q for q in reads) == 1
     assert sum("FROM budget_line" in q for q in reads) == 1
+
+
+def test_a_projects_page_reads_only_the_collections_that_have_rows(app, db, world, statements):
+    from gongyi.db import lock
+
+    _, call, member, _ = world
+    fresh = service.create_submission(db, member, call)
+    written = service.create_submission(db, member, call, **COMPLETE)
+    db.commit()
+    fresh_id, written_id = fresh.id, written.id
+    db.expire_all()
+    with statements:
+        s = service.load_submission(db, fresh_id)
+        assert (s.items, s.budget_lines, s.funding_lines, s.attachments) == ([], [], [], [])
+    assert len(statements) == 1
+    db.expire_all()
+    with statements:
+        s = service.load_submission(db, written_id)
+        assert len(s.items) == 2 and len(s.budget_lines) == 2 and s.funding_lines == [] and s.attachments == []
+    assert len(statements) == 3  # the project, its items, its budget
+    db.rollback()
+    s = service.load_submission(db, fresh_id)
+    with app.extensions["gongyi.engine"].begin() as other:  # written meanwhile
+        other.execute(insert(BudgetLine).values(submission_id=fresh_id, position=0, what="物料", amount_fen=100))
+    assert s.budget_lines == []  # as read
+    assert [line.what for line in lock(db, s).budget_lines] == ["物料"]  # a lock reads it again

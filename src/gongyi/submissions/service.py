@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gongyi.audit.models import AuditEntry
 from gongyi.audit.service import already, covered_by, latest, record
@@ -27,7 +28,7 @@ from gongyi.orgs.models import Organisation
 from gongyi.submissions.attachments import DEFAULT_MAX_BYTES, Upload
 # Funds raised are declared in fund_lines; importable here too, for the demo edition (gongyi.demo).
 from gongyi.submissions.fund_lines import add_funding_line, remove_funding_line  # noqa: F401
-from gongyi.submissions.models import Attachment, BudgetLine, Submission, SubmissionItem
+from gongyi.submissions.models import Attachment, BudgetLine, FundingLine, Submission, SubmissionItem
 from gongyi.submissions.project import (  # REQUIRED_FIELDS: what submit checks, for the services' callers
     PROJECT_FIELDS, REQUIRED_FIELDS, BudgetRow, Changes, Known, SubmissionError, SubmissionInvalid,  # noqa: F401
     completeness, parse_project, text,
@@ -146,6 +147,31 @@ def _reopen_screening(submission: Submission) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # The lifecycle: start, save, submit, withdraw
+
+
+# The collections a project's pages read; those without rows are known empty from the project's
+# own statement (a count each, by index), so a page reads only the ones that have rows: a project
+# just started reads none of the four.
+_COLLECTIONS = {"items": SubmissionItem, "budget_lines": BudgetLine, "funding_lines": FundingLine,
+                "attachments": Attachment}
+
+
+def load_submission(session: Session, submission_id: int) -> Submission | None:
+    """The project with its call, the call's rules and its organisation, in one statement."""
+    counts = [select(func.count()).where(child.submission_id == Submission.id).correlate(Submission).scalar_subquery()
+              for child in _COLLECTIONS.values()]
+    row = session.execute(
+        select(Submission, *counts).where(Submission.id == submission_id)
+        .options(joinedload(Submission.call).joinedload(Call.rules_versions), joinedload(Submission.organisation))
+    ).unique().one_or_none()
+    if row is None:
+        return None
+    submission, *found = row
+    loaded = inspect(submission).dict
+    for name, n in zip(_COLLECTIONS, found):
+        if n == 0 and name not in loaded:
+            set_committed_value(submission, name, [])  # a lock's reread (populate_existing) reads it again
+    return submission
 
 
 def create_submission(session: Session, actor: Any, call: Call, *, now: datetime | None = None,

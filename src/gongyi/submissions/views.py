@@ -13,12 +13,9 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from gongyi import policy
 from gongyi.actions import attempt
-from gongyi.calls.models import Call
 from gongyi.calls.service import organisation_late_entries
 from gongyi.catalogue.service import items_by_code
 from gongyi.clock import utcnow
@@ -64,15 +61,8 @@ def signed_in_only():
     return current_app.login_manager.unauthorized()
 
 
-def _loaded(submission_id: int) -> Submission | None:  # with its call, the call's rules and its organisation
-    return get_session().scalars(
-        select(Submission).where(Submission.id == submission_id)
-        .options(joinedload(Submission.call).joinedload(Call.rules_versions), joinedload(Submission.organisation))
-    ).unique().one_or_none()
-
-
 def _viewable(submission_id: int) -> Submission:
-    submission = _loaded(submission_id)
+    submission = service.load_submission(get_session(), submission_id)
     if submission is None or not policy.can_view_submission(current_user, submission):
         abort(404)
     return submission
@@ -289,7 +279,7 @@ def autosave(submission_id: int):
     except CSRFError:
         return jsonify(saved=False, error=_("页面已过期：您的修改已保存在本浏览器中，请刷新页面后继续。")), 400
     db = get_session()
-    submission = _loaded(submission_id)
+    submission = service.load_submission(db, submission_id)
     if submission is None or not policy.can_view_submission(current_user, submission):
         return jsonify(saved=False, error=_("页面不存在")), 404
     if not policy.can_manage_submission(current_user, submission):
