@@ -4,6 +4,7 @@ the results hook."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from datetime import date, datetime, timedelta, timezone
@@ -498,12 +499,16 @@ def test_the_forms_submit_reads_the_project_once_under_its_locks(app, db, world,
     _, call, member, _ = world
     s = service.create_submission(db, member, call, **COMPLETE)
     db.commit()
-    s = db.get(Submission, s.id)
+    ids = s.id, member.id
+    db.expunge_all()  # the session holds only what this request loads
+    from gongyi.auth.models import User
+    s, member = service.load_submission(db, ids[0]), db.get(User, ids[1])
     with statements:
         assert service.save_and_submit(db, member, s, COMPLETE)[1] is None
     reads = [q for q in statements.statements if q.lstrip().upper().startswith("SELECT")]
     assert sum("FROM submission_item" in q for q in reads) == 1
     assert sum("FROM budget_line" in q for q in reads) == 1
+    assert sum(bool(re.search(r"FROM (organisation|call)\s+WHERE", q)) for q in reads) == 1  # the lock, not a reread
 
 
 def test_a_projects_page_reads_only_the_collections_that_have_rows(app, db, world, statements):

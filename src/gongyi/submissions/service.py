@@ -254,14 +254,16 @@ def _draft_save_recorded_recently(session: Session, actor: Any, submission: Subm
     return entry if recent else None
 
 
-def _hold(session: Session, actor: Any, submission: Submission) -> Submission:
+def _hold(session: Session, actor: Any, submission: Submission) -> tuple[Submission, tuple[Any, ...]]:
     """Submit's locks: one submit per organisation at a time (the limit holds), and a double click
     waits and is told. The organisation is locked first (a verification withdrawn meanwhile
-    counts) and held with the call, so the project's reread finds both in the session."""
+    counts). The project, reread under its lock, and the organisation and call, which the caller
+    keeps while it decides, so that the reread finds them in the session (the session holds
+    only the objects something refers to)."""
     check_member(actor, submission)
-    _held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
-                             .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
-    return lock(session, submission)
+    held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
+                            .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
+    return lock(session, submission), held
 
 
 def _submit_held(session: Session, actor: Any, submission: Submission, now: datetime | None) -> None:
@@ -284,7 +286,8 @@ def _submit_held(session: Session, actor: Any, submission: Submission, now: date
 
 def submit_project(session: Session, actor: Any, submission: Submission, now: datetime | None = None) -> None:
     """Submit a draft: everything is checked and SubmissionInvalid names every problem; nothing changes then."""
-    _submit_held(session, actor, _hold(session, actor, submission), now)
+    held, _kept = _hold(session, actor, submission)
+    _submit_held(session, actor, held, now)
 
 
 def save_and_submit(session: Session, actor: Any, submission: Submission, data: Mapping[str, Any],
@@ -292,7 +295,7 @@ def save_and_submit(session: Session, actor: Any, submission: Submission, data: 
     """The form's "Submit": save_draft, then submit, in one transaction under submit's locks,
     taken first, so what is checked is what was just saved, read once. A refused submit changes
     nothing, so the saved changes stand: it is returned beside the save's problems, not raised."""
-    held = _hold(session, actor, submission)
+    held, _kept = _hold(session, actor, submission)
     problems = save_draft(session, actor, held, data, now)
     try:
         _submit_held(session, actor, held, now)
