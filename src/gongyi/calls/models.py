@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +10,9 @@ from gongyi.calls.workflow import CALL_STATES
 from gongyi.db import Base, created_now, intpk
 from gongyi.errors import N_
 from gongyi.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from gongyi.library.models import EditionSettings
 
 # A round of judging is open for scoring, or closed: its scores locked and who advanced settled.
 ROUND_STATES = Vocabulary({"open": N_("评分中"), "closed": N_("已结束")})
@@ -41,6 +44,9 @@ class Call(Base):
     round_states: Mapped[list[CallRound]] = relationship(
         back_populates="call", order_by="CallRound.id", cascade="all, delete-orphan"
     )
+    # The library and entry settings row, if any (library.entries.settings_for gives the defaults
+    # without one); read-only here, so a project's statement can bring it along with the call.
+    settings: Mapped[EditionSettings | None] = relationship(viewonly=True)
 
     @property
     def rules_version(self) -> RulesVersion:

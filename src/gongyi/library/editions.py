@@ -49,5 +49,6 @@ def new_edition(session: Session, actor: Any, previous: Call, *, slug: str, titl
     old = settings_for(session, previous)
     session.add(EditionSettings(call_id=call.id, **{f: getattr(old, f) for f in SETTING_FIELDS}))
     session.flush()
+    session.expire(call, ["settings"])
     record(session, actor, "call.new_edition", call, previous=previous.slug)
     return call

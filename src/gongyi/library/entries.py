@@ -49,8 +49,9 @@ SETTING_FIELDS = ("expires_after", "failed_evaluation_editions", "no_second_fund
 
 
 def settings_for(session: Session, call: Call) -> EditionSettings:
-    """The call's settings row, or the defaults (not stored) when it has none."""
-    found = session.get(EditionSettings, call.id)
+    """The call's settings row, or the defaults (not stored) when it has none. Read through the
+    call's `settings`, so a call loaded with them (submissions.service.load_submission) reads nothing."""
+    found = call.settings
     if found is not None:
         return found
     return EditionSettings(call_id=call.id, expires_after=2, failed_evaluation_editions=0, no_second_funding=False,
@@ -74,6 +75,7 @@ def update_settings(session: Session, actor: Any, call: Call, **values: Any) -> 
     for name, value in values.items():
         setattr(settings, name, value)
     session.flush()
+    session.expire(call, ["settings"])  # read-only there: a new row is seen when it is read again
     after = {f: getattr(settings, f) for f in SETTING_FIELDS}
     record(session, actor, "library.settings", call, before=before, after=after)
     return settings

@@ -157,12 +157,13 @@ _COLLECTIONS = {"items": SubmissionItem, "budget_lines": BudgetLine, "funding_li
 
 
 def load_submission(session: Session, submission_id: int) -> Submission | None:
-    """The project with its call, the call's rules and its organisation, in one statement."""
+    """The project with its call, the call's rules and settings, and its organisation, in one statement."""
     counts = [select(func.count()).where(child.submission_id == Submission.id).correlate(Submission).scalar_subquery()
               for child in _COLLECTIONS.values()]
     row = session.execute(
         select(Submission, *counts).where(Submission.id == submission_id)
-        .options(joinedload(Submission.call).joinedload(Call.rules_versions), joinedload(Submission.organisation))
+        .options(joinedload(Submission.call).options(joinedload(Call.rules_versions), joinedload(Call.settings)),
+                 joinedload(Submission.organisation))
     ).unique().one_or_none()
     if row is None:
         return None
