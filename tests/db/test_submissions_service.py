@@ -506,8 +506,8 @@ def test_the_forms_submit_reads_the_project_once_under_its_locks(app, db, world,
     with statements:
         assert service.save_and_submit(db, member, s, COMPLETE)[1] is None
     reads = [q for q in statements.statements if q.lstrip().upper().startswith("SELECT")]
-    assert sum("FROM submission_item" in q for q in reads) == 1
-    assert sum("FROM budget_line" in q for q in reads) == 1
+    assert sum("submission_item" in q for q in reads) == 1  # with the lock's reread
+    assert sum("budget_line" in q for q in reads) == 1
     assert sum(bool(re.search(r"FROM (organisation|call)\s+WHERE", q)) for q in reads) == 1  # the lock, not a reread
 
 
@@ -535,3 +535,20 @@ def test_a_projects_page_reads_only_the_collections_that_have_rows(app, db, worl
         other.execute(insert(BudgetLine).values(submission_id=fresh_id, position=0, what="物料", amount_fen=100))
     assert s.budget_lines == []  # as read
     assert [line.what for line in lock(db, s).budget_lines] == ["物料"]  # a lock reads it again
+
+
+def test_submit_checks_the_items_and_budget_as_they_stand_when_it_holds_its_locks(app, db, world):
+    """Changed in another transaction after the project was read (an autosave in another tab,
+    say): submit's reread under its lock sees it."""
+    from sqlalchemy import text
+
+    _, call, member, _ = world
+    s = service.create_submission(db, member, call, **COMPLETE)
+    db.commit()
+    assert len(s.budget_lines) == 2 and len(s.items) == 2  # read in this session, before the change
+    with app.extensions["gongyi.engine"].begin() as other:
+        other.execute(text("DELETE FROM budget_line WHERE submission_id = :id"), {"id": s.id})
+        other.execute(text("DELETE FROM submission_item WHERE submission_id = :id AND item_code = '02.02'"), {"id": s.id})
+    with pytest.raises(SubmissionInvalid) as exc:
+        service.submit_project(db, member, s)
+    assert {"items", "budget"} <= set(_problems(exc.value.errors))

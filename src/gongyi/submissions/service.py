@@ -264,7 +264,12 @@ def _hold(session: Session, actor: Any, submission: Submission) -> tuple[Submiss
     check_member(actor, submission)
     held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
                             .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
-    return lock(session, submission), held
+    # The reread brings the items and budget lines as they stand (a concurrent autosave's), joined
+    # in the same statement: a project has a few of each.
+    reread = (select(Submission).where(Submission.id == submission.id)
+              .options(joinedload(Submission.items), joinedload(Submission.budget_lines))
+              .with_for_update(of=Submission).execution_options(populate_existing=True))
+    return session.scalars(reread).unique().one(), held
 
 
 def _submit_held(session: Session, actor: Any, submission: Submission, now: datetime | None) -> None:
