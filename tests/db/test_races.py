@@ -122,25 +122,35 @@ def test_publishing_the_same_run_twice_at_once(app, db, results_call):
     assert entries(db, "run.publish") == 1 and entries(db, "call.publish_provisional") == 1
 
 
-@POSTGRES
-def test_eight_submits_of_one_project_submit_it_once(app, db):
+def _complete_draft(db):
+    """A member's complete draft, committed: (member, draft)."""
     admin = make_admin(db)
     call = make_call(db, admin, rules={"entry": {"max_per_org": 2, "min_items": 2, "max_items": 3}})
-    member, org = make_org(db, admin)
+    member, _org = make_org(db, admin)
     draft = submissions.create_submission(db, member, call, **COMPLETE)
     db.commit()
+    return member, draft
+
+
+def _submitted_once(db, outcomes, draft) -> Submission:
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("该项目已由" in o and "提交" in o for o in outcomes if o != "ok"), outcomes
+    db.expire_all()
+    stored = db.get(Submission, draft.id)
+    assert stored.status == "submitted" and entries(db, "submission.submit", draft) == 1
+    return stored
+
+
+@POSTGRES
+def test_eight_submits_of_one_project_submit_it_once(app, db):
+    member, draft = _complete_draft(db)
 
     def act(session, i):
         actor, submission = session.get(User, member.id), session.get(Submission, draft.id)
         assert submission.status == "draft"
         return lambda: submissions.submit_project(session, actor, submission)
 
-    outcomes = race(app, 8, act)
-    assert outcomes.count("ok") == 1, outcomes
-    assert all("该项目已由" in o and "提交" in o for o in outcomes if o != "ok"), outcomes
-    db.expire_all()
-    assert db.get(Submission, draft.id).status == "submitted"
-    assert entries(db, "submission.submit", draft) == 1
+    _submitted_once(db, race(app, 8, act), draft)
 
 
 @POSTGRES
@@ -148,11 +158,7 @@ def test_eight_clicks_on_the_forms_submit_submit_once_and_never_deadlock(app, db
     """The form's submit saves under submit's locks, taken first (the organisation, then the
     project): each click waits for the one before, saves its values as an edit of the submitted
     project, and is told who submitted it."""
-    admin = make_admin(db)
-    call = make_call(db, admin, rules={"entry": {"max_per_org": 2, "min_items": 2, "max_items": 3}})
-    member, org = make_org(db, admin)
-    draft = submissions.create_submission(db, member, call, **COMPLETE)
-    db.commit()
+    member, draft = _complete_draft(db)
 
     def act(session, i):
         actor, submission = session.get(User, member.id), session.get(Submission, draft.id)
@@ -164,13 +170,8 @@ def test_eight_clicks_on_the_forms_submit_submit_once_and_never_deadlock(app, db
                 raise refused
         return decide
 
-    outcomes = race(app, 8, act)
-    assert outcomes.count("ok") == 1, outcomes
-    assert all("该项目已由" in o and "提交" in o for o in outcomes if o != "ok"), outcomes
-    db.expire_all()
-    stored = db.get(Submission, draft.id)
-    assert stored.status == "submitted" and stored.team.startswith("社工 ")
-    assert entries(db, "submission.submit", draft) == 1
+    stored = _submitted_once(db, race(app, 8, act), draft)
+    assert stored.team.startswith("社工 ")
     assert entries(db, "submission.save", draft) == 1 and entries(db, "submission.edit", draft) == 7
 
 
