@@ -26,14 +26,16 @@ def kept_html(key: tuple, render: Callable[[], Any]) -> Markup:
 
 
 def pristine_form(form: Any, macro: Callable[..., Any], *args: Any) -> Markup:
-    """`macro(form, *args)` for a form as it first shows (no data, no problem), kept under its
-    class, its fields' labels and descriptions, `args` and the language; a form with data or a
-    problem is rendered each time. The CSRF token stays outside (each session has its own)."""
+    """`macro(form, *args)` for a form as it first shows (no data, no problem), kept under the
+    macro's name, the form's class, its fields' labels and descriptions, `args` and the language;
+    a form with data or a problem is rendered each time. The CSRF token stays outside (each
+    session has its own)."""
     from flask_babel import get_locale
 
     fields = [f for f in form if f.type != "CSRFTokenField"]
     if form.errors or any(f.data not in (None, "", [], False) for f in fields):
         return Markup(str(macro(form, *args)).strip())
-    key = ("form", type(form).__name__, form._prefix, str(get_locale()), args,
+    name = getattr(macro, "name", None) or getattr(macro, "__qualname__", repr(macro))  # a Jinja macro's name
+    key = ("form", name, type(form).__name__, form._prefix, str(get_locale()), args,
            tuple((f.name, str(f.label.text), str(f.description)) for f in fields))
     return kept_html(key, lambda: macro(form, *args))

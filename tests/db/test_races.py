@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -173,6 +174,50 @@ def test_eight_clicks_on_the_forms_submit_submit_once_and_never_deadlock(app, db
     stored = _submitted_once(db, race(app, 8, act), draft)
     assert stored.team.startswith("社工 ")
     assert entries(db, "submission.save", draft) == 1 and entries(db, "submission.edit", draft) == 7
+
+
+@POSTGRES
+def test_a_submit_waiting_for_an_autosave_checks_what_the_autosave_stored(app, db):
+    """An autosave in another tab takes the project's row first and cuts the order below the
+    call's minimum; the submit waits for it, then checks the order as stored, and refuses."""
+    member, draft = _complete_draft(db)
+    saved, outcome = threading.Event(), {}
+
+    def autosave():
+        with app.test_request_context():
+            session = app.extensions["gongyi.sessionmaker"]()
+            try:
+                submission = submissions.load_submission(session, draft.id)
+                submissions.save_draft(session, session.get(User, member.id), submission,
+                                       {"items": {"02.01": "独居长者缺少照看"}})
+                saved.set()
+                time.sleep(1.0)  # the submit starts meanwhile and waits for the row
+                session.commit()
+            finally:
+                session.close()
+
+    def submit():
+        with app.test_request_context():
+            session = app.extensions["gongyi.sessionmaker"]()
+            try:
+                submission = submissions.load_submission(session, draft.id)
+                assert saved.wait(10)
+                outcome["refused"] = submissions.save_and_submit(session, session.get(User, member.id), submission,
+                                                                 {"title": "长者食堂（二期）"})[1]
+                session.commit()
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=autosave), threading.Thread(target=submit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcome["refused"] is not None and "至少选择 2 个" in outcome["refused"].translated(), outcome
+    db.expire_all()
+    stored = db.get(Submission, draft.id)
+    assert stored.status == "draft" and [i.item_code for i in stored.items] == ["02.01"]
+    assert stored.title == "长者食堂（二期）"  # the submit's save stands
 
 
 @POSTGRES

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 
+from gongyi import fragments
 from gongyi.fragments import pristine_form
 from gongyi.submissions.forms import FundingLineForm
 
 
-def test_an_empty_form_is_rendered_once_and_a_form_with_data_or_problems_each_time(app):
+def test_an_empty_form_is_rendered_once_and_a_form_with_data_or_problems_each_time(app, monkeypatch):
+    monkeypatch.setattr(fragments, "_entries", {})  # the process's fragments, as a process starts
     renders = []
 
     def fields(form):
@@ -32,3 +34,8 @@ def test_an_empty_form_is_rendered_once_and_a_form_with_data_or_problems_each_ti
         described.evidence.description = "不超过 1 MB"
         pristine_form(described, fields)
         assert len(renders) == 5  # another description is another fragment
+
+        def other(form):
+            return "another macro"
+
+        assert pristine_form(FundingLineForm(formdata=None, prefix="fund"), other) == "another macro"

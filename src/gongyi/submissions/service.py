@@ -264,11 +264,13 @@ def _hold(session: Session, actor: Any, submission: Submission) -> tuple[Submiss
     check_member(actor, submission)
     held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
                             .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
-    # The reread brings the items and budget lines as they stand (a concurrent autosave's), joined
-    # in the same statement: a project has a few of each.
+    session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
+    # The reread, with the items and budget lines joined (a project has a few of each), is a
+    # statement of its own after the lock: a PostgreSQL statement that waited for a row's lock
+    # (a concurrent autosave's) sees that row anew but the rows it joins as they were when it began.
     reread = (select(Submission).where(Submission.id == submission.id)
               .options(joinedload(Submission.items), joinedload(Submission.budget_lines))
-              .with_for_update(of=Submission).execution_options(populate_existing=True))
+              .execution_options(populate_existing=True))
     return session.scalars(reread).unique().one(), held
 
 
