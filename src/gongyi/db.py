@@ -89,18 +89,24 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
-def lock(session: Session, obj: T) -> T:
+def lock(session: Session, obj: T, *options: Any) -> T:
     """Lock `obj`'s row until the transaction ends (SELECT ... FOR UPDATE) and reread it.
 
     A decision that must happen once (publishing, submitting, verifying) locks its row first and
     checks the state afterwards: a concurrent request waits for the first one's commit, then sees
     its outcome and is refused with a message instead of deciding twice. SQLite ignores the
     clause; it serializes writers itself.
+
+    With loader `options` (rows to reread along with it, joined), the lock is a statement of its
+    own and the reread follows it: a PostgreSQL statement that waited for a row's lock sees that
+    row anew, but the rows it joins as they were when it began.
     """
     mapper = type(obj)
-    stmt = (select(mapper).where(mapper.id == obj.id).with_for_update()
-            .execution_options(populate_existing=True))
-    return session.scalars(stmt).one()
+    reread = select(mapper).where(mapper.id == obj.id).execution_options(populate_existing=True)
+    if not options:
+        return session.scalars(reread.with_for_update()).one()
+    session.execute(select(mapper.id).where(mapper.id == obj.id).with_for_update())
+    return session.scalars(reread.options(*options)).unique().one()
 
 
 def get_engine() -> Engine:

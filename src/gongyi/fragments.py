@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from flask_babel import get_locale
 from markupsafe import Markup
 
 LIMIT = 5_000  # entries kept at most (the menu's 144 items and 31 categories in two languages, a few forms)
@@ -30,8 +31,6 @@ def pristine_form(form: Any, macro: Callable[..., Any], *args: Any) -> Markup:
     macro's name, the form's class, its fields' labels and descriptions, `args` and the language;
     a form with data or a problem is rendered each time. The CSRF token stays outside (each
     session has its own)."""
-    from flask_babel import get_locale
-
     fields = [f for f in form if f.type != "CSRFTokenField"]
     if form.errors or any(f.data not in (None, "", [], False) for f in fields):
         return Markup(str(macro(form, *args)).strip())

@@ -264,14 +264,8 @@ def _hold(session: Session, actor: Any, submission: Submission) -> tuple[Submiss
     check_member(actor, submission)
     held = (session.scalars(select(Organisation).where(Organisation.id == submission.organisation_id)
                             .with_for_update().execution_options(populate_existing=True)).one(), submission.call)
-    session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
-    # The reread, with the items and budget lines joined (a project has a few of each), is a
-    # statement of its own after the lock: a PostgreSQL statement that waited for a row's lock
-    # (a concurrent autosave's) sees that row anew but the rows it joins as they were when it began.
-    reread = (select(Submission).where(Submission.id == submission.id)
-              .options(joinedload(Submission.items), joinedload(Submission.budget_lines))
-              .execution_options(populate_existing=True))
-    return session.scalars(reread).unique().one(), held
+    # the items and budget lines reread with it, as a concurrent autosave left them (a few of each)
+    return lock(session, submission, joinedload(Submission.items), joinedload(Submission.budget_lines)), held
 
 
 def _submit_held(session: Session, actor: Any, submission: Submission, now: datetime | None) -> None:
